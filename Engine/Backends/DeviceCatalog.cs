@@ -1,0 +1,119 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace IlgpuGan.Engine.Backends;
+
+/// <summary>One accelerator ILGPU can see.</summary>
+public sealed record DeviceEntry(string Id, string Kind, string Name, long MemoryBytes, bool IsGpu);
+
+/// <summary>
+/// Finds accelerators and opens backends by the names users type: auto, cuda[:N], opencl[:N],
+/// cpu and ilgpu-cpu. "auto" prefers CUDA, then an OpenCL GPU, then the CPU.
+/// </summary>
+public static class DeviceCatalog
+{
+    public static readonly string[] Names = ["auto", "cuda", "opencl", "cpu", "ilgpu-cpu"];
+
+    /// <summary>
+    /// ILGPU's CPU simulator with 16 threads per group on 2 simulated multiprocessors: group sizes
+    /// the kernels accept, and one group per core of the 2-core machines we test on.
+    /// </summary>
+    public static CPUDevice SimulatorDevice(int threadsPerWarp = 4, int warpsPerGroup = 4, int multiprocessors = 2) =>
+        new(threadsPerWarp, warpsPerGroup, multiprocessors);
+
+    static Context CreateContext(CPUDevice? simulator = null) =>
+        Context.Create(b => b.Cuda().OpenCL().CPU(simulator ?? SimulatorDevice()).EnableAlgorithms());
+
+    public static IReadOnlyList<DeviceEntry> List()
+    {
+        using var ctx = CreateContext();
+        return Entries(ctx).Select(e => e.Entry).ToList();
+    }
+
+    static List<(DeviceEntry Entry, Device Device)> Entries(Context ctx)
+    {
+        var list = new List<(DeviceEntry, Device)>();
+        int cuda = 0, cl = 0;
+        foreach (var d in ctx)
+        {
+            switch (d)
+            {
+                case CudaDevice:
+                    list.Add((new DeviceEntry($"cuda:{cuda++}", "cuda", d.Name, d.MemorySize, true), d));
+                    break;
+                case CLDevice c:
+                    list.Add((new DeviceEntry($"opencl:{cl++}", "opencl", d.Name, d.MemorySize, c.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU), d));
+                    break;
+                case CPUDevice:
+                    list.Add((new DeviceEntry("ilgpu-cpu", "ilgpu-cpu", "ILGPU CPU simulator", d.MemorySize, false), d));
+                    break;
+            }
+        }
+        return list;
+    }
+
+    /// <summary>What "auto" picks among the listed devices, with the reason.</summary>
+    public static (DeviceEntry Entry, string Reason) ChooseAuto(IReadOnlyList<DeviceEntry> devices)
+    {
+        var cuda = devices.FirstOrDefault(d => d.Kind == "cuda");
+        if (cuda is not null) return (cuda, "a CUDA device is present");
+        var clGpu = devices.FirstOrDefault(d => d.Kind == "opencl" && d.IsGpu);
+        if (clGpu is not null) return (clGpu, "no CUDA device; using the first OpenCL GPU");
+        var cpu = devices.First(d => d.Kind == "ilgpu-cpu");
+        return (cpu, "no GPU found; using the CPU (ILGPU's simulator until the fast CPU backend lands: slow)");
+    }
+
+    /// <summary>
+    /// Opens a backend for a device name. Throws <see cref="UsageException"/> for a name that is not
+    /// a device and <see cref="GanException"/> when the device is absent.
+    /// </summary>
+    public static IBackend Open(string name, Action<string>? log = null, CPUDevice? simulator = null, GemmTiles? tiles = null)
+    {
+        var (kind, index) = Parse(name);
+        var ctx = CreateContext(simulator);
+        try
+        {
+            var entries = Entries(ctx);
+            (DeviceEntry Entry, Device Device)? pick = null;
+            if (kind == "auto")
+            {
+                var (entry, reason) = ChooseAuto(entries.Select(e => e.Entry).ToList());
+                pick = entries.First(e => e.Entry == entry);
+                log?.Invoke($"device auto: chose {entry.Id} ({entry.Name}) because {reason}");
+            }
+            else
+            {
+                // "cpu" is the best CPU backend available: for now ILGPU's simulator.
+                string want = kind == "cpu" ? "ilgpu-cpu" : kind;
+                var matching = entries.Where(e => e.Entry.Kind == want).ToList();
+                if (index >= matching.Count)
+                {
+                    var seen = entries.Count == 0 ? "none" : string.Join(", ", entries.Select(e => e.Entry.Id));
+                    throw new GanException($"no {(kind == "cuda" ? "CUDA" : kind == "opencl" ? "OpenCL" : kind)} device{(index > 0 ? $" #{index}" : "")} found (devices here: {seen}); see 'ilgpugan devices' or use --device auto");
+                }
+                pick = matching[index];
+            }
+            var acc = pick.Value.Device.CreateAccelerator(ctx);
+            return new IlgpuBackend(acc, pick.Value.Entry.Kind, ctx, tiles);
+        }
+        catch
+        {
+            ctx.Dispose();
+            throw;
+        }
+    }
+
+    static (string Kind, int Index) Parse(string name)
+    {
+        var parts = name.Trim().ToLowerInvariant().Split(':');
+        if (parts.Length > 2 || !Names.Contains(parts[0]))
+            throw new UsageException($"unknown device '{name}': expected one of {string.Join(", ", Names)} (cuda and opencl take an index, e.g. cuda:1)");
+        int index = 0;
+        if (parts.Length == 2 && (parts[0] is not ("cuda" or "opencl") || !int.TryParse(parts[1], out index) || index < 0))
+            throw new UsageException($"bad device '{name}': only cuda and opencl take an index, e.g. cuda:1");
+        return (parts[0], index);
+    }
+}

@@ -1,0 +1,65 @@
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Backends;
+
+/// <summary>
+/// Everything the engine computes goes through this interface; layers, models, optimizers and
+/// trainers never see ILGPU. All tensors are row-major. Calls are queued in order on one stream;
+/// <see cref="Synchronize"/> waits for them. Tensor copies to and from the host synchronise.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>Short device name as the user selects it, e.g. "cuda", "opencl", "ilgpu-cpu".</summary>
+    string Kind { get; }
+
+    /// <summary>Human-readable device description (name, memory).</summary>
+    string Description { get; }
+
+    /// <summary>Allocates zeroed device memory; throws <see cref="GanException"/> when it runs out.</summary>
+    DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
+
+    /// <summary>C[m,n] (+)= op(A)·op(B); A is m×k (k×m if transA), B is k×n (n×k if transB).</summary>
+    void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate);
+
+    /// <summary>y[r,c] = act(x[r,c] + bias[c]) over rows×cols; bias may be null. In place is fine.</summary>
+    void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha);
+
+    /// <summary>dx = dy·act'(y), where y is the activation output. In place is fine.</summary>
+    void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha);
+
+    /// <summary>db[c] (+)= Σ_r dy[r,c].</summary>
+    void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate);
+
+    void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps);
+
+    void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        Tensor y, int rows, int cols, float eps);
+
+    void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+        Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate);
+
+    /// <summary>
+    /// Mean BCE-with-logits of <paramref name="logits"/> against a constant target; writes
+    /// grad = (σ(x) − target)·gradScale, and (loss, mean σ(x)) to stats[statsIndex..+1].
+    /// </summary>
+    void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex);
+
+    /// <summary>One Adam step over a flat parameter buffer.</summary>
+    void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars);
+
+    /// <summary>dst[i] = N(mean, std²) from Philox (seed, stream), counter offset + i.</summary>
+    void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f);
+
+    /// <summary>dst[i] = U[low, high) from Philox (seed, stream), counter offset + i.</summary>
+    void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0f, float high = 1f);
+
+    /// <summary>dst[r,:] = bytes of row indices[indexOffset + r], scaled from [0, 255] to [-1, 1].</summary>
+    void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst);
+
+    void Fill(Tensor dst, float value);
+
+    void Copy(Tensor source, Tensor destination);
+
+    void Synchronize();
+}

@@ -1,0 +1,183 @@
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Backends;
+
+/// <summary>
+/// The ILGPU implementation of <see cref="IBackend"/>: every kernel is compiled once when the
+/// backend opens, and each call is one launch on the accelerator's default stream.
+/// </summary>
+public sealed class IlgpuBackend : IBackend
+{
+    readonly Accelerator acc;
+    readonly bool ownsContext;
+    readonly Context context;
+    readonly GemmTiles tiles;
+    readonly int threads;      // threads per group for element-wise and column kernels
+    readonly int maxGroups;    // grid size cap for grid-stride kernels
+
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> gemm;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float> biasAct;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> actBackward;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> biasGrad;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> bnTrain;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> bnEval;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> bnBackward;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, int> bce;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars> adam;
+    readonly Action<KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> normal;
+    readonly Action<KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> uniform;
+    readonly Action<KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int> gather;
+    readonly Action<KernelConfig, ArrayView<float>, int, float> fill;
+
+    /// <param name="accelerator">An open accelerator; the backend disposes it.</param>
+    /// <param name="kind">The user-facing device name ("cuda", "opencl", "ilgpu-cpu").</param>
+    /// <param name="ownedContext">A context to dispose with the backend, if it owns one.</param>
+    /// <param name="tiles">GEMM tiling; chosen from the accelerator when null.</param>
+    public IlgpuBackend(Accelerator accelerator, string kind, Context? ownedContext = null, GemmTiles? tiles = null)
+    {
+        acc = accelerator;
+        Kind = kind;
+        context = accelerator.Context;
+        ownsContext = ownedContext is not null;
+        bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
+        this.tiles = tiles ?? (cpu ? GemmTiles.Simulator : GemmTiles.Gpu);
+        if (this.tiles.Tx * this.tiles.Ty > accelerator.MaxNumThreadsPerGroup)
+            throw new ArgumentException($"GEMM tile needs {this.tiles.Tx * this.tiles.Ty} threads per group; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}");
+        threads = LargestPowerOfTwoAtMost(Math.Min(LossKernels.ReduceThreads, accelerator.MaxNumThreadsPerGroup));
+        // On a GPU a few waves of groups hide latency; on the simulator every group is a batch of
+        // OS-thread work, so one group per simulated multiprocessor is fastest.
+        maxGroups = cpu ? Math.Max(1, accelerator.NumMultiprocessors) : Math.Max(1, accelerator.NumMultiprocessors) * 8;
+        Description = $"{accelerator.Name} ({accelerator.AcceleratorType}, {accelerator.MemorySize / (1024 * 1024)} MiB)";
+
+        gemm = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernels.Gemm);
+        biasAct = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(ActivationKernels.BiasActivationForward);
+        actBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(ActivationKernels.ActivationBackward);
+        biasGrad = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ActivationKernels.BiasGrad);
+        bnTrain = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float>(BatchNormKernels.ForwardTrain);
+        bnEval = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(BatchNormKernels.ForwardEval);
+        bnBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(BatchNormKernels.Backward);
+        bce = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, int>(LossKernels.BceWithLogits);
+        adam = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars>(AdamKernels.Step);
+        normal = acc.LoadStreamKernel<ArrayView<float>, int, ulong, uint, ulong, float, float>(RandomKernels.Normal);
+        uniform = acc.LoadStreamKernel<ArrayView<float>, int, ulong, uint, ulong, float, float>(RandomKernels.Uniform);
+        gather = acc.LoadStreamKernel<ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int>(DataKernels.GatherRows);
+        fill = acc.LoadStreamKernel<ArrayView<float>, int, float>(DataKernels.Fill);
+        if (ownedContext is not null) context = ownedContext;
+    }
+
+    public string Kind { get; }
+    public string Description { get; }
+    public Accelerator Accelerator => acc;
+
+    public DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged
+    {
+        try
+        {
+            var mem = acc.Allocate1D<T>(Math.Max(1, length));
+            mem.MemSetToZero();
+            return new IlgpuBuffer<T>(mem);
+        }
+        catch (Exception e) when (e is OutOfMemoryException || e is AcceleratorException || e is InsufficientMemoryException)
+        {
+            long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            throw new GanException($"out of device memory: could not allocate {bytes / (1024.0 * 1024.0):F1} MiB on {Description}; try a smaller --batch", e);
+        }
+    }
+
+    static ArrayView<float> V(Tensor t) => ((IlgpuBuffer<float>)t.Buffer).SubView(t.Offset, Math.Max(1, t.Length));
+    static ArrayView<T> V<T>(DeviceBuffer<T> b) where T : unmanaged => ((IlgpuBuffer<T>)b).View;
+
+    KernelConfig Stride(long n) =>
+        new(new Index1D((int)Math.Clamp((n + threads - 1) / threads, 1, maxGroups)), new Index1D(threads));
+
+    public void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        if (m == 0 || n == 0) return;
+        var p = new GemmArgs
+        {
+            M = m, N = n, K = k,
+            TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Accumulate = accumulate ? 1 : 0,
+            Tx = tiles.Tx, Ty = tiles.Ty, Bk = tiles.Bk,
+        };
+        var grid = new Index2D((n + p.TileN - 1) / p.TileN, (m + p.TileM - 1) / p.TileM);
+        var cfg = new KernelConfig(grid, new Index2D(tiles.Tx * tiles.Ty, 1), SharedMemoryConfig.RequestDynamic<float>(p.SharedFloats));
+        gemm(cfg, V(a), V(b), V(c), p);
+    }
+
+    public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
+    {
+        int n = rows * cols;
+        biasAct(Stride(n), V(x), bias is { } bt ? V(bt) : V(x), V(y), n, cols, bias is null ? 0 : 1, (int)act, alpha);
+    }
+
+    public void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha) =>
+        actBackward(Stride(y.Length), V(y), V(dy), V(dx), y.Length, (int)act, alpha);
+
+    public void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate) =>
+        biasGrad(Stride(cols), V(dy), V(db), rows, cols, accumulate ? 1 : 0);
+
+    public void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps) =>
+        bnTrain(Stride(cols), V(x), V(gamma), V(beta), V(runningMean), V(runningVar), V(y), V(saveMean), V(saveInvStd), rows, cols, momentum, eps);
+
+    public void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        Tensor y, int rows, int cols, float eps) =>
+        bnEval(Stride(rows * cols), V(x), V(gamma), V(beta), V(runningMean), V(runningVar), V(y), rows * cols, cols, eps);
+
+    public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+        Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate) =>
+        bnBackward(Stride(cols), V(x), V(dy), V(gamma), V(saveMean), V(saveInvStd), V(dx), V(dgamma), V(dbeta), rows, cols, accumulate ? 1 : 0);
+
+    public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
+        bce(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(grad), V(stats), logits.Length, target, gradScale, statsIndex);
+
+    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
+        adam(Stride(param.Length), V(param), V(grad), V(m), V(v), param.Length, scalars);
+
+    public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f) =>
+        normal(Stride(dst.Length), V(dst), dst.Length, seed, stream, offset, mean, std);
+
+    public void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0f, float high = 1f) =>
+        uniform(Stride(dst.Length), V(dst), dst.Length, seed, stream, offset, low, high);
+
+    public void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst) =>
+        gather(Stride((long)rows * cols), V(data), V(indices), V(dst), indexOffset, rows, cols);
+
+    public void Fill(Tensor dst, float value) => fill(Stride(dst.Length), V(dst), dst.Length, value);
+
+    public void Copy(Tensor source, Tensor destination)
+    {
+        if (source.Length != destination.Length) throw new ArgumentException("copy between tensors of different lengths");
+        V(source).CopyTo(V(destination));
+    }
+
+    public void Synchronize() => acc.Synchronize();
+
+    public void Dispose()
+    {
+        acc.Dispose();
+        if (ownsContext) context.Dispose();
+    }
+
+    static int LargestPowerOfTwoAtMost(int n)
+    {
+        int p = 1;
+        while (p * 2 <= n) p *= 2;
+        return p;
+    }
+}
+
+/// <summary>GEMM tiling: Tx×Ty threads per group, each owning 4×4 outputs; Bk deep K slices.</summary>
+public sealed record GemmTiles(int Tx, int Ty, int Bk)
+{
+    /// <summary>64×64 tiles of 256 threads: a reasonable GPU default (issue 6 tunes per shape).</summary>
+    public static readonly GemmTiles Gpu = new(16, 16, 16);
+
+    /// <summary>
+    /// 16×16 tiles of 16 threads with deep K slices: on ILGPU's CPU simulator each barrier costs
+    /// about 0.1 ms, so fewer, fatter K steps matter more than anything else.
+    /// </summary>
+    public static readonly GemmTiles Simulator = new(4, 4, 64);
+}

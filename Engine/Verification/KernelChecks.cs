@@ -1,0 +1,254 @@
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Verification;
+
+/// <summary>One kernel compared with its float64 reference at one shape.</summary>
+public sealed record CheckResult(string Kernel, string Shape, double MaxError, double Tolerance)
+{
+    public bool Passed => !double.IsNaN(MaxError) && MaxError <= Tolerance;
+}
+
+/// <summary>
+/// Runs each backend op on random inputs and compares it with the float64 reference next to the
+/// kernel. Outputs are poisoned with NaN first, so an element the kernel fails to write fails the
+/// check. The same checks serve the xunit suite (on every accelerator) and `ilgpugan verify`.
+/// Errors are measured as max|got − ref| / max(1, max|ref|): relative for large outputs, absolute
+/// for small ones.
+/// </summary>
+public sealed class KernelChecks(IBackend backend, ulong seed = 7)
+{
+    ulong stream;
+
+    float[] Rand(int n, double lo = -1, double hi = 1)
+    {
+        var s = (uint)(++stream);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(lo + (hi - lo) * Philox.UniformDouble(seed, s, (ulong)i));
+        return a;
+    }
+
+    Tensor Upload(float[] data)
+    {
+        var t = Tensor.Whole(backend.Allocate<float>(data.Length));
+        t.CopyFrom(data);
+        return t;
+    }
+
+    Tensor Poisoned(int n)
+    {
+        var t = Tensor.Whole(backend.Allocate<float>(n));
+        backend.Fill(t, float.NaN);
+        return t;
+    }
+
+    static double Error(ReadOnlySpan<float> got, ReadOnlySpan<double> want)
+    {
+        if (got.Length != want.Length) return double.NaN;
+        double scale = 1, err = 0;
+        for (int i = 0; i < want.Length; i++) scale = Math.Max(scale, Math.Abs(want[i]));
+        for (int i = 0; i < want.Length; i++)
+        {
+            double e = Math.Abs(got[i] - want[i]);
+            if (double.IsNaN(e)) return double.NaN;
+            err = Math.Max(err, e);
+        }
+        return err / scale;
+    }
+
+    static double Worst(params double[] errors) => errors.Any(double.IsNaN) ? double.NaN : errors.Max();
+
+    static void Free(params Tensor[] ts) { foreach (var t in ts) t.Buffer.Dispose(); }
+
+    public CheckResult Gemm(int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        var a = Rand(m * k); var b = Rand(k * n); var c0 = Rand(m * n);
+        Tensor ta = Upload(a), tb = Upload(b), tc = accumulate ? Upload(c0) : Poisoned(m * n);
+        backend.Gemm(ta, tb, tc, m, n, k, transA, transB, accumulate);
+        var want = GemmKernels.Reference(a, b, c0, m, n, k, transA, transB, accumulate);
+        double err = Error(tc.ToArray(), want);
+        Free(ta, tb, tc);
+        string form = (transA ? "Aᵀ" : "A") + "·" + (transB ? "Bᵀ" : "B") + (accumulate ? " +C" : "");
+        return new("gemm " + form, $"{m}x{n}x{k}", err, 2e-6 * Math.Sqrt(k) + 1e-6);
+    }
+
+    public CheckResult BiasActivation(int rows, int cols, Activation act, bool withBias)
+    {
+        var x = Rand(rows * cols, -4, 4); var bias = Rand(cols);
+        Tensor tx = Upload(x), tb = Upload(bias), ty = Poisoned(rows * cols);
+        backend.BiasActivation(tx, withBias ? tb : null, ty, rows, cols, act, 0.2f);
+        var want = ActivationKernels.BiasActivationReference(x, withBias ? bias : default, cols, act, 0.2f);
+        double err = Error(ty.ToArray(), want);
+        Free(tx, tb, ty);
+        return new($"{(withBias ? "bias+" : "")}{act.ToString().ToLowerInvariant()} forward", $"{rows}x{cols}", err, 1e-6);
+    }
+
+    public CheckResult ActivationBackward(int rows, int cols, Activation act)
+    {
+        // y must be a genuine activation output for the derivative-from-output identity to hold.
+        var x = Rand(rows * cols, -4, 4);
+        var y = ActivationKernels.BiasActivationReference(x, default, cols, act, 0.2f).Select(v => (float)v).ToArray();
+        var dy = Rand(rows * cols);
+        Tensor ty = Upload(y), tdy = Upload(dy), tdx = Poisoned(rows * cols);
+        backend.ActivationBackward(ty, tdy, tdx, act, 0.2f);
+        var want = ActivationKernels.ActivationBackwardReference(y, dy, act, 0.2f);
+        double err = Error(tdx.ToArray(), want);
+        Free(ty, tdy, tdx);
+        return new($"{act.ToString().ToLowerInvariant()} backward", $"{rows}x{cols}", err, 1e-6);
+    }
+
+    public CheckResult BiasGrad(int rows, int cols, bool accumulate)
+    {
+        var dy = Rand(rows * cols); var db0 = Rand(cols);
+        Tensor tdy = Upload(dy), tdb = accumulate ? Upload(db0) : Poisoned(cols);
+        backend.BiasGrad(tdy, tdb, rows, cols, accumulate);
+        var want = ActivationKernels.BiasGradReference(dy, rows, cols);
+        if (accumulate) for (int i = 0; i < cols; i++) want[i] += db0[i];
+        double err = Error(tdb.ToArray(), want);
+        Free(tdy, tdb);
+        return new("bias grad" + (accumulate ? " +=" : ""), $"{rows}x{cols}", err, 1e-6 * Math.Sqrt(rows) + 1e-6);
+    }
+
+    public CheckResult BatchNormTrain(int rows, int cols)
+    {
+        var x = Rand(rows * cols, -2, 3); var g = Rand(cols, 0.5, 1.5); var b = Rand(cols);
+        var rm = Rand(cols); var rv = Rand(cols, 0.5, 2);
+        Tensor tx = Upload(x), tg = Upload(g), tb = Upload(b), trm = Upload(rm), trv = Upload(rv);
+        Tensor ty = Poisoned(rows * cols), tmean = Poisoned(cols), tinv = Poisoned(cols);
+        backend.BatchNormTrain(tx, tg, tb, trm, trv, ty, tmean, tinv, rows, cols, 0.1f, 1e-5f);
+        var r = BatchNormKernels.ForwardTrainReference(x, g, b, rm, rv, rows, cols, 0.1, 1e-5);
+        double err = Worst(Error(ty.ToArray(), r.Y), Error(tmean.ToArray(), r.Mean), Error(tinv.ToArray(), r.InvStd),
+            Error(trm.ToArray(), r.RunningMean), Error(trv.ToArray(), r.RunningVar));
+        Free(tx, tg, tb, trm, trv, ty, tmean, tinv);
+        return new("batchnorm forward (train)", $"{rows}x{cols}", err, 2e-5);
+    }
+
+    public CheckResult BatchNormEval(int rows, int cols)
+    {
+        var x = Rand(rows * cols, -2, 3); var g = Rand(cols, 0.5, 1.5); var b = Rand(cols);
+        var rm = Rand(cols); var rv = Rand(cols, 0.5, 2);
+        Tensor tx = Upload(x), tg = Upload(g), tb = Upload(b), trm = Upload(rm), trv = Upload(rv), ty = Poisoned(rows * cols);
+        backend.BatchNormEval(tx, tg, tb, trm, trv, ty, rows, cols, 1e-5f);
+        double err = Error(ty.ToArray(), BatchNormKernels.ForwardEvalReference(x, g, b, rm, rv, cols, 1e-5));
+        Free(tx, tg, tb, trm, trv, ty);
+        return new("batchnorm forward (eval)", $"{rows}x{cols}", err, 1e-5);
+    }
+
+    public CheckResult BatchNormBackward(int rows, int cols, bool accumulate)
+    {
+        var x = Rand(rows * cols, -2, 3); var g = Rand(cols, 0.5, 1.5); var dy = Rand(rows * cols);
+        var dg0 = Rand(cols); var db0 = Rand(cols);
+        var r = BatchNormKernels.ForwardTrainReference(x, g, new float[cols], new float[cols], new float[cols], rows, cols, 0.1, 1e-5);
+        Tensor tx = Upload(x), tg = Upload(g), tdy = Upload(dy);
+        Tensor tmean = Upload(r.Mean.Select(v => (float)v).ToArray()), tinv = Upload(r.InvStd.Select(v => (float)v).ToArray());
+        Tensor tdx = Poisoned(rows * cols), tdg = accumulate ? Upload(dg0) : Poisoned(cols), tdb = accumulate ? Upload(db0) : Poisoned(cols);
+        backend.BatchNormBackward(tx, tdy, tg, tmean, tinv, tdx, tdg, tdb, rows, cols, accumulate);
+        var (dx, dgw, dbw) = BatchNormKernels.BackwardReference(x, dy, g, rows, cols, 1e-5);
+        if (accumulate) for (int i = 0; i < cols; i++) { dgw[i] += dg0[i]; dbw[i] += db0[i]; }
+        double err = Worst(Error(tdx.ToArray(), dx), Error(tdg.ToArray(), dgw), Error(tdb.ToArray(), dbw));
+        Free(tx, tg, tdy, tmean, tinv, tdx, tdg, tdb);
+        return new("batchnorm backward" + (accumulate ? " +=" : ""), $"{rows}x{cols}", err, 5e-5);
+    }
+
+    public CheckResult BceWithLogits(int n, float target)
+    {
+        var x = Rand(n, -8, 8);
+        Tensor tx = Upload(x), tg = Poisoned(n), stats = Poisoned(4);
+        backend.BceWithLogits(tx, target, tg, 1f / n, stats, 1);
+        var (loss, prob, grad) = LossKernels.BceWithLogitsReference(x, target, 1.0 / n);
+        var s = stats.ToArray();
+        double err = Worst(Error(tg.ToArray(), grad), Error([s[1]], [loss]), Error([s[2]], [prob]));
+        Free(tx, tg, stats);
+        return new($"bce with logits (t={target})", $"{n}", err, 1e-6);
+    }
+
+    public CheckResult Adam(int n, int steps)
+    {
+        var p = Rand(n); var m = new double[n]; var v = new double[n];
+        var pRef = p.Select(f => (double)f).ToArray();
+        Tensor tp = Upload(p), tgr = Upload(new float[n]), tm = Upload(new float[n]), tv = Upload(new float[n]);
+        for (int s = 1; s <= steps; s++)
+        {
+            var g = Rand(n, -1e-2, 1e-2);
+            tgr.CopyFrom(g);
+            backend.Adam(tp, tgr, tm, tv, AdamScalars.For(2e-4, 0.5, 0.999, 1e-8, 0, s));
+            AdamKernels.StepReference(pRef, g, m, v, 2e-4, 0.5, 0.999, 1e-8, 0, s);
+        }
+        double err = Worst(Error(tp.ToArray(), pRef), Error(tm.ToArray(), m), Error(tv.ToArray(), v) * 1e4);
+        Free(tp, tgr, tm, tv);
+        return new($"adam ({steps} steps)", $"{n}", err, 1e-6);
+    }
+
+    public CheckResult Random(int n, ulong offset, bool normalDist)
+    {
+        // The whole range in one launch, then its second half alone: counter-based values must not
+        // depend on launch shape or on where a launch starts.
+        Tensor all = Poisoned(n), half = Poisoned(n - n / 2);
+        if (normalDist) { backend.RandomNormal(all, 42, 3, offset); backend.RandomNormal(half, 42, 3, offset + (ulong)(n / 2)); }
+        else { backend.RandomUniform(all, 42, 3, offset); backend.RandomUniform(half, 42, 3, offset + (ulong)(n / 2)); }
+        var want = new double[n];
+        for (int i = 0; i < n; i++)
+            want[i] = normalDist ? RandomKernels.NormalReference(42, 3, offset + (ulong)i) : RandomKernels.UniformReference(42, 3, offset + (ulong)i);
+        var got = all.ToArray();
+        double err = Worst(Error(got, want), Error(half.ToArray(), want.AsSpan(n / 2).ToArray()));
+        Free(all, half);
+        return new(normalDist ? "rng normal" : "rng uniform", $"{n}@{offset}", err, normalDist ? 2e-5 : 1e-7);
+    }
+
+    public CheckResult Gather(int datasetRows, int rows, int cols, int indexOffset)
+    {
+        var data = new byte[datasetRows * cols];
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(Philox.UniformDouble(seed, 99, (ulong)i) * 256);
+        var idx = new int[indexOffset + rows];
+        for (int i = 0; i < idx.Length; i++) idx[i] = (int)(Philox.UniformDouble(seed, 98, (ulong)i) * datasetRows);
+        using var td = backend.Allocate<byte>(data.Length);
+        using var ti = backend.Allocate<int>(idx.Length);
+        td.CopyFromHost(data, 0); ti.CopyFromHost(idx, 0);
+        var dst = Poisoned(rows * cols);
+        backend.GatherRows(td, ti, indexOffset, rows, cols, dst);
+        double err = Error(dst.ToArray(), DataKernels.GatherRowsReference(data, idx, indexOffset, rows, cols));
+        Free(dst);
+        return new("gather rows", $"{rows}x{cols}", err, 1e-6);
+    }
+
+    /// <summary>The battery `ilgpugan verify` runs: every op at tile-edge and model shapes.</summary>
+    public IEnumerable<CheckResult> All(bool large)
+    {
+        var gemmShapes = new List<(int, int, int)> { (1, 1, 1), (7, 5, 3), (63, 65, 17), (65, 63, 129), (16, 784, 64) };
+        if (large) gemmShapes.AddRange([(64, 512, 784), (129, 257, 300), (256, 784, 512)]);
+        foreach (var (m, n, k) in gemmShapes)
+            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false) })
+                yield return Gemm(m, n, k, ta, tb, accumulate: false);
+        yield return Gemm(33, 47, 29, true, false, accumulate: true);
+        yield return Gemm(33, 47, 29, false, true, accumulate: true);
+        foreach (var act in Enum.GetValues<Activation>())
+        {
+            yield return BiasActivation(7, 65, act, withBias: true);
+            yield return BiasActivation(3, 17, act, withBias: false);
+            yield return ActivationBackward(7, 65, act);
+        }
+        foreach (var (r, c) in new[] { (1, 7), (63, 129), (16, 256) })
+        {
+            yield return BiasGrad(r, c, accumulate: false);
+            yield return BatchNormEval(r, c);
+        }
+        yield return BiasGrad(9, 33, accumulate: true);
+        foreach (var (r, c) in new[] { (2, 7), (63, 129), (64, 256) })
+        {
+            yield return BatchNormTrain(r, c);
+            yield return BatchNormBackward(r, c, accumulate: false);
+        }
+        yield return BatchNormBackward(9, 33, accumulate: true);
+        foreach (var n in new[] { 1, 7, 64, 1000 })
+        {
+            yield return BceWithLogits(n, 1f);
+            yield return BceWithLogits(n, 0.1f);
+        }
+        yield return Adam(1000, 3);
+        yield return Adam(65537, 2);
+        yield return Random(1001, 0, normalDist: true);
+        yield return Random(1001, 1UL << 33, normalDist: true);
+        yield return Random(777, 5, normalDist: false);
+        yield return Gather(100, 17, 784, 5);
+    }
+}

@@ -1,0 +1,63 @@
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace IlgpuGan.Kernels;
+
+/// <summary>
+/// The per-step scalars of Adam, computed once on the host in float64 (as PyTorch does in Python
+/// floats) so the kernel does no pow/sqrt of step counts.
+/// </summary>
+public struct AdamScalars
+{
+    public float Beta1, Beta2, Eps, WeightDecay;
+    /// <summary>lr / (1 − β1ᵗ).</summary>
+    public float StepSize;
+    /// <summary>√(1 − β2ᵗ).</summary>
+    public float BiasCorrection2Sqrt;
+
+    public static AdamScalars For(double lr, double beta1, double beta2, double eps, double weightDecay, long step) => new()
+    {
+        Beta1 = (float)beta1,
+        Beta2 = (float)beta2,
+        Eps = (float)eps,
+        WeightDecay = (float)weightDecay,
+        StepSize = (float)(lr / (1 - Math.Pow(beta1, step))),
+        BiasCorrection2Sqrt = (float)Math.Sqrt(1 - Math.Pow(beta2, step)),
+    };
+}
+
+/// <summary>
+/// Adam in torch.optim.Adam's order of operations (bias correction folded into the step size, eps
+/// added after the square root), over one flat parameter buffer in a single launch.
+/// </summary>
+public static class AdamKernels
+{
+    public static void Step(ArrayView<float> param, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v, int n, AdamScalars s)
+    {
+        for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
+        {
+            float g = grad[i];
+            if (s.WeightDecay != 0f) g += s.WeightDecay * param[i];
+            float mi = s.Beta1 * m[i] + (1f - s.Beta1) * g;
+            float vi = s.Beta2 * v[i] + (1f - s.Beta2) * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            float denom = XMath.Sqrt(vi) / s.BiasCorrection2Sqrt + s.Eps;
+            param[i] -= s.StepSize * (mi / denom);
+        }
+    }
+
+    /// <summary>float64 reference of one step; updates the arrays in place.</summary>
+    public static void StepReference(double[] param, ReadOnlySpan<float> grad, double[] m, double[] v,
+        double lr, double beta1, double beta2, double eps, double weightDecay, long step)
+    {
+        double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
+        for (int i = 0; i < param.Length; i++)
+        {
+            double g = grad[i] + weightDecay * param[i];
+            m[i] = beta1 * m[i] + (1 - beta1) * g;
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g;
+            param[i] -= lr / bc1 * m[i] / (Math.Sqrt(v[i]) / Math.Sqrt(bc2) + eps);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Verification;
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Tests.Kernels;
+
+/// <summary>
+/// Every kernel against its float64 reference. Written once, run on each accelerator by the
+/// subclasses below (the CUDA one skips without a GPU).
+/// </summary>
+public abstract class KernelTests(BackendFixture fixture)
+{
+    KernelChecks Checks => new(fixture.Backend);
+
+    static void Pass(CheckResult r) => Assert.True(r.Passed, $"{r.Kernel} at {r.Shape}: error {r.MaxError:E2} > tolerance {r.Tolerance:E2}");
+
+    public static TheoryData<int, int, int, bool, bool> GemmShapes()
+    {
+        var data = new TheoryData<int, int, int, bool, bool>();
+        var fixedShapes = new[] { (1, 1, 1), (7, 5, 3), (16, 16, 64), (17, 15, 65), (63, 65, 129), (64, 129, 7) };
+        // Plus seeded random shapes, most of them not tile multiples.
+        var rng = new Random(1234);
+        var shapes = fixedShapes.Concat(Enumerable.Range(0, 4).Select(_ => (rng.Next(1, 140), rng.Next(1, 140), rng.Next(1, 200))));
+        foreach (var (m, n, k) in shapes)
+            foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false) })
+                data.Add(m, n, k, ta, tb);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(GemmShapes))]
+    public void Gemm_matches_reference(int m, int n, int k, bool transA, bool transB) =>
+        Pass(Checks.Gemm(m, n, k, transA, transB, accumulate: false));
+
+    [Theory]
+    [InlineData(33, 47, 29, false, false)]
+    [InlineData(33, 47, 29, false, true)]
+    [InlineData(33, 47, 29, true, false)]
+    public void Gemm_accumulates_into_C(int m, int n, int k, bool transA, bool transB) =>
+        Pass(Checks.Gemm(m, n, k, transA, transB, accumulate: true));
+
+    [Theory]
+    [InlineData(Activation.Identity)]
+    [InlineData(Activation.ReLU)]
+    [InlineData(Activation.LeakyReLU)]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Sigmoid)]
+    public void Activation_forward_and_backward_match_reference(Activation act)
+    {
+        Pass(Checks.BiasActivation(7, 65, act, withBias: true));
+        Pass(Checks.BiasActivation(3, 17, act, withBias: false));
+        Pass(Checks.ActivationBackward(9, 33, act));
+    }
+
+    [Theory]
+    [InlineData(1, 7, false)]
+    [InlineData(63, 129, false)]
+    [InlineData(9, 33, true)]
+    public void Bias_grad_matches_reference(int rows, int cols, bool accumulate) =>
+        Pass(Checks.BiasGrad(rows, cols, accumulate));
+
+    [Theory]
+    [InlineData(2, 7)]
+    [InlineData(63, 129)]
+    [InlineData(64, 256)]
+    public void BatchNorm_train_forward_and_backward_match_reference(int rows, int cols)
+    {
+        Pass(Checks.BatchNormTrain(rows, cols));
+        Pass(Checks.BatchNormBackward(rows, cols, accumulate: false));
+    }
+
+    [Fact]
+    public void BatchNorm_eval_and_accumulating_backward_match_reference()
+    {
+        Pass(Checks.BatchNormEval(63, 129));
+        Pass(Checks.BatchNormBackward(9, 33, accumulate: true));
+    }
+
+    [Theory]
+    [InlineData(1, 1f)]
+    [InlineData(7, 0f)]
+    [InlineData(64, 0.9f)]
+    [InlineData(1000, 0.1f)]
+    public void Bce_with_logits_matches_reference(int n, float target) => Pass(Checks.BceWithLogits(n, target));
+
+    [Theory]
+    [InlineData(1000, 3)]
+    [InlineData(65537, 2)]
+    public void Adam_matches_reference(int n, int steps) => Pass(Checks.Adam(n, steps));
+
+    [Theory]
+    [InlineData(1001, 0UL, true)]
+    [InlineData(1001, 1UL << 33, true)]
+    [InlineData(777, 5UL, false)]
+    public void Rng_matches_reference_whatever_the_launch(int n, ulong offset, bool normal) =>
+        Pass(Checks.Random(n, offset, normal));
+
+    [Fact]
+    public void Gather_rows_matches_reference() => Pass(Checks.Gather(100, 17, 784, 5));
+}
+
+public sealed class SimulatorKernelTests(SimulatorFixture f) : KernelTests(f), IClassFixture<SimulatorFixture>;
+
+public sealed class CudaKernelTests(CudaFixture f) : KernelTests(f), IClassFixture<CudaFixture>;
+
+/// <summary>The GPU tile geometry (64×64, 256 threads) on the simulator, GEMM only: it is the one kernel whose shape differs.</summary>
+public sealed class SimulatorGpuTileGemmTests(SimulatorGpuTilesFixture f) : IClassFixture<SimulatorGpuTilesFixture>
+{
+    [Theory]
+    [InlineData(65, 70, 40, false, true)]
+    [InlineData(65, 70, 40, true, false)]
+    [InlineData(3, 129, 17, false, false)]
+    public void Gemm_with_gpu_tiles_matches_reference(int m, int n, int k, bool ta, bool tb)
+    {
+        var r = new KernelChecks(f.Backend).Gemm(m, n, k, ta, tb, accumulate: false);
+        Assert.True(r.Passed, $"{r.Kernel} {r.Shape}: {r.MaxError:E2}");
+    }
+}
