@@ -13,7 +13,7 @@ public abstract class BackendFixture : IDisposable
     protected BackendFixture() => open = new(() =>
     {
         try { return (Open(), null); }
-        catch (Engine.GanException e) { return (null, e.Message); }
+        catch (IlgpuGan.Engine.GanException e) { return (null, e.Message); }
     });
 
     protected abstract IBackend Open();

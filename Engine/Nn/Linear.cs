@@ -1,0 +1,48 @@
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Nn;
+
+/// <summary>
+/// y = act(x·Wᵀ + b), W stored [out, in] as torch.nn.Linear. When the next layer of the spec is an
+/// activation, the model fuses it here (bias and activation in one kernel after the GEMM); the
+/// activation keeps its own index for naming.
+/// Initialisation is PyTorch's default: kaiming_uniform(a=√5) for W, which is U(±1/√in), and
+/// U(±1/√in) for b.
+/// </summary>
+public sealed class Linear : Layer
+{
+    readonly Slot weight, bias;
+
+    public Linear(int index, int inFeatures, int outFeatures, Func<int, double> uniform01) : base(inFeatures, outFeatures)
+    {
+        Index = index;
+        float bound = 1f / MathF.Sqrt(inFeatures);
+        weight = new($"{index}.weight", [outFeatures, inFeatures], SlotKind.Parameter, i => (float)((uniform01(i) * 2 - 1) * bound));
+        bias = new($"{index}.bias", [outFeatures], SlotKind.Parameter, i => (float)((uniform01(inFeatures * outFeatures + i) * 2 - 1) * bound));
+    }
+
+    public Activation FusedActivation { get; internal set; } = Activation.Identity;
+    public float FusedAlpha { get; internal set; }
+
+    public override IReadOnlyList<Slot> Slots => [weight, bias];
+
+    public override void Forward(IBackend b, Tensor x, Tensor y, int n, bool training)
+    {
+        b.Gemm(x, weight.Value, y, n, OutFeatures, InFeatures, transA: false, transB: true, accumulate: false);
+        b.BiasActivation(y, bias.Value, y, n, OutFeatures, FusedActivation, FusedAlpha);
+    }
+
+    public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate)
+    {
+        if (FusedActivation != Activation.Identity)
+            b.ActivationBackward(y, dy, dy, FusedActivation, FusedAlpha);   // dy now holds dL/d(pre-activation)
+        if (paramGrads)
+        {
+            b.Gemm(dy, x, weight.Grad, OutFeatures, InFeatures, n, transA: true, transB: false, accumulate);
+            b.BiasGrad(dy, bias.Grad, n, OutFeatures, accumulate);
+        }
+        if (dx is { } d)
+            b.Gemm(dy, weight.Value, d, n, InFeatures, OutFeatures, transA: false, transB: false, accumulate: false);
+    }
+}

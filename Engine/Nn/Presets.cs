@@ -1,0 +1,40 @@
+namespace IlgpuGan.Engine.Nn;
+
+/// <summary>The seed models of the lecture notebook, as PyTorch nn.Sequential layer lists.</summary>
+public static class Presets
+{
+    public const int ImageSize = 28 * 28;
+
+    public static readonly string[] GeneratorNames = ["mlp", "notebook"];
+
+    /// <summary>
+    /// "mlp" (default): z → 256 → LeakyReLU(0.2) → BN → 512 → LeakyReLU(0.2) → BN → 784 → Tanh.
+    /// "notebook": the lecture's own generator, whose output layer ends in LeakyReLU + BN instead of
+    /// Tanh, kept so the original can be reproduced.
+    /// </summary>
+    public static IReadOnlyList<LayerSpec> Generator(string name, int latent, int outFeatures = ImageSize)
+    {
+        var hidden = new List<LayerSpec>
+        {
+            new LinearSpec(latent, 256), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(256),
+            new LinearSpec(256, 512), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(512),
+            new LinearSpec(512, outFeatures),
+        };
+        switch (name)
+        {
+            case "mlp": hidden.Add(ActivationSpec.Tanh); break;
+            case "notebook": hidden.Add(ActivationSpec.LeakyReLU(0.2f)); hidden.Add(new BatchNorm1dSpec(outFeatures)); break;
+            default: throw new UsageException($"unknown generator preset '{name}': expected {string.Join(" or ", GeneratorNames)}");
+        }
+        return hidden;
+    }
+
+    /// <summary>784 → 512 → LReLU → 256 → LReLU → 64 → LReLU → 1: a logit; the sigmoid lives in the loss.</summary>
+    public static IReadOnlyList<LayerSpec> Discriminator(int inFeatures = ImageSize) =>
+    [
+        new LinearSpec(inFeatures, 512), ActivationSpec.LeakyReLU(0.2f),
+        new LinearSpec(512, 256), ActivationSpec.LeakyReLU(0.2f),
+        new LinearSpec(256, 64), ActivationSpec.LeakyReLU(0.2f),
+        new LinearSpec(64, 1),
+    ];
+}

@@ -1,0 +1,227 @@
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Checkpoints;
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Nn;
+
+/// <summary>
+/// An MLP built from a <see cref="LayerSpec"/> list, like torch.nn.Sequential. All of its memory is
+/// allocated here, once, as one flat buffer per concern: parameters, gradients, running
+/// statistics, activations, and backward scratch (two ping-pong halves). Forward and backward only
+/// launch kernels on slices of those buffers; they allocate nothing.
+/// </summary>
+public sealed class Sequential : IDisposable
+{
+    readonly IBackend backend;
+    readonly List<Layer> layers = [];
+    readonly Tensor[] outputs;       // full-capacity activation slice per layer
+    readonly Tensor[] inputsSeen;    // what each layer received in the last forward (for backward)
+    readonly Tensor ping, pong;
+    readonly List<Slot> slots = [];
+    readonly DeviceBuffer<float> paramBuffer, gradBuffer, stateBuffer, scratchBuffer, activationBuffer, backwardBuffer;
+    int lastBatch;
+
+    public Sequential(IBackend backend, IReadOnlyList<LayerSpec> spec, int inFeatures, int maxBatch, ulong initSeed)
+    {
+        if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch));
+        this.backend = backend;
+        InFeatures = inFeatures;
+        MaxBatch = maxBatch;
+        Spec = spec;
+        int width = inFeatures;
+        for (int i = 0; i < spec.Count; i++)
+        {
+            int index = i;
+            Func<int, double> uniform01 = k => Philox.UniformDouble(initSeed, (uint)(index + 1), (ulong)k);
+            switch (spec[i])
+            {
+                case LinearSpec l:
+                    if (l.InFeatures != width) throw new ArgumentException($"layer {i}: Linear expects {l.InFeatures} inputs, previous layer gives {width}");
+                    var linear = new Linear(i, l.InFeatures, l.OutFeatures, uniform01);
+                    // Fuse a following activation into the Linear epilogue; it keeps its index.
+                    if (i + 1 < spec.Count && spec[i + 1] is ActivationSpec next)
+                    {
+                        linear.FusedActivation = next.Kind;
+                        linear.FusedAlpha = next.Alpha;
+                        i++;
+                    }
+                    layers.Add(linear);
+                    width = l.OutFeatures;
+                    break;
+                case ActivationSpec a:
+                    layers.Add(new ActivationLayer(i, width, a.Kind, a.Alpha));
+                    break;
+                case BatchNorm1dSpec bn:
+                    if (bn.NumFeatures != width) throw new ArgumentException($"layer {i}: BatchNorm1d({bn.NumFeatures}) after a layer of width {width}");
+                    layers.Add(new BatchNorm1d(i, bn.NumFeatures, bn.Eps, bn.Momentum));
+                    break;
+                default:
+                    throw new ArgumentException($"layer {i}: unsupported spec {spec[i]}");
+            }
+        }
+        OutFeatures = width;
+
+        foreach (var layer in layers) slots.AddRange(layer.Slots);
+        long Sum(SlotKind k) => slots.Where(s => s.Kind == k).Sum(s => (long)s.Length);
+        ParameterCount = Sum(SlotKind.Parameter);
+        int maxWidth = Math.Max(inFeatures, layers.Max(l => Math.Max(l.InFeatures, l.OutFeatures)));
+        long activationFloats = layers.Sum(l => (long)maxBatch * l.OutFeatures);
+
+        var owned = new List<IDisposable>();
+        try
+        {
+            paramBuffer = Track(backend.Allocate<float>(ParameterCount));
+            gradBuffer = Track(backend.Allocate<float>(ParameterCount));
+            stateBuffer = Track(backend.Allocate<float>(Sum(SlotKind.Buffer)));
+            scratchBuffer = Track(backend.Allocate<float>(Sum(SlotKind.Scratch)));
+            activationBuffer = Track(backend.Allocate<float>(activationFloats));
+            backwardBuffer = Track(backend.Allocate<float>(2L * maxBatch * maxWidth));
+        }
+        catch
+        {
+            foreach (var o in owned) o.Dispose();
+            throw;
+        }
+        DeviceBuffer<float> Track(DeviceBuffer<float> b) { owned.Add(b); return b; }
+
+        Parameters = Tensor.Whole(paramBuffer);
+        Gradients = Tensor.Whole(gradBuffer);
+        var offsets = new Dictionary<SlotKind, long> { [SlotKind.Parameter] = 0, [SlotKind.Buffer] = 0, [SlotKind.Scratch] = 0 };
+        foreach (var s in slots)
+        {
+            long off = offsets[s.Kind];
+            offsets[s.Kind] = off + s.Length;
+            s.Offset = off;
+            switch (s.Kind)
+            {
+                case SlotKind.Parameter:
+                    s.Value = new Tensor(paramBuffer, off, s.Length);
+                    s.Grad = new Tensor(gradBuffer, off, s.Length);
+                    break;
+                case SlotKind.Buffer: s.Value = new Tensor(stateBuffer, off, s.Length); break;
+                default: s.Value = new Tensor(scratchBuffer, off, s.Length); break;
+            }
+        }
+        outputs = new Tensor[layers.Count];
+        inputsSeen = new Tensor[layers.Count];
+        long actOffset = 0;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            int len = maxBatch * layers[i].OutFeatures;
+            outputs[i] = new Tensor(activationBuffer, actOffset, len);
+            actOffset += len;
+        }
+        ping = new Tensor(backwardBuffer, 0, maxBatch * maxWidth);
+        pong = new Tensor(backwardBuffer, (long)maxBatch * maxWidth, maxBatch * maxWidth);
+        UploadInitialValues();
+    }
+
+    public IReadOnlyList<LayerSpec> Spec { get; }
+    public int InFeatures { get; }
+    public int OutFeatures { get; }
+    public int MaxBatch { get; }
+    public long ParameterCount { get; }
+    public IReadOnlyList<Layer> Layers => layers;
+
+    /// <summary>All trained parameters, as one flat tensor (what the optimizer updates).</summary>
+    public Tensor Parameters { get; }
+
+    /// <summary>Gradients, laid out exactly as <see cref="Parameters"/>.</summary>
+    public Tensor Gradients { get; }
+
+    void UploadInitialValues()
+    {
+        foreach (var s in slots.Where(s => s.Kind != SlotKind.Scratch))
+        {
+            var host = new float[s.Length];
+            if (s.Init is { } init) for (int i = 0; i < host.Length; i++) host[i] = init(i);
+            s.Value.CopyFrom(host);
+        }
+    }
+
+    /// <summary>Runs the model on the first n rows of x ([n, In]); returns the output view [n, Out].</summary>
+    public Tensor Forward(Tensor x, int n, bool training)
+    {
+        if (n < 1 || n > MaxBatch) throw new ArgumentOutOfRangeException(nameof(n), $"batch {n} outside 1..{MaxBatch}");
+        var cur = x.Slice(0, n * InFeatures);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var y = outputs[i].Slice(0, n * layers[i].OutFeatures);
+            layers[i].Forward(backend, cur, y, n, training);
+            inputsSeen[i] = cur;
+            cur = y;
+        }
+        lastBatch = n;
+        return cur;
+    }
+
+    /// <summary>
+    /// Back-propagates dL/dOutput ([n, Out], overwritten) through the last forward. Parameter
+    /// gradients are written (or added, with <paramref name="accumulate"/>) when
+    /// <paramref name="paramGrads"/>; dL/dInput is returned when <paramref name="inputGrad"/>, as a
+    /// view into this model's scratch that stays valid until its next backward.
+    /// </summary>
+    public Tensor? Backward(Tensor dOutput, bool paramGrads, bool accumulate, bool inputGrad)
+    {
+        int n = lastBatch;
+        var dy = dOutput.Slice(0, n * OutFeatures);
+        for (int i = layers.Count - 1; i >= 0; i--)
+        {
+            Tensor? dx = null;
+            if (i > 0 || inputGrad)
+            {
+                var target = dy.Buffer == ping.Buffer && dy.Offset == ping.Offset ? pong : ping;
+                dx = target.Slice(0, n * layers[i].InFeatures);
+            }
+            layers[i].Backward(backend, inputsSeen[i], outputs[i].Slice(0, n * layers[i].OutFeatures), dy, dx, n, paramGrads, accumulate);
+            if (dx is null) break;
+            dy = dx.Value;
+        }
+        return inputGrad ? dy : null;
+    }
+
+    /// <summary>Names, shapes and values as torch's state_dict of the same nn.Sequential.</summary>
+    public List<NamedArray> StateDict()
+    {
+        var list = new List<NamedArray>();
+        foreach (var layer in layers)
+        {
+            foreach (var s in layer.Slots.Where(s => s.Kind != SlotKind.Scratch))
+                list.Add(new NamedArray(s.Name, s.Shape, Floats: s.Value.ToArray()));
+            if (layer is BatchNorm1d bn)
+                list.Add(new NamedArray(bn.NumBatchesTrackedName, [], Longs: [bn.NumBatchesTracked]));
+        }
+        return list;
+    }
+
+    /// <summary>Loads a state_dict (strict: every name present with the right shape).</summary>
+    public void LoadStateDict(IReadOnlyDictionary<string, NamedArray> state, string source)
+    {
+        foreach (var layer in layers)
+        {
+            foreach (var s in layer.Slots.Where(s => s.Kind != SlotKind.Scratch))
+            {
+                if (!state.TryGetValue(s.Name, out var t) || t.Floats is null)
+                    throw new GanException($"{source}: missing tensor {s.Name}");
+                if (!t.Shape.SequenceEqual(s.Shape))
+                    throw new GanException($"{source}: {s.Name} has shape [{string.Join(",", t.Shape)}], the model needs [{string.Join(",", s.Shape)}]");
+                s.Value.CopyFrom(t.Floats);
+            }
+            if (layer is BatchNorm1d bn)
+                bn.NumBatchesTracked = state.TryGetValue(bn.NumBatchesTrackedName, out var c) && c.Longs is { Length: 1 } ? c.Longs[0] : 0;
+        }
+    }
+
+    /// <summary>Parameter slots in buffer order (for optimizer state names).</summary>
+    public IEnumerable<Slot> ParameterSlots => slots.Where(s => s.Kind == SlotKind.Parameter);
+
+    public void Dispose()
+    {
+        paramBuffer.Dispose();
+        gradBuffer.Dispose();
+        stateBuffer.Dispose();
+        scratchBuffer.Dispose();
+        activationBuffer.Dispose();
+        backwardBuffer.Dispose();
+    }
+}

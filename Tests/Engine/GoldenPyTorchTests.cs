@@ -1,0 +1,80 @@
+using IlgpuGan.Engine.Checkpoints;
+using IlgpuGan.Engine.Gan;
+using IlgpuGan.Tests.Kernels;
+
+namespace IlgpuGan.Tests.Engine;
+
+/// <summary>
+/// Three full GAN steps against real PyTorch (Tests/Golden/make_golden.py, torch 1.13): same
+/// initial weights, real batches and noise at batch 8; after each step the losses, and after the
+/// third every weight and BatchNorm statistic, must agree within 1e-4 relative.
+/// </summary>
+public abstract class GoldenPyTorchTests(BackendFixture fixture)
+{
+    static string Golden(string file) => Path.Combine(AppContext.BaseDirectory, "Golden", file);
+
+    static Dictionary<string, NamedArray> Strip(Dictionary<string, NamedArray> all, string prefix) =>
+        all.Where(kv => kv.Key.StartsWith(prefix)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value with { Name = kv.Key[prefix.Length..] });
+
+    /// <summary>max|a − b| / max|b| over a tensor: relative to the tensor's scale, so a weight
+    /// that happens to be near zero does not demand more than float32 can give.</summary>
+    static double RelativeError(float[] got, float[] want)
+    {
+        double err = 0, scale = 1e-12;
+        for (int i = 0; i < want.Length; i++)
+        {
+            err = Math.Max(err, Math.Abs(got[i] - (double)want[i]));
+            scale = Math.Max(scale, Math.Abs(want[i]));
+        }
+        return err / scale;
+    }
+
+    [Fact]
+    public void Three_gan_steps_match_pytorch()
+    {
+        var backend = fixture.Backend;
+        var (init, _) = SafeTensors.Load(Golden("seed_init.safetensors"));
+        var (data, meta) = SafeTensors.Load(Golden("seed_data.safetensors"));
+        int batch = int.Parse(meta["batch"]), steps = int.Parse(meta["steps"]);
+        var config = new GanConfig { Batch = batch, Latent = 64, Lr = 2e-4, Beta1 = 0.5, Beta2 = 0.999 };
+        using var trainer = new GanTrainer(backend, config, new byte[batch * 784], batch, 784);
+        trainer.G.LoadStateDict(Strip(init, "G."), "seed_init G");
+        trainer.D.LoadStateDict(Strip(init, "D."), "seed_init D");
+
+        var real = data["real"].Floats!;
+        var z = data["z"].Floats!;
+        for (int s = 0; s < steps; s++)
+        {
+            trainer.TrainStep(real.AsSpan(s * batch * 784, batch * 784), z.AsSpan(s * batch * 64, batch * 64));
+            var st = trainer.ReadStats();
+            void Near(string what, float got, float want) =>
+                Assert.True(Math.Abs(got - want) <= 1e-4 * Math.Abs(want), $"step {s + 1} {what}: {got} vs PyTorch {want}");
+            Near("loss_d", st.DLoss, data["loss_d"].Floats![s]);
+            Near("loss_g", st.GLoss, data["loss_g"].Floats![s]);
+            Near("D(x)", st.DReal, data["d_x"].Floats![s]);
+            Near("D(G(z)) before D step", st.DFake, data["d_g_z1"].Floats![s]);
+            Near("D(G(z)) after D step", st.DFakeAfter, data["d_g_z2"].Floats![s]);
+        }
+
+        foreach (var (net, model) in new[] { ("G", trainer.G), ("D", trainer.D) })
+        {
+            var (want, _) = SafeTensors.Load(Golden($"seed_after_{net}.safetensors"));
+            var got = model.StateDict().ToDictionary(t => t.Name);
+            Assert.Equal(want.Keys.Order(), got.Keys.Order());
+            foreach (var (name, w) in want)
+            {
+                if (w.Longs is not null)
+                {
+                    Assert.Equal(w.Longs, got[name].Longs);
+                    continue;
+                }
+                double err = RelativeError(got[name].Floats!, w.Floats!);
+                Assert.True(err <= 1e-4, $"{net} {name}: relative error {err:E2} after {steps} steps");
+            }
+        }
+    }
+}
+
+public sealed class SimulatorGoldenPyTorchTests(SimulatorFixture f) : GoldenPyTorchTests(f), IClassFixture<SimulatorFixture>;
+
+public sealed class CudaGoldenPyTorchTests(CudaFixture f) : GoldenPyTorchTests(f), IClassFixture<CudaFixture>;
