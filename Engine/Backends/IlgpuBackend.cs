@@ -49,7 +49,9 @@ public sealed class IlgpuBackend : IBackend
         // On a GPU a few waves of groups hide latency; on the simulator every group is a batch of
         // OS-thread work, so one group per simulated multiprocessor is fastest.
         maxGroups = cpu ? Math.Max(1, accelerator.NumMultiprocessors) : Math.Max(1, accelerator.NumMultiprocessors) * 8;
-        Description = $"{accelerator.Name} ({accelerator.AcceleratorType}, {accelerator.MemorySize / (1024 * 1024)} MiB)";
+        Description = cpu
+            ? $"ILGPU CPU simulator ({accelerator.NumMultiprocessors} x {accelerator.MaxNumThreadsPerGroup} threads)"
+            : $"{accelerator.Name} ({accelerator.AcceleratorType}, {accelerator.MemorySize / (1024 * 1024)} MiB)";
 
         gemm = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernels.Gemm);
         biasAct = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(ActivationKernels.BiasActivationForward);
@@ -99,7 +101,9 @@ public sealed class IlgpuBackend : IBackend
         {
             M = m, N = n, K = k,
             TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Accumulate = accumulate ? 1 : 0,
-            Tx = tiles.Tx, Ty = tiles.Ty, Bk = tiles.Bk,
+            Tx = tiles.Tx, Ty = tiles.Ty,
+            // A K slice deeper than K would only stage zeros.
+            Bk = Math.Min(tiles.Bk, Math.Max(1, k)),
         };
         var grid = new Index2D((n + p.TileN - 1) / p.TileN, (m + p.TileM - 1) / p.TileM);
         var cfg = new KernelConfig(grid, new Index2D(tiles.Tx * tiles.Ty, 1), SharedMemoryConfig.RequestDynamic<float>(p.SharedFloats));
@@ -179,5 +183,5 @@ public sealed record GemmTiles(int Tx, int Ty, int Bk)
     /// 16×16 tiles of 16 threads with deep K slices: on ILGPU's CPU simulator each barrier costs
     /// about 0.1 ms, so fewer, fatter K steps matter more than anything else.
     /// </summary>
-    public static readonly GemmTiles Simulator = new(4, 4, 64);
+    public static readonly GemmTiles Simulator = new(4, 4, 256);
 }

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using IlgpuGan.Engine.Checkpoints;
+using IlgpuGan.Engine.IO;
+
+namespace IlgpuGan.Engine.Gan;
+
+/// <summary>Where a run is in its data, noise and step count (what safetensors files don't hold).</summary>
+public sealed record TrainerState(long Step, ulong NoiseCounter, int Epoch, int BatchInEpoch);
+
+/// <summary>
+/// A run's checkpoint folder: G.safetensors and D.safetensors (torch state_dicts, loadable with
+/// safetensors.torch.load_file), optimizer.safetensors (Adam m, v and step per network) and
+/// state.json. The folder is written beside the old one and swapped in by renames, so a crash at
+/// any moment leaves a complete checkpoint: "checkpoint", or "checkpoint.prev" during the swap.
+/// </summary>
+public static class Checkpoint
+{
+    public const string FolderName = "checkpoint";
+    const string PrevName = FolderName + ".prev";
+
+    public static void Save(GanTrainer trainer, string runDir)
+    {
+        string final = Path.Combine(runDir, FolderName), prev = Path.Combine(runDir, PrevName);
+        string tmp = Path.Combine(runDir, $"{FolderName}.tmp-{Environment.ProcessId}");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        Directory.CreateDirectory(tmp);
+        var meta = new Dictionary<string, string> { ["format"] = "pt", ["step"] = trainer.Step.ToString() };
+        SafeTensors.Save(Path.Combine(tmp, "G.safetensors"), trainer.G.StateDict(), meta);
+        SafeTensors.Save(Path.Combine(tmp, "D.safetensors"), trainer.D.StateDict(), meta);
+        SafeTensors.Save(Path.Combine(tmp, "optimizer.safetensors"), trainer.OptG.State("G.").Concat(trainer.OptD.State("D.")), meta);
+        var state = new TrainerState(trainer.Step, trainer.NoiseCounter, trainer.Epoch, trainer.BatchInEpoch);
+        AtomicFile.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state, GanConfig.Json));
+
+        if (Directory.Exists(prev)) Directory.Delete(prev, recursive: true);
+        if (Directory.Exists(final)) Directory.Move(final, prev);
+        Directory.Move(tmp, final);
+        if (Directory.Exists(prev)) Directory.Delete(prev, recursive: true);
+    }
+
+    /// <summary>The newest complete checkpoint folder of a run, or null when it has none.</summary>
+    public static string? Find(string runDir)
+    {
+        foreach (var name in new[] { FolderName, PrevName })
+        {
+            var dir = Path.Combine(runDir, name);
+            if (File.Exists(Path.Combine(dir, "state.json"))) return dir;
+        }
+        return null;
+    }
+
+    public static TrainerState Load(GanTrainer trainer, string runDir)
+    {
+        var dir = Find(runDir) ?? throw new GanException($"no checkpoint in {runDir} (expected {Path.Combine(runDir, FolderName)})");
+        TrainerState state;
+        try
+        {
+            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(dir, "state.json")), GanConfig.Json)
+                ?? throw new GanException($"{dir}/state.json is empty");
+        }
+        catch (JsonException e) { throw new GanException($"{dir}/state.json is corrupt: {e.Message}"); }
+        var g = Path.Combine(dir, "G.safetensors");
+        var d = Path.Combine(dir, "D.safetensors");
+        var o = Path.Combine(dir, "optimizer.safetensors");
+        trainer.G.LoadStateDict(SafeTensors.Load(g).Tensors, g);
+        trainer.D.LoadStateDict(SafeTensors.Load(d).Tensors, d);
+        var opt = SafeTensors.Load(o).Tensors;
+        trainer.OptG.LoadState(opt, "G.", o);
+        trainer.OptD.LoadState(opt, "D.", o);
+        trainer.Restore(state.Step, state.NoiseCounter, state.Epoch, state.BatchInEpoch);
+        return state;
+    }
+}

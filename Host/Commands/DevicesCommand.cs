@@ -1,0 +1,25 @@
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Host.Cli;
+
+namespace IlgpuGan.Host.Commands;
+
+public sealed class DevicesCommand : ICommand
+{
+    public string Name => "devices";
+    public string Summary => "List the accelerators ILGPU sees and the one --device auto picks.";
+    public string Usage => "ilgpugan devices";
+    public IReadOnlyList<OptionSpec> Options => [];
+
+    public int Run(Options options, Microsoft.Extensions.Logging.ILoggerFactory logs)
+    {
+        var devices = DeviceCatalog.List();
+        Console.WriteLine($"{"ID",-12} {"TYPE",-10} {"MEMORY",10}  NAME");
+        foreach (var d in devices)
+            Console.WriteLine($"{d.Id,-12} {(d.IsGpu ? "gpu" : "cpu"),-10} {d.MemoryBytes / (1024 * 1024),7} MiB  {d.Name}");
+        var (auto, reason) = DeviceCatalog.ChooseAuto(devices);
+        Console.WriteLine();
+        Console.WriteLine($"--device auto picks {auto.Id}: {reason}.");
+        Console.WriteLine("--device cpu is the best CPU backend (today ILGPU's simulator); --device ilgpu-cpu is always the simulator.");
+        return 0;
+    }
+}

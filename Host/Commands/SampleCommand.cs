@@ -1,0 +1,56 @@
+using IlgpuGan.Engine;
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Gan;
+using IlgpuGan.Host.Cli;
+using IlgpuGan.Host.Images;
+using Microsoft.Extensions.Logging;
+
+namespace IlgpuGan.Host.Commands;
+
+public sealed class SampleCommand : ICommand
+{
+    public string Name => "sample";
+    public string Summary => "Draw images from a trained generator: a PNG grid, or a float32 .npy array in [-1, 1].";
+    public string Usage => "ilgpugan sample --checkpoint RUN --out FILE.png|FILE.npy [--count N] [--seed S]";
+    public IReadOnlyList<OptionSpec> Options =>
+    [
+        new("checkpoint", "RUN", "a run folder, its checkpoint folder, or a G.safetensors file"),
+        new("out", "FILE", "output file: .png writes a grid, .npy writes N×28×28 float32"),
+        new("count", "N", "number of images", "64"),
+        new("seed", "S", "noise seed", "0"),
+        new("columns", "C", "grid columns (default: square-ish)"),
+        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+    ];
+
+    public int Run(Options o, ILoggerFactory logs)
+    {
+        var log = logs.CreateLogger("sample");
+        string source = o.String("checkpoint") ?? throw new UsageException("sample: --checkpoint RUN is required");
+        string outPath = o.String("out") ?? throw new UsageException("sample: --out FILE is required");
+        string ext = Path.GetExtension(outPath).ToLowerInvariant();
+        if (ext is not (".png" or ".npy")) throw new UsageException($"sample: --out must end in .png or .npy, got '{outPath}'");
+        int count = o.Int("count", 1, 1_000_000);
+        ulong seed = o.ULong("seed");
+        int columns = o.Has("columns") ? o.Int("columns", 1) : ImageGrid.DefaultColumns(count);
+        string gFile = ResolveGenerator(source);
+
+        using var backend = DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m));
+        using var sampler = new Sampler(backend, gFile);
+        var images = sampler.Sample(count, seed);
+        int side = (int)Math.Round(Math.Sqrt(sampler.OutFeatures));
+        if (ext == ".png") ImageGrid.SavePng(outPath, images, count, side, sampler.OutFeatures / side, columns);
+        else Npy.WriteFloat32(outPath, images, count, side, sampler.OutFeatures / side);
+        log.LogInformation("wrote {Count} samples from {Generator} to {Out}", count, gFile, outPath);
+        Console.WriteLine(Path.GetFullPath(outPath));
+        return 0;
+    }
+
+    static string ResolveGenerator(string source)
+    {
+        if (File.Exists(source)) return source;
+        if (!Directory.Exists(source)) throw new GanException($"checkpoint '{source}' not found");
+        if (File.Exists(Path.Combine(source, "G.safetensors"))) return Path.Combine(source, "G.safetensors");
+        var dir = Checkpoint.Find(source) ?? throw new GanException($"no checkpoint in {source}: train first, or pass a G.safetensors file");
+        return Path.Combine(dir, "G.safetensors");
+    }
+}

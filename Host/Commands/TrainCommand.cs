@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using IlgpuGan.Engine;
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Gan;
+using IlgpuGan.Engine.Nn;
+using IlgpuGan.Host.Cli;
+using IlgpuGan.Host.Data;
+using IlgpuGan.Host.Images;
+using IlgpuGan.Host.Training;
+using Microsoft.Extensions.Logging;
+
+namespace IlgpuGan.Host.Commands;
+
+public sealed class TrainCommand : ICommand
+{
+    public string Name => "train";
+    public string Summary => "Train the seed MLP GAN; writes sample grids, metrics.csv and checkpoints into a run folder.";
+    public string Usage => "ilgpugan train [--dataset mnist|fashion-mnist] [--data DIR] [--device D] [--steps N] [--out DIR] | --resume DIR";
+
+    // Options that define the model or the data order: fixed for the life of a run.
+    static readonly string[] RunDefining = ["dataset", "batch", "latent", "lr", "beta1", "beta2", "seed", "generator", "out"];
+
+    public IReadOnlyList<OptionSpec> Options =>
+    [
+        new("dataset", "NAME", "mnist or fashion-mnist", "mnist"),
+        new("data", "DIR", "folder with the IDX files (.gz or raw); otherwise they are downloaded and cached"),
+        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        new("steps", "N", "total training steps (one D step + one G step each)", "5000"),
+        new("batch", "N", "batch size", "64"),
+        new("latent", "N", "size of z", "64"),
+        new("lr", "X", "Adam learning rate for G and D", "0.0002"),
+        new("beta1", "X", "Adam beta1", "0.5"),
+        new("beta2", "X", "Adam beta2", "0.999"),
+        new("seed", "S", "seed for weights, noise and data order", "0"),
+        new("generator", "NAME", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output)", "mlp"),
+        new("sample-every", "N", "write an 8x8 grid of the fixed z every N steps", "50"),
+        new("checkpoint-every", "N", "save a checkpoint every N steps (and always at the end)", "500"),
+        new("log-every", "N", "append to metrics.csv every N steps", "10"),
+        new("out", "DIR", "run folder", "runs/<timestamp>"),
+        new("resume", "DIR", "continue the run in DIR from its last checkpoint"),
+    ];
+
+    public int Run(Options o, ILoggerFactory logs)
+    {
+        var log = logs.CreateLogger("train");
+        RunInfo run;
+        string runDir;
+        bool resuming = o.Has("resume");
+        if (resuming)
+        {
+            runDir = o.String("resume")!;
+            foreach (var name in RunDefining.Where(o.Has))
+                throw new UsageException($"train: --{name} cannot change when resuming; it is fixed by {Path.Combine(runDir, RunInfo.FileName)}");
+            if (!Directory.Exists(runDir)) throw new GanException($"cannot resume: {runDir} does not exist");
+            var saved = RunInfo.Load(runDir);
+            run = saved with
+            {
+                Steps = o.Has("steps") ? o.Int("steps", 1) : saved.Steps,
+                Device = o.Has("device") ? o.String("device")! : saved.Device,
+                DataDir = o.Has("data") ? o.String("data") : saved.DataDir,
+                SampleEvery = o.Has("sample-every") ? o.Int("sample-every", 1) : saved.SampleEvery,
+                CheckpointEvery = o.Has("checkpoint-every") ? o.Int("checkpoint-every", 1) : saved.CheckpointEvery,
+                LogEvery = o.Has("log-every") ? o.Int("log-every", 1) : saved.LogEvery,
+            };
+        }
+        else
+        {
+            var config = new GanConfig
+            {
+                Dataset = DatasetCatalog.Get(o.String("dataset", "mnist")).Name,
+                Generator = o.String("generator", "mlp"),
+                Batch = o.Int("batch", 1, 1 << 20),
+                Latent = o.Int("latent", 1, 1 << 16),
+                Lr = o.Double("lr", 0, exclusiveMin: true),
+                Beta1 = o.Double("beta1", 0, 1),
+                Beta2 = o.Double("beta2", 0, 1),
+                Seed = o.ULong("seed"),
+            };
+            if (!Presets.GeneratorNames.Contains(config.Generator))
+                throw new UsageException($"train: --generator must be {string.Join(" or ", Presets.GeneratorNames)}, got '{config.Generator}'");
+            if (config.Batch < 2) throw new UsageException($"train: --batch must be at least 2 (BatchNorm needs two samples), got {config.Batch}");
+            runDir = o.Has("out") ? o.String("out")! : Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+            run = new RunInfo
+            {
+                Config = config,
+                Steps = o.Int("steps", 1),
+                Device = o.String("device", "auto"),
+                DataDir = o.String("data"),
+                SampleEvery = o.Int("sample-every", 1),
+                CheckpointEvery = o.Int("checkpoint-every", 1),
+                LogEvery = o.Int("log-every", 1),
+            };
+            PrepareNewRunFolder(runDir);
+        }
+
+        using var backend = DeviceCatalog.Open(run.Device, m => log.LogInformation("{Message}", m));
+        log.LogInformation("device: {Device}", backend.Description);
+        var data = DatasetLoader.Load(run.Config.Dataset, run.DataDir, train: true, new DatasetDownloadOptions(), log);
+        log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", data.Count, run.Config.Dataset, data.Rows, data.Cols);
+
+        using var trainer = new GanTrainer(backend, run.Config, data.Pixels, data.Count, data.Rows * data.Cols);
+        long start = 0;
+        if (resuming)
+        {
+            start = Checkpoint.Load(trainer, runDir).Step;
+            log.LogInformation("resumed {Run} at step {Step}", runDir, start);
+        }
+        run = run with { DeviceDescription = backend.Description };
+        run.Save(runDir);
+        log.LogInformation("G: {G:N0} parameters, D: {D:N0} parameters; run folder {Dir}", trainer.G.ParameterCount, trainer.D.ParameterCount, Path.GetFullPath(runDir));
+        if (start >= run.Steps)
+        {
+            log.LogInformation("the run already has {Step} of {Steps} steps; pass a larger --steps to continue", start, run.Steps);
+            return 0;
+        }
+        return Loop(trainer, run, runDir, start, log, data.Rows, data.Cols);
+    }
+
+    static void PrepareNewRunFolder(string runDir)
+    {
+        if (File.Exists(Path.Combine(runDir, RunInfo.FileName)))
+            throw new GanException($"{runDir} already holds a run; continue it with --resume {runDir} or choose another --out");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(runDir, "samples"));
+            var probe = Path.Combine(runDir, $".write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GanException($"cannot write to --out {runDir}: {e.Message}");
+        }
+    }
+
+    static int Loop(GanTrainer trainer, RunInfo run, string runDir, long start, ILogger log, int rows, int cols)
+    {
+        bool stop = false;
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop = true; };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            using var metrics = new MetricsLog(runDir, start);
+            var clock = Stopwatch.StartNew();
+            var lastLog = (Step: start, Time: TimeSpan.Zero);
+            var lastPrint = TimeSpan.Zero;
+            double rate = 0;
+            while (trainer.Step < run.Steps && !stop)
+            {
+                trainer.TrainStep();
+                long step = trainer.Step;
+                bool last = step == run.Steps;
+                if (step % run.LogEvery == 0 || last)
+                {
+                    var stats = trainer.ReadStats();   // the only read-back: it waits for the device
+                    var now = clock.Elapsed;
+                    rate = (step - lastLog.Step) / Math.Max(1e-9, (now - lastLog.Time).TotalSeconds);
+                    lastLog = (step, now);
+                    if (!float.IsFinite(stats.DLoss) || !float.IsFinite(stats.GLoss))
+                        throw new GanException($"training diverged at step {step} (loss is {stats.DLoss}/{stats.GLoss}); try a lower --lr");
+                    metrics.Append(step, stats, rate);
+                    if (now - lastPrint > TimeSpan.FromSeconds(2) || last)
+                    {
+                        lastPrint = now;
+                        double avg = (step - start) / Math.Max(1e-9, now.TotalSeconds);
+                        var eta = TimeSpan.FromSeconds((run.Steps - step) / Math.Max(1e-9, avg));
+                        log.LogInformation("step {Step}/{Steps} | d_loss {D:F3} g_loss {G:F3} | D(x) {Dx:F3} D(G(z)) {Dgz:F3} | {Rate:F1} steps/s | ETA {Eta}",
+                            step, run.Steps, stats.DLoss, stats.GLoss, stats.DReal, stats.DFake, rate, FormatDuration(eta));
+                    }
+                }
+                if (step % run.SampleEvery == 0 || last)
+                    SaveGrid(trainer, runDir, step, rows, cols);
+                if (step % run.CheckpointEvery == 0 || last)
+                    Checkpoint.Save(trainer, runDir);
+            }
+            if (stop)
+            {
+                Checkpoint.Save(trainer, runDir);
+                log.LogWarning("interrupted at step {Step}; checkpoint saved. Continue with: ilgpugan train --resume {Dir}", trainer.Step, runDir);
+                return 130;
+            }
+            log.LogInformation("done: {Steps} steps in {Time} ({Rate:F1} steps/s); samples in {Samples}",
+                run.Steps - start, FormatDuration(clock.Elapsed), (run.Steps - start) / clock.Elapsed.TotalSeconds, Path.Combine(runDir, "samples"));
+            return 0;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    static void SaveGrid(GanTrainer trainer, string runDir, long step, int rows, int cols)
+    {
+        var images = trainer.SampleFixedGrid();
+        ImageGrid.SavePng(Path.Combine(runDir, "samples", $"step_{step:D6}.png"), images, GanTrainer.GridSamples, rows, cols, 8);
+    }
+
+    static string FormatDuration(TimeSpan t) =>
+        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.TotalSeconds:F0}s";
+}

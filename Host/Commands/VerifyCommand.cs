@@ -1,0 +1,43 @@
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Verification;
+using IlgpuGan.Host.Cli;
+using Microsoft.Extensions.Logging;
+
+namespace IlgpuGan.Host.Commands;
+
+/// <summary>
+/// The GPU self-test: every kernel on the chosen device against its float64 CPU reference, at
+/// tile-edge and model shapes, as a pass/fail table. Exit code 1 when any check fails.
+/// </summary>
+public sealed class VerifyCommand : ICommand
+{
+    public string Name => "verify";
+    public string Summary => "Check every kernel on a device against its float64 CPU reference.";
+    public string Usage => "ilgpugan verify [--device D] [--large]";
+    public IReadOnlyList<OptionSpec> Options =>
+    [
+        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        new("large", null, "add the seed model's full-size GEMM shapes (slow on the CPU simulator)"),
+    ];
+
+    public int Run(Options o, ILoggerFactory logs)
+    {
+        var log = logs.CreateLogger("verify");
+        using var backend = DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m));
+        log.LogInformation("verifying kernels on {Device}", backend.Description);
+        var checks = new KernelChecks(backend);
+        int failed = 0, total = 0;
+        double worst = 0;
+        Console.WriteLine($"{"KERNEL",-30} {"SHAPE",-14} {"MAX ERROR",10} {"TOLERANCE",10}  RESULT");
+        foreach (var r in checks.All(o.Has("large")))
+        {
+            total++;
+            if (!r.Passed) failed++;
+            worst = Math.Max(worst, double.IsNaN(r.MaxError) ? double.PositiveInfinity : r.MaxError / r.Tolerance);
+            Console.WriteLine($"{r.Kernel,-30} {r.Shape,-14} {r.MaxError,10:E2} {r.Tolerance,10:E2}  {(r.Passed ? "pass" : "FAIL")}");
+        }
+        Console.WriteLine();
+        Console.WriteLine($"{total - failed} passed, {failed} failed on {backend.Kind} ({backend.Description}); worst error at {worst:P0} of its tolerance");
+        return failed == 0 ? 0 : 1;
+    }
+}

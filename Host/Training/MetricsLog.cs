@@ -1,0 +1,41 @@
+using System.Globalization;
+using IlgpuGan.Engine.Gan;
+using IlgpuGan.Engine.IO;
+
+namespace IlgpuGan.Host.Training;
+
+/// <summary>
+/// metrics.csv: one row per logged step, appended and flushed as training goes. On resume, rows
+/// past the checkpoint's step are dropped first, so the file reads as one uninterrupted run.
+/// </summary>
+public sealed class MetricsLog : IDisposable
+{
+    public const string FileName = "metrics.csv";
+    const string Header = "step,d_loss,g_loss,d_x,d_g_z,steps_per_s";
+    readonly StreamWriter writer;
+
+    public MetricsLog(string runDir, long resumeStep)
+    {
+        var path = Path.Combine(runDir, FileName);
+        if (resumeStep > 0 && File.Exists(path))
+        {
+            var keep = File.ReadAllLines(path).Skip(1)
+                .Where(l => long.TryParse(l.Split(',')[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out long s) && s <= resumeStep);
+            AtomicFile.WriteAllText(path, string.Join("\n", keep.Prepend(Header)) + "\n");
+        }
+        else
+        {
+            AtomicFile.WriteAllText(path, Header + "\n");
+        }
+        writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
+    }
+
+    public void Append(long step, StepStats s, double stepsPerSecond)
+    {
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{step},{s.DLoss:G6},{s.GLoss:G6},{s.DReal:G6},{s.DFake:G6},{stepsPerSecond:F2}"));
+        writer.Flush();
+    }
+
+    public void Dispose() => writer.Dispose();
+}
