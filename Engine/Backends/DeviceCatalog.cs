@@ -106,6 +106,9 @@ public static class DeviceCatalog
         }
     }
 
+    /// <summary>Throws <see cref="UsageException"/> unless the name is a device name users may type.</summary>
+    public static void Validate(string name) => Parse(name);
+
     static (string Kind, int Index) Parse(string name)
     {
         var parts = name.Trim().ToLowerInvariant().Split(':');

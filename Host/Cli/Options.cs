@@ -67,8 +67,8 @@ public sealed class Options
         var s = String(name) ?? throw new UsageException($"{Command}: --{name} is required");
         if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v))
             throw new UsageException($"{Command}: --{name} must be a whole number, got '{s}'");
-        if (v < min || v > max)
-            throw new UsageException($"{Command}: --{name} must be {(max == int.MaxValue ? $"at least {min}" : $"between {min} and {max}")}, got {v}");
+        if (v < min) throw new UsageException($"{Command}: --{name} must be at least {min}, got {v}");
+        if (v > max) throw new UsageException($"{Command}: --{name} must be at most {max}, got {v}");
         return v;
     }
 

@@ -90,14 +90,17 @@ public sealed class TrainCommand : ICommand
                 CheckpointEvery = o.Int("checkpoint-every", 1),
                 LogEvery = o.Int("log-every", 1),
             };
-            PrepareNewRunFolder(runDir);
+            if (File.Exists(Path.Combine(runDir, RunInfo.FileName)))
+                throw new GanException($"{runDir} already holds a run; continue it with --resume {runDir} or choose another --out");
         }
+        DeviceCatalog.Validate(run.Device);
 
         using var backend = DeviceCatalog.Open(run.Device, m => log.LogInformation("{Message}", m));
         log.LogInformation("device: {Device}", backend.Description);
         var data = DatasetLoader.Load(run.Config.Dataset, run.DataDir, train: true, new DatasetDownloadOptions(), log);
         log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", data.Count, run.Config.Dataset, data.Rows, data.Cols);
 
+        if (!resuming) PrepareNewRunFolder(runDir);
         using var trainer = new GanTrainer(backend, run.Config, data.Pixels, data.Count, data.Rows * data.Cols);
         long start = 0;
         if (resuming)
@@ -118,8 +121,6 @@ public sealed class TrainCommand : ICommand
 
     static void PrepareNewRunFolder(string runDir)
     {
-        if (File.Exists(Path.Combine(runDir, RunInfo.FileName)))
-            throw new GanException($"{runDir} already holds a run; continue it with --resume {runDir} or choose another --out");
         try
         {
             Directory.CreateDirectory(Path.Combine(runDir, "samples"));

@@ -1,0 +1,87 @@
+namespace IlgpuGan.Tests.Cli;
+
+/// <summary>Bad input gets one line on stderr and exit code 2 (usage) or 1 (runtime), never a stack trace.</summary>
+public sealed class CliErrorTests
+{
+    static void OneLineError(CliResult r, int code, string contains)
+    {
+        Assert.True(r.ExitCode == code, r.ToString());
+        Assert.Contains(contains, r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);   // no stack frames
+        Assert.StartsWith("ilgpugan: error: ", r.Stderr.Split('\n').First(l => l.StartsWith("ilgpugan: error")));
+    }
+
+    [Theory]
+    [InlineData("--bogus", "unknown option '--bogus'")]
+    [InlineData("--batch 0", "--batch must be at least 1")]
+    [InlineData("--batch -3", "--batch must be")]
+    [InlineData("--batch 1", "at least 2")]
+    [InlineData("--steps many", "--steps must be a whole number")]
+    [InlineData("--lr -1", "--lr must be above 0")]
+    [InlineData("--device tpu", "unknown device 'tpu'")]
+    [InlineData("--dataset cifar", "unknown dataset")]
+    [InlineData("--generator big", "--generator must be")]
+    public void Bad_train_flags_exit_2(string args, string message) =>
+        OneLineError(Ilgpugan.Run(["train", .. args.Split(' ')]), 2, message);
+
+    [Fact]
+    public void Unknown_command_exits_2() => Assert.Equal(2, Ilgpugan.Run("fly").ExitCode);
+
+    [Fact]
+    public void Resume_refuses_to_change_the_model() =>
+        OneLineError(Ilgpugan.Run("train", "--resume", Ilgpugan.TempDir(), "--batch", "32"), 2, "--batch cannot change when resuming");
+
+    [Fact]
+    public void Absent_device_is_a_runtime_error() =>
+        OneLineError(Ilgpugan.Run("train", "--data", Ilgpugan.Mnist, "--device", "cuda:99", "--out", Path.Combine(Ilgpugan.TempDir(), "r")), 1, "no CUDA device #99 found");
+
+    [Fact]
+    public void Corrupt_idx_is_a_runtime_error()
+    {
+        var dir = Ilgpugan.TempDir();
+        File.WriteAllBytes(Path.Combine(dir, "train-images-idx3-ubyte"), [0, 0, 8, 3, 0, 0, 0, 9]);
+        File.WriteAllBytes(Path.Combine(dir, "train-labels-idx1-ubyte"), [0, 0, 8, 1, 0, 0, 0, 9]);
+        OneLineError(Ilgpugan.Run("train", "--data", dir, "--device", "ilgpu-cpu", "--out", Path.Combine(dir, "run")), 1, "train-images-idx3-ubyte");
+    }
+
+    [Fact]
+    public void Missing_data_names_the_file() =>
+        OneLineError(Ilgpugan.Run("train", "--data", Ilgpugan.TempDir(), "--device", "ilgpu-cpu", "--out", Path.Combine(Ilgpugan.TempDir(), "r")), 1, "train-images-idx3-ubyte");
+
+    [Fact]
+    public void Unwritable_out_is_a_runtime_error()
+    {
+        var file = Path.Combine(Ilgpugan.TempDir(), "a-file");
+        File.WriteAllText(file, "");
+        OneLineError(Ilgpugan.Run("train", "--data", Ilgpugan.Mnist, "--device", "ilgpu-cpu", "--out", Path.Combine(file, "run")), 1, "cannot write to --out");
+    }
+
+    [Fact]
+    public void Sample_without_checkpoint_is_a_runtime_error() =>
+        OneLineError(Ilgpugan.Run("sample", "--checkpoint", Ilgpugan.TempDir(), "--out", "x.png", "--device", "ilgpu-cpu"), 1, "no checkpoint");
+
+    [Fact]
+    public void Sample_rejects_unknown_output_types() =>
+        OneLineError(Ilgpugan.Run("sample", "--checkpoint", "x", "--out", "x.jpg"), 2, "must end in .png or .npy");
+
+    [Theory]
+    [InlineData("train")]
+    [InlineData("sample")]
+    [InlineData("devices")]
+    [InlineData("verify")]
+    public void Every_command_has_help(string command)
+    {
+        var r = Ilgpugan.Run(command, "--help");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"usage: ilgpugan {command}", r.Stdout);
+    }
+
+    [Fact]
+    public void Devices_lists_the_simulator_and_the_auto_choice()
+    {
+        var r = Ilgpugan.Run("devices");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("ilgpu-cpu", r.Stdout);
+        Assert.Contains("--device auto picks", r.Stdout);
+    }
+}

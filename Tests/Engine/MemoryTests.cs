@@ -1,0 +1,55 @@
+using System.Reflection;
+using IlgpuGan.Engine;
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Gan;
+using IlgpuGan.Tests.Kernels;
+
+namespace IlgpuGan.Tests.Engine;
+
+/// <summary>Forwards every backend call and counts allocations.</summary>
+public class CountingBackend : DispatchProxy
+{
+    public IBackend Inner { get; set; } = null!;
+    public int Allocations { get; set; }
+
+    protected override object? Invoke(MethodInfo? method, object?[]? args)
+    {
+        if (method!.Name == nameof(IBackend.Allocate)) Allocations++;
+        try { return method.Invoke(Inner, args); }
+        catch (TargetInvocationException e) { throw e.InnerException!; }
+    }
+
+    public static (IBackend Backend, CountingBackend Counter) Wrap(IBackend inner)
+    {
+        var proxy = DispatchProxy.Create<IBackend, CountingBackend>();
+        var counter = (CountingBackend)(object)proxy;
+        counter.Inner = inner;
+        return (proxy, counter);
+    }
+}
+
+public sealed class MemoryTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
+{
+    [Fact]
+    public void A_training_step_allocates_no_device_memory()
+    {
+        var (backend, counter) = CountingBackend.Wrap(fixture.Backend);
+        var pixels = new byte[16 * 784];
+        new Random(1).NextBytes(pixels);
+        using var trainer = new GanTrainer(backend, new GanConfig { Batch = 4 }, pixels, 16, 784);
+        int afterBuild = counter.Allocations;
+        Assert.True(afterBuild > 0);
+        for (int i = 0; i < 5; i++) trainer.TrainStep();   // crosses an epoch boundary (4 batches)
+        trainer.ReadStats();
+        trainer.SampleFixedGrid();
+        Assert.Equal(afterBuild, counter.Allocations);
+        Assert.Equal(1, trainer.Epoch);
+    }
+
+    [Fact]
+    public void Running_out_of_device_memory_is_a_clear_error()
+    {
+        var e = Assert.Throws<GanException>(() => fixture.Backend.Allocate<float>(1L << 40));
+        Assert.Contains("out of device memory", e.Message);
+    }
+}
