@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The prepared GPU check, run once on a lent GPU machine (no .NET SDK there).
+#
+# Here (with the SDK):   ../shared/tools/device-pack.sh Host/Host.csproj --mnist
+# There (carry .device): bash tools/gpu-check.sh            # results land in $OUT (or ./gpu-out)
+#
+# It records the devices, runs `verify` on CUDA (and on OpenCL when a device is there), and a
+# 2,000-step MNIST run on CUDA, keeping its log, metrics and final grid. Copy the figures into
+# docs/gpu.md with the card, date and command.
+set -uo pipefail
+out=${OUT:-gpu-out}
+mkdir -p "$out" /tmp/app
+tar -xJf .device/app.tar.xz -C /tmp/app
+app=/tmp/app/ilgpugan
+{ date -u; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv; } > "$out/machine.txt" 2>&1
+$app devices > "$out/devices.txt" 2>&1
+$app verify --device cuda --large > "$out/verify-cuda.txt" 2>&1; echo "verify cuda exit $?" >> "$out/verify-cuda.txt"
+if $app devices | grep -q '^opencl'; then
+  $app verify --device opencl > "$out/verify-opencl.txt" 2>&1; echo "verify opencl exit $?" >> "$out/verify-opencl.txt"
+fi
+$app train --data .device/data/mnist --device cuda --steps 2000 --out /tmp/run2000 > "$out/train-2000.log" 2>&1
+echo "train exit $?" >> "$out/train-2000.log"
+cp /tmp/run2000/metrics.csv "$out/" 2>/dev/null
+cp /tmp/run2000/samples/step_002000.png "$out/grid-2000.png" 2>/dev/null
+tail -n 3 "$out"/*.txt "$out/train-2000.log"
