@@ -1,18 +1,21 @@
 using System.Reflection;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
 using IlgpuGan.Kernels;
 
 namespace IlgpuGan.Tests.Kernels;
 
 /// <summary>
-/// Every kernel compiles to PTX for Turing, Ampere and Hopper with no GPU present, so a kernel
-/// that only the simulator accepts cannot land.
+/// Every kernel compiles to PTX for Turing, Ampere and Hopper, and to OpenCL C 2.0 with the
+/// generic address space (what ILGPU's OpenCL backend needs), with no GPU present: a kernel that
+/// only the simulator accepts cannot land.
 /// </summary>
-public sealed class PtxCompileTests
+public sealed class KernelCompileTests
 {
     /// <summary>Kernel entry points: public static void methods of the kernel classes taking an ArrayView first.</summary>
     public static TheoryData<string> Kernels()
@@ -48,5 +51,17 @@ public sealed class PtxCompileTests
             var target = compiled.PTXAssembly.Split('\n').Single(l => l.StartsWith(".target"));
             Assert.Contains("sm_", target);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Kernel_compiles_to_opencl_c(string kernel)
+    {
+        var method = KernelMethods().Single(m => $"{m.DeclaringType!.Name}.{m.Name}" == kernel);
+        using var context = Context.Create(b => b.OpenCL().EnableAlgorithms());
+        var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
+        using var backend = new CLBackend(context, caps, CLDeviceVendor.Other, CLCVersion.CL20);
+        var compiled = (CLCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), KernelSpecialization.Empty);
+        Assert.Contains("kernel", compiled.Source);
     }
 }
