@@ -12,14 +12,36 @@ public struct GemmArgs
     public int TransB;
     /// <summary>1: C += op(A)·op(B); 0: C = op(A)·op(B).</summary>
     public int Accumulate;
-    /// <summary>Threads along N and M in a group; each thread owns a 4×4 block of C.</summary>
+    /// <summary>Threads along N and M in a group; each thread owns an 8×8 block of C.</summary>
     public int Tx, Ty;
     /// <summary>Depth of the K slice staged in shared memory per iteration.</summary>
     public int Bk;
 
-    public readonly int TileM => 4 * Ty;
-    public readonly int TileN => 4 * Tx;
+    public const int Micro = 8;
+    public readonly int TileM => Micro * Ty;
+    public readonly int TileN => Micro * Tx;
     public readonly int SharedFloats => Bk * (TileM + TileN);
+}
+
+/// <summary>Eight accumulators (or operands) of one thread, kept in registers.</summary>
+public struct Acc8
+{
+    public float V0, V1, V2, V3, V4, V5, V6, V7;
+
+    public void Fma(float a, Acc8 b)
+    {
+            V0 += a * b.V0;
+            V1 += a * b.V1;
+            V2 += a * b.V2;
+            V3 += a * b.V3;
+            V4 += a * b.V4;
+            V5 += a * b.V5;
+            V6 += a * b.V6;
+            V7 += a * b.V7;
+    }
+
+    /// <summary>Eight values s[at], s[at + stride], …: a thread's strided share of a tile row.</summary>
+    public static Acc8 Load(ArrayView<float> s, int at, int stride) => new() { V0 = s[at + 0 * stride], V1 = s[at + 1 * stride], V2 = s[at + 2 * stride], V3 = s[at + 3 * stride], V4 = s[at + 4 * stride], V5 = s[at + 5 * stride], V6 = s[at + 6 * stride], V7 = s[at + 7 * stride] };
 }
 
 /// <summary>
@@ -28,31 +50,27 @@ public struct GemmArgs
 ///
 /// Each group computes a TileM×TileN block of C. Per K slice, the group stages op(A) and op(B)
 /// into shared memory (transposing on the way in, so the inner loop is the same for every form),
-/// then each thread accumulates a 4×4 register block. Thread (tx, ty) owns rows ty + i·Ty and
-/// columns tx + j·Tx: strided ownership keeps the shared-memory reads of a warp on distinct banks
-/// and the final stores coalesced. Out-of-range rows, columns and K entries are staged as zeros,
-/// so any M, N, K works.
+/// then each thread accumulates an 8×8 register block: 16 shared loads feed 64 FMAs. Thread
+/// (tx, ty) owns rows ty + i·Ty and columns tx + j·Tx: strided ownership keeps the shared-memory
+/// reads of a warp on distinct banks and the final stores coalesced. Out-of-range rows, columns
+/// and K entries are staged as zeros, so any M, N, K works.
 /// </summary>
 public static class GemmKernels
 {
     public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmArgs p)
     {
         var shared = SharedMemory.GetDynamic<float>();
-        int tileM = 4 * p.Ty, tileN = 4 * p.Tx, bk = p.Bk;
+        int tileM = p.TileM, tileN = p.TileN, bk = p.Bk;
         int aOff = 0, bOff = bk * tileM;
         int threads = p.Tx * p.Ty;
         int tid = Group.IdxX;
         int tx = tid % p.Tx, ty = tid / p.Tx;
         int m0 = Grid.IdxY * tileM, n0 = Grid.IdxX * tileN;
-
-        float c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-        float c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        float c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-        float c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        Acc8 c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
 
         for (int k0 = 0; k0 < p.K; k0 += bk)
         {
-            // Stage op(A)[m0.., k0..] as As[kk, mm]; walk the stored layout's fast axis with tid so
+            // Stage op(A)[m0.., k0..] as As[kk, mm]; tid walks the stored layout's fast axis so
             // global reads are coalesced in both forms.
             for (int i = tid; i < bk * tileM; i += threads)
             {
@@ -83,31 +101,42 @@ public static class GemmKernels
             if (p.K - k0 < kEnd) kEnd = p.K - k0;
             for (int kk = 0; kk < kEnd; kk++)
             {
-                int ar = aOff + kk * tileM + ty, br = bOff + kk * tileN + tx;
-                float a0 = shared[ar], a1 = shared[ar + p.Ty], a2 = shared[ar + 2 * p.Ty], a3 = shared[ar + 3 * p.Ty];
-                float b0 = shared[br], b1 = shared[br + p.Tx], b2 = shared[br + 2 * p.Tx], b3 = shared[br + 3 * p.Tx];
-                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+                var av = Acc8.Load(shared, aOff + kk * tileM + ty, p.Ty);
+                var bv = Acc8.Load(shared, bOff + kk * tileN + tx, p.Tx);
+                c0.Fma(av.V0, bv);
+                c1.Fma(av.V1, bv);
+                c2.Fma(av.V2, bv);
+                c3.Fma(av.V3, bv);
+                c4.Fma(av.V4, bv);
+                c5.Fma(av.V5, bv);
+                c6.Fma(av.V6, bv);
+                c7.Fma(av.V7, bv);
             }
             Group.Barrier();
         }
 
-        Row(c, p, m0 + ty, n0 + tx, c00, c01, c02, c03);
-        Row(c, p, m0 + ty + p.Ty, n0 + tx, c10, c11, c12, c13);
-        Row(c, p, m0 + ty + 2 * p.Ty, n0 + tx, c20, c21, c22, c23);
-        Row(c, p, m0 + ty + 3 * p.Ty, n0 + tx, c30, c31, c32, c33);
+        Row(c, p, m0 + ty + 0 * p.Ty, n0 + tx, c0);
+        Row(c, p, m0 + ty + 1 * p.Ty, n0 + tx, c1);
+        Row(c, p, m0 + ty + 2 * p.Ty, n0 + tx, c2);
+        Row(c, p, m0 + ty + 3 * p.Ty, n0 + tx, c3);
+        Row(c, p, m0 + ty + 4 * p.Ty, n0 + tx, c4);
+        Row(c, p, m0 + ty + 5 * p.Ty, n0 + tx, c5);
+        Row(c, p, m0 + ty + 6 * p.Ty, n0 + tx, c6);
+        Row(c, p, m0 + ty + 7 * p.Ty, n0 + tx, c7);
     }
 
-    static void Row(ArrayView<float> c, GemmArgs p, int m, int n, float v0, float v1, float v2, float v3)
+    static void Row(ArrayView<float> c, GemmArgs p, int m, int n, Acc8 v)
     {
         if (m >= p.M) return;
         int row = m * p.N;
-        Store(c, p, row, n, v0);
-        Store(c, p, row, n + p.Tx, v1);
-        Store(c, p, row, n + 2 * p.Tx, v2);
-        Store(c, p, row, n + 3 * p.Tx, v3);
+        Store(c, p, row, n + 0 * p.Tx, v.V0);
+        Store(c, p, row, n + 1 * p.Tx, v.V1);
+        Store(c, p, row, n + 2 * p.Tx, v.V2);
+        Store(c, p, row, n + 3 * p.Tx, v.V3);
+        Store(c, p, row, n + 4 * p.Tx, v.V4);
+        Store(c, p, row, n + 5 * p.Tx, v.V5);
+        Store(c, p, row, n + 6 * p.Tx, v.V6);
+        Store(c, p, row, n + 7 * p.Tx, v.V7);
     }
 
     static void Store(ArrayView<float> c, GemmArgs p, int row, int n, float v)

@@ -173,15 +173,15 @@ public sealed class IlgpuBackend : IBackend
     }
 }
 
-/// <summary>GEMM tiling: Tx×Ty threads per group, each owning 4×4 outputs; Bk deep K slices.</summary>
+/// <summary>GEMM tiling: Tx×Ty threads per group, each owning 8×8 outputs; Bk deep K slices.</summary>
 public sealed record GemmTiles(int Tx, int Ty, int Bk)
 {
-    /// <summary>64×64 tiles of 256 threads: a reasonable GPU default (issue 6 tunes per shape).</summary>
-    public static readonly GemmTiles Gpu = new(16, 16, 16);
+    /// <summary>64×64 tiles of 64 threads: a reasonable GPU default (to be tuned per shape).</summary>
+    public static readonly GemmTiles Gpu = new(8, 8, 16);
 
     /// <summary>
-    /// 16×16 tiles of 16 threads with deep K slices: on ILGPU's CPU simulator each barrier costs
-    /// about 0.1 ms, so fewer, fatter K steps matter more than anything else.
+    /// 32×32 tiles of 16 threads with deep K slices: on ILGPU's CPU simulator each barrier costs
+    /// about 0.1 ms, so few groups and few K steps matter more than anything else.
     /// </summary>
     public static readonly GemmTiles Simulator = new(4, 4, 256);
 }

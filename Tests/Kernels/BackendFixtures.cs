@@ -42,13 +42,13 @@ public sealed class SimulatorFixture : BackendFixture
 }
 
 /// <summary>
-/// The simulator with GPU-sized groups (256 threads) running the GPU GEMM tiling, so the exact
-/// tile geometry CUDA uses is exercised without a GPU.
+/// The simulator with GPU-sized groups running the GPU GEMM tiling, so the exact tile geometry
+/// CUDA uses is exercised without a GPU.
 /// </summary>
 public sealed class SimulatorGpuTilesFixture : BackendFixture
 {
     protected override IBackend Open() =>
-        DeviceCatalog.Open("ilgpu-cpu", simulator: DeviceCatalog.SimulatorDevice(32, 8, 1), tiles: GemmTiles.Gpu);
+        DeviceCatalog.Open("ilgpu-cpu", simulator: DeviceCatalog.SimulatorDevice(32, 2, 1), tiles: GemmTiles.Gpu);
 }
 
 /// <summary>The first CUDA device; tests skip when there is none.</summary>

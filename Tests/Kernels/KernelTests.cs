@@ -103,7 +103,7 @@ public sealed class SimulatorKernelTests(SimulatorFixture f) : KernelTests(f), I
 
 public sealed class CudaKernelTests(CudaFixture f) : KernelTests(f), IClassFixture<CudaFixture>;
 
-/// <summary>The GPU tile geometry (64×64, 256 threads) on the simulator, GEMM only: it is the one kernel whose shape differs.</summary>
+/// <summary>The GPU tile geometry (64×64, 64 threads) on the simulator, GEMM only: it is the one kernel whose shape differs.</summary>
 public sealed class SimulatorGpuTileGemmTests(SimulatorGpuTilesFixture f) : IClassFixture<SimulatorGpuTilesFixture>
 {
     [Theory]
