@@ -3,6 +3,7 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
+using IlgpuGan.Engine.Backends.Cpu;
 
 namespace IlgpuGan.Engine.Backends;
 
@@ -11,7 +12,8 @@ public sealed record DeviceEntry(string Id, string Kind, string Name, long Memor
 
 /// <summary>
 /// Finds accelerators and opens backends by the names users type: auto, cuda[:N], opencl[:N],
-/// cpu and ilgpu-cpu. "auto" prefers CUDA, then an OpenCL GPU, then the CPU.
+/// cpu (the managed SIMD backend) and ilgpu-cpu (ILGPU's simulator, for debugging kernels).
+/// "auto" prefers CUDA, then an OpenCL GPU, then the managed CPU backend.
 /// </summary>
 public static class DeviceCatalog
 {
@@ -30,8 +32,10 @@ public static class DeviceCatalog
     public static IReadOnlyList<DeviceEntry> List()
     {
         using var ctx = CreateContext();
-        return Entries(ctx).Select(e => e.Entry).ToList();
+        return Entries(ctx).Select(e => e.Entry).Prepend(ManagedCpu).ToList();
     }
+
+    static DeviceEntry ManagedCpu => new("cpu", "cpu", new CpuBackend().Description, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, false);
 
     static List<(DeviceEntry Entry, Device Device)> Entries(Context ctx)
     {
@@ -62,8 +66,8 @@ public static class DeviceCatalog
         if (cuda is not null) return (cuda, "a CUDA device is present");
         var clGpu = devices.FirstOrDefault(d => d.Kind == "opencl" && d.IsGpu);
         if (clGpu is not null) return (clGpu, "no CUDA device; using the first OpenCL GPU");
-        var cpu = devices.First(d => d.Kind == "ilgpu-cpu");
-        return (cpu, "no GPU found; using the CPU (ILGPU's simulator until the fast CPU backend lands: slow)");
+        var cpu = devices.First(d => d.Kind == "cpu");
+        return (cpu, "no GPU found; using the managed CPU backend");
     }
 
     /// <summary>
@@ -73,6 +77,7 @@ public static class DeviceCatalog
     public static IBackend Open(string name, Action<string>? log = null, CPUDevice? simulator = null, GemmTiles? tiles = null)
     {
         var (kind, index) = Parse(name);
+        if (kind == "cpu") return new CpuBackend();
         var ctx = CreateContext(simulator);
         try
         {
@@ -80,15 +85,18 @@ public static class DeviceCatalog
             (DeviceEntry Entry, Device Device)? pick = null;
             if (kind == "auto")
             {
-                var (entry, reason) = ChooseAuto(entries.Select(e => e.Entry).ToList());
-                pick = entries.First(e => e.Entry == entry);
+                var (entry, reason) = ChooseAuto(entries.Select(e => e.Entry).Prepend(ManagedCpu).ToList());
                 log?.Invoke($"device auto: chose {entry.Id} ({entry.Name}) because {reason}");
+                if (entry.Kind == "cpu")
+                {
+                    ctx.Dispose();
+                    return new CpuBackend();
+                }
+                pick = entries.First(e => e.Entry == entry);
             }
             else
             {
-                // "cpu" is the best CPU backend available: for now ILGPU's simulator.
-                string want = kind == "cpu" ? "ilgpu-cpu" : kind;
-                var matching = entries.Where(e => e.Entry.Kind == want).ToList();
+                var matching = entries.Where(e => e.Entry.Kind == kind).ToList();
                 if (index >= matching.Count)
                 {
                     var seen = entries.Count == 0 ? "none" : string.Join(", ", entries.Select(e => e.Entry.Id));

@@ -19,7 +19,7 @@ public sealed class DevicesCommand : ICommand
         var (auto, reason) = DeviceCatalog.ChooseAuto(devices);
         Console.WriteLine();
         Console.WriteLine($"--device auto picks {auto.Id}: {reason}.");
-        Console.WriteLine("--device cpu is the best CPU backend (today ILGPU's simulator); --device ilgpu-cpu is always the simulator.");
+        Console.WriteLine("--device cpu is the managed SIMD backend; --device ilgpu-cpu is ILGPU's CPU simulator, for debugging kernels (slow).");
         return 0;
     }
 }

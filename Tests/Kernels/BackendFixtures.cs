@@ -51,6 +51,12 @@ public sealed class SimulatorGpuTilesFixture : BackendFixture
         DeviceCatalog.Open("ilgpu-cpu", simulator: DeviceCatalog.SimulatorDevice(32, 2, 1), tiles: GemmTiles.Gpu);
 }
 
+/// <summary>The managed SIMD CPU backend.</summary>
+public sealed class CpuFixture : BackendFixture
+{
+    protected override IBackend Open() => DeviceCatalog.Open("cpu");
+}
+
 /// <summary>The first CUDA device; tests skip when there is none.</summary>
 public sealed class CudaFixture : BackendFixture
 {

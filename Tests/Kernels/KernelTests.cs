@@ -103,6 +103,8 @@ public sealed class SimulatorKernelTests(SimulatorFixture f) : KernelTests(f), I
 
 public sealed class CudaKernelTests(CudaFixture f) : KernelTests(f), IClassFixture<CudaFixture>;
 
+public sealed class CpuKernelTests(CpuFixture f) : KernelTests(f), IClassFixture<CpuFixture>;
+
 /// <summary>The GPU tile geometry (64×64, 64 threads) on the simulator, GEMM only: it is the one kernel whose shape differs.</summary>
 public sealed class SimulatorGpuTileGemmTests(SimulatorGpuTilesFixture f) : IClassFixture<SimulatorGpuTilesFixture>
 {

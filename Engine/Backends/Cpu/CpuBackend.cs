@@ -1,0 +1,319 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Backends.Cpu;
+
+/// <summary>
+/// The managed CPU backend: the same ops as the ILGPU kernels, as vectorised loops over host
+/// arrays (TensorPrimitives where an op exists there, Vector&lt;float&gt; loops where it fuses
+/// several), with a cache-blocked SIMD GEMM, split across cores when the work is large enough to
+/// pay for it. Every call completes before it returns, so Synchronize has nothing to wait for.
+/// </summary>
+public sealed unsafe class CpuBackend : IBackend
+{
+    // Below this many elements an op runs on the calling thread: a Parallel.For costs ~10 µs.
+    const int ParallelThreshold = 1 << 15;
+
+    readonly int threads;
+    float[] colScratch = new float[1024];
+
+    public CpuBackend(int? threads = null)
+    {
+        this.threads = Math.Max(1, threads ?? Environment.ProcessorCount);
+        string simd = Vector512.IsHardwareAccelerated ? "AVX-512" : Vector256.IsHardwareAccelerated ? "AVX2" : Vector128.IsHardwareAccelerated ? "128-bit SIMD" : "scalar";
+        Description = $"managed CPU backend ({this.threads} threads, {simd})";
+    }
+
+    public string Kind => "cpu";
+    public string Description { get; }
+    public int Threads => threads;
+
+    public DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged => new CpuBuffer<T>(length);
+
+    static CpuBuffer<float> B(Tensor t) => (CpuBuffer<float>)t.Buffer;
+    static Span<float> S(Tensor t) => B(t).Slice(t.Offset, t.Length);
+    static float* P(Tensor t) => B(t).Pointer + t.Offset;
+
+    /// <summary>Runs body over [0, count) in contiguous chunks, one per thread when the work is large.</summary>
+    void Chunks(int count, long work, Action<int, int> body)
+    {
+        if (threads == 1 || work < ParallelThreshold || count < 2)
+        {
+            body(0, count);
+            return;
+        }
+        int parts = Math.Min(threads, count);
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, p =>
+        {
+            int start = (int)((long)count * p / parts), end = (int)((long)count * (p + 1) / parts);
+            body(start, end);
+        });
+    }
+
+    /// <summary>A per-column scratch row (BatchNorm statistics); grows only when wider layers first appear.</summary>
+    Span<float> Columns(int cols, int copies)
+    {
+        if (colScratch.Length < cols * copies) colScratch = new float[cols * copies];
+        return colScratch.AsSpan(0, cols * copies);
+    }
+
+    public void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate) =>
+        CpuGemm.Gemm(P(a), P(b), P(c), m, n, k, transA, transB, accumulate, threads);
+
+    public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
+    {
+        var xb = B(x); var yb = B(y);
+        long xo = x.Offset, yo = y.Offset;
+        CpuBuffer<float>? bb = bias is { } bt ? B(bt) : null;
+        long bo = bias?.Offset ?? 0;
+        Chunks(rows, (long)rows * cols, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                var xr = xb.Slice(xo + (long)r * cols, cols);
+                var yr = yb.Slice(yo + (long)r * cols, cols);
+                if (bb is not null) TensorPrimitives.Add(xr, bb.Slice(bo, cols), yr);
+                else xr.CopyTo(yr);
+                Activate(yr, act, alpha);
+            }
+        });
+    }
+
+    static void Activate(Span<float> v, Activation act, float alpha)
+    {
+        switch (act)
+        {
+            case Activation.ReLU: TensorPrimitives.Max(v, 0f, v); break;
+            case Activation.LeakyReLU: LeakyReLU(v, alpha); break;
+            case Activation.Tanh: TensorPrimitives.Tanh(v, v); break;
+            case Activation.Sigmoid: TensorPrimitives.Sigmoid(v, v); break;
+        }
+    }
+
+    static void LeakyReLU(Span<float> v, float alpha)
+    {
+        int i = 0;
+        var a = new Vector<float>(alpha);
+        for (; i <= v.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            var x = new Vector<float>(v[i..]);
+            Vector.ConditionalSelect(Vector.GreaterThan(x, Vector<float>.Zero), x, x * a).CopyTo(v[i..]);
+        }
+        for (; i < v.Length; i++) v[i] = v[i] > 0f ? v[i] : alpha * v[i];
+    }
+
+    public void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha)
+    {
+        var yb = B(y); var dyb = B(dy); var dxb = B(dx);
+        long yo = y.Offset, dyo = dy.Offset, dxo = dx.Offset;
+        int n = y.Length;
+        Chunks(n, n, (s, e) =>
+        {
+            var ys = yb.Slice(yo + s, e - s); var g = dyb.Slice(dyo + s, e - s); var d = dxb.Slice(dxo + s, e - s);
+            int i = 0, w = Vector<float>.Count;
+            var one = Vector<float>.One; var a = new Vector<float>(alpha);
+            for (; i <= ys.Length - w; i += w)
+            {
+                var yv = new Vector<float>(ys[i..]); var gv = new Vector<float>(g[i..]);
+                var der = act switch
+                {
+                    Activation.ReLU => Vector.ConditionalSelect(Vector.GreaterThan(yv, Vector<float>.Zero), one, Vector<float>.Zero),
+                    Activation.LeakyReLU => Vector.ConditionalSelect(Vector.GreaterThan(yv, Vector<float>.Zero), one, a),
+                    Activation.Tanh => one - yv * yv,
+                    Activation.Sigmoid => yv * (one - yv),
+                    _ => one,
+                };
+                (gv * der).CopyTo(d[i..]);
+            }
+            for (; i < ys.Length; i++) d[i] = g[i] * ActivationKernels.DerivativeFromOutput((int)act, ys[i], alpha);
+        });
+    }
+
+    public void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate)
+    {
+        var d = S(db);
+        if (!accumulate) d.Clear();
+        var g = S(dy);
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(d, g.Slice(r * cols, cols), d);
+    }
+
+    public void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps)
+    {
+        var xs = S(x); var mean = S(saveMean); var inv = S(saveInvStd);
+        var sq = Columns(cols, 1);
+        mean.Clear();
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(mean, xs.Slice(r * cols, cols), mean);
+        TensorPrimitives.Divide(mean, rows, mean);
+        sq.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = xs.Slice(r * cols, cols);
+            for (int c = 0; c < cols; c++) { float d = xr[c] - mean[c]; sq[c] += d * d; }
+        }
+        var rm = S(runningMean); var rv = S(runningVar); var g = S(gamma);
+        for (int c = 0; c < cols; c++)
+        {
+            float var = sq[c] / rows;
+            inv[c] = 1f / MathF.Sqrt(var + eps);
+            rm[c] = (1f - momentum) * rm[c] + momentum * mean[c];
+            rv[c] = (1f - momentum) * rv[c] + momentum * (rows > 1 ? sq[c] / (rows - 1) : var);
+            sq[c] = g[c] * inv[c];   // reuse as the per-column scale
+        }
+        Normalize(xs, S(y), mean, sq, S(beta), rows, cols);
+    }
+
+    public void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
+        Tensor y, int rows, int cols, float eps)
+    {
+        var scale = Columns(cols, 1);
+        var g = S(gamma); var rv = S(runningVar);
+        for (int c = 0; c < cols; c++) scale[c] = g[c] / MathF.Sqrt(rv[c] + eps);
+        Normalize(S(x), S(y), S(runningMean), scale, S(beta), rows, cols);
+    }
+
+    /// <summary>y = (x − shift)·scale + beta, row by row.</summary>
+    static void Normalize(Span<float> x, Span<float> y, Span<float> shift, Span<float> scale, Span<float> beta, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            var yr = y.Slice(r * cols, cols);
+            TensorPrimitives.Subtract(x.Slice(r * cols, cols), shift, yr);
+            TensorPrimitives.FusedMultiplyAdd(yr, scale, beta, yr);
+        }
+    }
+
+    public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
+        Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate)
+    {
+        var xs = S(x); var g = S(dy); var mean = S(saveMean); var inv = S(saveInvStd); var gam = S(gamma);
+        var scratch = Columns(cols, 3);
+        Span<float> sumDy = scratch[..cols], sumDyXhat = scratch.Slice(cols, cols), xhat = scratch.Slice(2 * cols, cols);
+        sumDy.Clear(); sumDyXhat.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            var gr = g.Slice(r * cols, cols);
+            TensorPrimitives.Subtract(xs.Slice(r * cols, cols), mean, xhat);
+            TensorPrimitives.Multiply(xhat, inv, xhat);
+            TensorPrimitives.Add(sumDy, gr, sumDy);
+            TensorPrimitives.FusedMultiplyAdd(gr, xhat, sumDyXhat, sumDyXhat);
+        }
+        var dxs = S(dx);
+        for (int r = 0; r < rows; r++)
+        {
+            var gr = g.Slice(r * cols, cols); var dr = dxs.Slice(r * cols, cols);
+            var xr = xs.Slice(r * cols, cols);
+            for (int c = 0; c < cols; c++)
+            {
+                float xh = (xr[c] - mean[c]) * inv[c];
+                dr[c] = gam[c] * inv[c] / rows * (rows * gr[c] - sumDy[c] - xh * sumDyXhat[c]);
+            }
+        }
+        var dgs = S(dgamma); var dbs = S(dbeta);
+        if (accumulate) { TensorPrimitives.Add(dgs, sumDyXhat, dgs); TensorPrimitives.Add(dbs, sumDy, dbs); }
+        else { sumDyXhat.CopyTo(dgs); sumDy.CopyTo(dbs); }
+    }
+
+    public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex)
+    {
+        var x = S(logits); var g = S(grad);
+        double loss = 0, prob = 0;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float v = x[i];
+            float p = v >= 0f ? 1f / (1f + MathF.Exp(-v)) : MathF.Exp(v) / (1f + MathF.Exp(v));
+            loss += MathF.Max(v, 0f) - v * target + MathF.Log(1f + MathF.Exp(-MathF.Abs(v)));
+            prob += p;
+            g[i] = (p - target) * gradScale;
+        }
+        var s = S(stats);
+        s[statsIndex] = (float)(loss / x.Length);
+        s[statsIndex + 1] = (float)(prob / x.Length);
+    }
+
+    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars s)
+    {
+        var pb = B(param); var gb = B(grad); var mb = B(m); var vb = B(v);
+        long po = param.Offset, go = grad.Offset, mo = m.Offset, vo = v.Offset;
+        int n = param.Length;
+        Chunks(n, n, (start, end) =>
+        {
+            int len = end - start;
+            var p = pb.Slice(po + start, len); var g = gb.Slice(go + start, len);
+            var mm = mb.Slice(mo + start, len); var vv = vb.Slice(vo + start, len);
+            var b1 = new Vector<float>(s.Beta1); var c1 = new Vector<float>(1f - s.Beta1);
+            var b2 = new Vector<float>(s.Beta2); var c2 = new Vector<float>(1f - s.Beta2);
+            var eps = new Vector<float>(s.Eps); var wd = new Vector<float>(s.WeightDecay);
+            var bc2 = new Vector<float>(s.BiasCorrection2Sqrt); var step = new Vector<float>(s.StepSize);
+            int i = 0, w = Vector<float>.Count;
+            for (; i <= len - w; i += w)
+            {
+                var pv = new Vector<float>(p[i..]);
+                var gv = new Vector<float>(g[i..]) + wd * pv;
+                var mv = b1 * new Vector<float>(mm[i..]) + c1 * gv;
+                var vvv = b2 * new Vector<float>(vv[i..]) + c2 * gv * gv;
+                mv.CopyTo(mm[i..]);
+                vvv.CopyTo(vv[i..]);
+                (pv - step * (mv / (Vector.SquareRoot(vvv) / bc2 + eps))).CopyTo(p[i..]);
+            }
+            for (; i < len; i++)
+            {
+                float gi = g[i] + s.WeightDecay * p[i];
+                mm[i] = s.Beta1 * mm[i] + (1f - s.Beta1) * gi;
+                vv[i] = s.Beta2 * vv[i] + (1f - s.Beta2) * gi * gi;
+                p[i] -= s.StepSize * (mm[i] / (MathF.Sqrt(vv[i]) / s.BiasCorrection2Sqrt + s.Eps));
+            }
+        });
+    }
+
+    public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f)
+    {
+        var buf = B(dst); long o = dst.Offset;
+        Chunks(dst.Length, dst.Length * 16L, (s, e) =>
+        {
+            var d = buf.Slice(o + s, e - s);
+            for (int i = 0; i < d.Length; i++)
+            {
+                Philox.Element(seed, stream, offset + (ulong)(s + i), out uint r0, out uint r1, out _, out _);
+                float u1 = Philox.ToUniformOpenZero(r0), u2 = Philox.ToUniform(r1);
+                d[i] = mean + std * (MathF.Sqrt(-2f * MathF.Log(u1)) * MathF.Cos(2f * MathF.PI * u2));
+            }
+        });
+    }
+
+    public void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0f, float high = 1f)
+    {
+        var d = S(dst);
+        for (int i = 0; i < d.Length; i++)
+        {
+            Philox.Element(seed, stream, offset + (ulong)i, out uint r0, out _, out _, out _);
+            d[i] = low + (high - low) * Philox.ToUniform(r0);
+        }
+    }
+
+    public void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst)
+    {
+        var bytes = ((CpuBuffer<byte>)data).Array; var idx = ((CpuBuffer<int>)indices).Array;
+        var d = S(dst);
+        for (int r = 0; r < rows; r++)
+        {
+            var src = bytes.AsSpan(checked(idx[indexOffset + r] * cols), cols);
+            var dr = d.Slice(r * cols, cols);
+            for (int c = 0; c < cols; c++) dr[c] = (src[c] / 255f - 0.5f) / 0.5f;
+        }
+    }
+
+    public void Fill(Tensor dst, float value) => S(dst).Fill(value);
+
+    public void Copy(Tensor source, Tensor destination)
+    {
+        if (source.Length != destination.Length) throw new ArgumentException("copy between tensors of different lengths");
+        S(source).CopyTo(S(destination));
+    }
+
+    public void Synchronize() { }
+
+    public void Dispose() { }
+}

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace IlgpuGan.Engine.Backends.Cpu;
+
+// A small pool of persistent GEMM workers. Parallel.For costs allocations and ~10 µs per call;
+// these threads spin briefly after each job (GEMMs come in bursts during a training step), then
+// block, and a dispatch writes the job into a static slot: nothing is allocated per call.
+public static unsafe partial class CpuGemm
+{
+    static class Pool
+    {
+        static readonly object s_gate = new();
+        static Worker[] s_workers = [];
+        static Job s_job;
+        static int s_pending, s_nextUnit, s_unitsDone, s_nextChunk;
+        static Exception? s_error;
+
+        // How long an idle worker spins before it blocks (ticks of Stopwatch).
+        static readonly long s_spinTicks = Stopwatch.Frequency / 5000; // 200 µs
+
+        sealed class Worker
+        {
+            public int Sequence;
+            public int Sleeping;
+            public readonly ManualResetEventSlim Wake = new(false, 0);
+
+            public Worker(int index)
+            {
+                var t = new Thread(Loop) { IsBackground = true, Name = $"CpuGemm worker {index}" };
+                t.Start();
+            }
+
+            void Loop()
+            {
+                int seen = 0;
+                while (true)
+                {
+                    long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+                    int spins = 0;
+                    while (Volatile.Read(ref Sequence) == seen)
+                    {
+                        if (++spins < 64 || Stopwatch.GetTimestamp() < deadline)
+                        {
+                            Thread.SpinWait(16);
+                            continue;
+                        }
+                        Interlocked.Exchange(ref Sleeping, 1);
+                        if (Volatile.Read(ref Sequence) == seen) Wake.Wait();
+                        Wake.Reset();
+                        Volatile.Write(ref Sleeping, 0);
+                        spins = 0;
+                        deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+                    }
+                    seen = Volatile.Read(ref Sequence);
+                    try
+                    {
+                        RunShared(ref s_job, ref s_nextUnit, ref s_unitsDone, ref s_nextChunk);
+                    }
+                    catch (Exception e)
+                    {
+                        s_error = e;
+                    }
+                    Interlocked.Decrement(ref s_pending);
+                }
+            }
+        }
+
+        /// <summary>Runs a partitioned job on the calling thread and up to workers - 1 pool threads.</summary>
+        public static void Execute(ref Job job, int workers)
+        {
+            if (!Monitor.TryEnter(s_gate))
+            {
+                // Another thread is using the workers: do the whole job here.
+                job.PreA = job.PreB = false;
+                Body(ref job, 0, job.M, 0, job.N);
+                return;
+            }
+            try
+            {
+                int helpers = Math.Min(workers, job.Chunks) - 1;
+                if (s_workers.Length < helpers)
+                {
+                    var grown = new Worker[helpers];
+                    Array.Copy(s_workers, grown, s_workers.Length);
+                    for (int i = s_workers.Length; i < helpers; i++) grown[i] = new Worker(i + 1);
+                    s_workers = grown;
+                }
+                s_job = job;
+                s_error = null;
+                s_nextUnit = s_unitsDone = s_nextChunk = 0;
+                Volatile.Write(ref s_pending, helpers);
+                for (int i = 0; i < helpers; i++)
+                {
+                    var w = s_workers[i];
+                    Interlocked.Increment(ref w.Sequence);
+                    if (Volatile.Read(ref w.Sleeping) != 0) w.Wake.Set();
+                }
+                Exception? mine = null;
+                try
+                {
+                    RunShared(ref s_job, ref s_nextUnit, ref s_unitsDone, ref s_nextChunk);
+                }
+                catch (Exception e)
+                {
+                    mine = e;
+                    // Let helpers waiting on the shared packing go on (their results no longer matter).
+                    Volatile.Write(ref s_unitsDone, int.MaxValue / 2);
+                }
+                var spin = new SpinWait();
+                while (Volatile.Read(ref s_pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+                if ((mine ?? s_error) is { } error) ExceptionDispatchInfo.Throw(error);
+            }
+            finally
+            {
+                Monitor.Exit(s_gate);
+            }
+        }
+    }
+}

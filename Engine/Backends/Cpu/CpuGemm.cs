@@ -1,0 +1,344 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace IlgpuGan.Engine.Backends.Cpu;
+
+/// <summary>
+/// Managed single-precision GEMM for the CPU backend. BLIS-style: the product is cut into k-blocks
+/// (kc) and column blocks (nc) sized for L1/L2; inside a block a register micro-kernel computes an
+/// MR×NR tile of C with broadcast-A × contiguous-B fused multiply-adds (8×32 with AVX-512, 6×16
+/// with AVX2, 4×8 with 128-bit SIMD). Operands are packed only where that pays: B must be packed
+/// when it is contiguous along k (transB), A is read in place when its rows or columns are
+/// contiguous, and when packing the big operand is the expensive part (NT with a small batch) the
+/// product is computed transposed (Cᵀ = op(B)ᵀ·op(A)ᵀ) so that only the small one is packed.
+/// </summary>
+public static unsafe partial class CpuGemm
+{
+    /// <summary>Micro-kernel families, by SIMD width.</summary>
+    internal enum Isa { V128, V256, V512 }
+
+    /// <summary>The widest kernel family this machine runs natively.</summary>
+    internal static readonly Isa BestIsa =
+        Vector512.IsHardwareAccelerated ? Isa.V512 : Vector256.IsHardwareAccelerated ? Isa.V256 : Isa.V128;
+
+    /// <summary>Below this many multiply-adds per thread a call stays on fewer threads: waking a worker costs µs.</summary>
+    internal const long DefaultParallelMinFma = 1_000_000;
+
+    /// <summary>
+    /// C[m,n] (+)= op(A)·op(B), all row-major and densely packed:
+    /// A is m×k (stored k×m when transA), B is k×n (stored n×k when transB), C is m×n.
+    /// accumulate: C += product, else C = product. threads: max worker threads (1 = run on the caller).
+    /// </summary>
+    public static void Gemm(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate, int threads) =>
+        Gemm(a, b, c, m, n, k, transA, transB, accumulate, threads, BestIsa, DefaultParallelMinFma);
+
+    /// <summary>
+    /// The same, with the kernel family and the per-thread work threshold chosen by the caller (tests
+    /// check the narrower kernels and the threaded paths on small shapes with it).
+    /// </summary>
+    internal static void Gemm(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate,
+        int threads, Isa isa, long parallelMinFma)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0)
+        {
+            if (!accumulate) new Span<float>(c, checked(m * n)).Clear();
+            return;
+        }
+
+        Job job = Plan(a, b, c, m, n, k, transA, transB, accumulate, isa);
+        long fma = (long)m * n * k;
+        int workers = (int)Math.Min(Math.Min(threads, Environment.ProcessorCount), fma / Math.Max(1, parallelMinFma));
+        if (workers > 1 && Partition(ref job, workers, fma, parallelMinFma)) Pool.Execute(ref job, workers);
+        else Body(ref job, 0, job.M, 0, job.N);
+    }
+
+    /// <summary>One GEMM in canonical form: C(M×N) (+)= A(M×K)·B(K×N), with layouts as flags.</summary>
+    internal struct Job
+    {
+        public float* A, B, C;
+        /// <summary>A[i,p] = A[i·Lda + p] when ARows, else A[p·Lda + i].</summary>
+        public nint Lda;
+        /// <summary>B[p,j] = B[p·Ldb + j] when BRows, else B[j·Ldb + p].</summary>
+        public nint Ldb;
+        /// <summary>C[i,j] = C[i·Ldc + j], or C[j·Ldc + i] when CTrans.</summary>
+        public nint Ldc;
+        public bool ARows, BRows, CTrans, Accumulate;
+        /// <summary>Pack A panels (otherwise read in place; edge panels are always packed).</summary>
+        public bool PackA;
+        /// <summary>Pack B panels (always when B is not BRows).</summary>
+        public bool PackB;
+        public int M, N, K;
+        public int Kc, Nc, Mc;
+        public Isa Isa;
+        public int Mr, Nr;
+        // Threaded runs: C is cut along M (SplitM) or N into Chunks runs of ChunkPanels panels each,
+        // claimed by the threads one at a time. The operand every chunk needs whole (B when split
+        // along M, A along N) is packed first, once, into Shared, when it needs packing at all.
+        public bool SplitM;
+        public int Chunks, ChunkPanels;
+        /// <summary>A (PreA) or B (PreB) is packed in full in Shared: k-block at pc, panel q at pc·Pad + q·kc·R.</summary>
+        public bool PreA, PreB;
+        public float* Shared;
+        /// <summary>Units of the shared packing (groups of panels of one k-block), and panels per unit.</summary>
+        public int PreUnits, PreGroup;
+    }
+
+    static void Shape(Isa isa, out int mr, out int nr)
+    {
+        switch (isa)
+        {
+            case Isa.V512: mr = 8; nr = 32; break;
+            case Isa.V256: mr = 6; nr = 16; break;
+            default: mr = 4; nr = 8; break;
+        }
+    }
+
+    static long RoundUp(long x, int r) => (x + r - 1) / r * r;
+
+    static Job Plan(float* a, float* b, float* c, int m, int n, int k, bool transA, bool transB, bool accumulate, Isa isa)
+    {
+        Shape(isa, out int mr, out int nr);
+        // Two ways to lay the product onto the kernel: as is, or transposed (Cᵀ = op(B)ᵀ·op(A)ᵀ, the
+        // roles of the operands swapped and C written transposed). Estimate the cost of each in
+        // multiply-add lanes: the padded tile work, plus packing the operand that must be packed
+        // (a transpose, some 16 lanes per element), plus the transposed write of C.
+        bool aRows = !transA, bRows = !transB;
+        double plain = Cost(m, n, k, mr, nr, bRows, false);
+        // Swapped: A' = op(B)ᵀ is row-contiguous when B is stored n×k; B' = op(A)ᵀ is row-contiguous
+        // when A is stored k×m.
+        double swapped = Cost(n, m, k, mr, nr, !aRows, true);
+        var job = new Job { Isa = isa, Mr = mr, Nr = nr, Accumulate = accumulate, C = c, Ldc = n, K = k };
+        if (swapped < plain)
+        {
+            job.M = n; job.N = m; job.CTrans = true;
+            job.A = b; job.Lda = transB ? k : n; job.ARows = transB;
+            job.B = a; job.Ldb = transA ? m : k; job.BRows = transA;
+        }
+        else
+        {
+            job.M = m; job.N = n;
+            job.A = a; job.Lda = transA ? m : k; job.ARows = !transA;
+            job.B = b; job.Ldb = transB ? k : n; job.BRows = !transB;
+        }
+        Block(ref job);
+        return job;
+    }
+
+    internal static int KcMax = 384;
+    internal static int PackBMinM = 32;
+    internal static int L2Budget = 1 << 20;
+    internal static int McMax = 256;
+    internal static int Knob1, Knob2, Knob3;
+
+    /// <summary>Rough cost in cycles: padded tile work, transposing B into panels, writing C transposed.</summary>
+    static double Cost(int m, int n, int k, int mr, int nr, bool bRows, bool cTrans)
+    {
+        double work = (double)RoundUp(m, mr) * RoundUp(n, nr) * k / nr;
+        double pack = bRows ? 0 : 0.5 * n * k;
+        double store = cTrans ? 0.5 * m * n * ((k + KcMax - 1) / KcMax) : 0;
+        return work + pack + store;
+    }
+
+    /// <summary>Chooses the k-block, column block and packing for a planned job.</summary>
+    static void Block(ref Job job)
+    {
+        int mr = job.Mr, nr = job.Nr;
+        int kBlocks = (job.K + KcMax - 1) / KcMax;
+        int kc = (job.K + kBlocks - 1) / kBlocks;
+        job.Kc = kc;
+        // B block (kc × nc) stays in L2 (about 1 MiB of it).
+        int ncMax = Math.Max(nr, L2Budget / (4 * kc) / nr * nr);
+        int nBlocks = (job.N + ncMax - 1) / ncMax;
+        job.Nc = (int)RoundUp((job.N + nBlocks - 1) / nBlocks, nr);
+        job.Mc = Math.Max(mr, McMax / mr * mr);
+        job.PackB = !job.BRows || job.M >= PackBMinM;
+        job.PackA = (!job.ARows && job.N > nr) || Knob2 == 1;
+    }
+
+    /// <summary>
+    /// Plans a threaded run: which way to cut C, into how many chunks, and whether the operand all
+    /// chunks share is packed up front. Returns false when the job is better left on one thread.
+    /// </summary>
+    static bool Partition(ref Job job, int workers, long fma, long parallelMinFma)
+    {
+        int mr = job.Mr, nr = job.Nr;
+        int mPanels = (job.M + mr - 1) / mr, nPanels = (job.N + nr - 1) / nr;
+        // Cutting along N shares A between the chunks, along M shares B. Prefer sharing an operand
+        // that is read in place; otherwise the one that is cheaper to pack; either way the cut
+        // dimension needs a few panels per thread.
+        bool splitM;
+        if (mPanels < 2 * workers && nPanels < 2 * workers) splitM = mPanels >= nPanels;
+        else if (mPanels < 2 * workers) splitM = false;
+        else if (nPanels < 2 * workers) splitM = true;
+        else if (job.PackA != job.PackB) splitM = job.PackA;
+        else splitM = (long)job.N < job.M;
+        int panels = splitM ? mPanels : nPanels;
+        if (panels < 2) return false;
+        // A few chunks per thread balance the load when a thread starts late or is preempted, but
+        // each must stay big enough to amortise its packing and the claim.
+        int chunks = (int)Math.Min(Math.Min(panels, 4L * workers), Math.Max(workers, fma / Math.Max(1, parallelMinFma / 2)));
+        int per = (panels + chunks - 1) / chunks;
+        job.SplitM = splitM;
+        job.ChunkPanels = per;
+        job.Chunks = (panels + per - 1) / per;
+        if (job.Chunks < 2) return false;
+
+        job.PreA = !splitM && job.PackA;
+        job.PreB = splitM && job.PackB;
+        if (job.PreA || job.PreB)
+        {
+            int r = job.PreA ? mr : nr, sharedPanels = job.PreA ? mPanels : nPanels;
+            int kBlocks = (job.K + job.Kc - 1) / job.Kc;
+            job.PreGroup = job.PreA ? 8 : 4;
+            job.PreUnits = kBlocks * ((sharedPanels + job.PreGroup - 1) / job.PreGroup);
+            job.Shared = Scratch.Shared((long)job.K * sharedPanels * r);
+        }
+        return true;
+    }
+
+    /// <summary>A thread's share of a threaded job: packing units, then chunks of C, claimed as it goes.</summary>
+    internal static void RunShared(ref Job job, ref int nextUnit, ref int unitsDone, ref int nextChunk)
+    {
+        if (job.PreA || job.PreB)
+        {
+            int mr = job.Mr, nr = job.Nr, r = job.PreA ? mr : nr;
+            int dim = job.PreA ? job.M : job.N, panels = (dim + r - 1) / r, pad = panels * r;
+            int groups = (panels + job.PreGroup - 1) / job.PreGroup;
+            int done = 0;
+            for (int u; (u = Interlocked.Increment(ref nextUnit) - 1) < job.PreUnits; done++)
+            {
+                int kb = u / groups, g = u % groups;
+                int pc = kb * job.Kc, kc = Math.Min(job.Kc, job.K - pc);
+                int q0 = g * job.PreGroup, q1 = Math.Min(panels, q0 + job.PreGroup);
+                float* dst = job.Shared + (nint)pc * pad + (nint)q0 * kc * r;
+                if (job.PreA)
+                {
+                    int i = q0 * mr;
+                    PackABlock(ref job, i, Math.Min(job.M, q1 * mr) - i, pc, kc, dst);
+                }
+                else
+                {
+                    for (int q = q0; q < q1; q++)
+                        PackB(ref job, pc, q * nr, kc, Math.Min(nr, job.N - q * nr), dst + (nint)(q - q0) * kc * nr);
+                }
+            }
+            Interlocked.Add(ref unitsDone, done);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref unitsDone) < job.PreUnits) spin.SpinOnce(sleep1Threshold: -1);
+        }
+        for (int ch; (ch = Interlocked.Increment(ref nextChunk) - 1) < job.Chunks;)
+        {
+            if (job.SplitM)
+            {
+                int m0 = ch * job.ChunkPanels * job.Mr;
+                Body(ref job, m0, Math.Min(job.M, m0 + job.ChunkPanels * job.Mr), 0, job.N);
+            }
+            else
+            {
+                int n0 = ch * job.ChunkPanels * job.Nr;
+                Body(ref job, 0, job.M, n0, Math.Min(job.N, n0 + job.ChunkPanels * job.Nr));
+            }
+        }
+    }
+
+    static void Body(ref Job job, int m0, int m1, int n0, int n1)
+    {
+        int mr = job.Mr, nr = job.Nr, kcMax = job.Kc;
+        int ncMax = Math.Min(job.Nc, (int)RoundUp(n1 - n0, nr));
+        int mcMax = Math.Min(job.Mc, (int)RoundUp(m1 - m0, mr));
+        var s = Scratch.Get((long)kcMax * ncMax, (long)kcMax * mcMax, mr * nr);
+        float* bPack = s.B, aPack = s.A;
+
+        for (int jc = n0; jc < n1; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, n1 - jc);
+            int nPanels = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < job.K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, job.K - pc);
+                bool acc = job.Accumulate || pc > 0;
+
+                // B block: packed panels (kc×NR each, zero-padded) or, read in place, only the
+                // partial last panel packed.
+                if (job.PreB)
+                {
+                }
+                else if (job.PackB)
+                {
+                    for (int jp = 0; jp < nPanels; jp++)
+                    {
+                        int j = jc + jp * nr;
+                        PackB(ref job, pc, j, kc, Math.Min(nr, jc + nc - j), bPack + (nint)jp * kc * nr);
+                    }
+                }
+                else if (nc % nr != 0)
+                {
+                    int j = jc + (nPanels - 1) * nr;
+                    PackB(ref job, pc, j, kc, jc + nc - j, bPack + (nint)(nPanels - 1) * kc * nr);
+                }
+
+                for (int ic = m0; ic < m1; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, m1 - ic);
+                    int mPanels = (mc + mr - 1) / mr;
+                    // A block: packed panels, or read in place with only a partial last panel packed.
+                    if (job.PreA)
+                    {
+                    }
+                    else if (job.PackA)
+                    {
+                        PackABlock(ref job, ic, mc, pc, kc, aPack);
+                    }
+                    else if (mc % mr != 0)
+                    {
+                        int i = ic + (mPanels - 1) * mr;
+                        PackA(ref job, i, pc, kc, ic + mc - i, aPack + (nint)(mPanels - 1) * kc * mr);
+                    }
+
+                    for (int ip = 0; ip < mPanels; ip++)
+                        for (int jp = 0; jp < nPanels; jp++)
+                            Tile(ref job, s, ic, ip, mc, jc, jp, nc, pc, kc, acc);
+                }
+            }
+        }
+    }
+
+    /// <summary>One MR×NR tile: panel ip of the A block at row ic times panel jp of the B block at column jc.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Tile(ref Job job, Scratch s, int ic, int ip, int mc, int jc, int jp, int nc, int pc, int kc, bool acc)
+    {
+        int mr = job.Mr, nr = job.Nr;
+        int i = ic + ip * mr, h = Math.Min(mr, ic + mc - i);
+        int j = jc + jp * nr, w = Math.Min(nr, jc + nc - j);
+        float* ap; nint rs, aStep;
+        if (job.PreA) { ap = job.Shared + pc * RoundUp(job.M, mr) + (nint)(i / mr) * kc * mr; rs = 1; aStep = mr; }
+        else if (job.PackA || h < mr) { ap = s.A + (nint)ip * kc * mr; rs = 1; aStep = mr; }
+        else if (job.ARows) { ap = job.A + i * job.Lda + pc; rs = job.Lda; aStep = 1; }
+        else { ap = job.A + pc * job.Lda + i; rs = 1; aStep = job.Lda; }
+        float* bp; nint bStep;
+        if (job.PreB) { bp = job.Shared + pc * RoundUp(job.N, nr) + (nint)(j / nr) * kc * nr; bStep = nr; }
+        else if (job.PackB || w < nr) { bp = s.B + (nint)jp * kc * nr; bStep = nr; }
+        else { bp = job.B + pc * job.Ldb + j; bStep = job.Ldb; }
+
+        nint ldc = job.Ldc;
+        if (h == mr && w == nr && !job.CTrans)
+        {
+            Micro(job.Isa, ap, rs, aStep, bp, bStep, kc, job.C + i * ldc + j, ldc, acc);
+        }
+        else
+        {
+            Micro(job.Isa, ap, rs, aStep, bp, bStep, kc, s.Tile, nr, false);
+            if (job.CTrans) MergeTransposed(s.Tile, nr, job.C + (nint)j * ldc + i, ldc, h, w, acc);
+            else Merge(s.Tile, nr, job.C + i * ldc + j, ldc, h, w, acc);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Micro(Isa isa, float* a, nint rs, nint aStep, float* b, nint bStep, int kc, float* c, nint ldc, bool acc)
+    {
+        if (isa == Isa.V512) Kernel512(a, rs, aStep, b, bStep, kc, c, ldc, acc);
+        else if (isa == Isa.V256) Kernel256(a, rs, aStep, b, bStep, kc, c, ldc, acc);
+        else Kernel128(a, rs, aStep, b, bStep, kc, c, ldc, acc);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Backends;
+
+/// <summary>
+/// A pass-through <see cref="IBackend"/> that, while <see cref="Profiling"/> is on, waits for each
+/// op to finish and charges its wall time to a category (gemm, activation, batchnorm, loss, adam,
+/// data), and counts the FLOPs of every GEMM. Off, it only forwards calls. Waiting per op changes
+/// nothing on the CPU backend, whose ops are synchronous; on a GPU it removes overlap, so the
+/// breakdown there is an upper bound per op.
+/// </summary>
+public sealed class ProfilingBackend(IBackend inner) : IBackend
+{
+    public static readonly string[] Categories = ["gemm", "activation", "batchnorm", "loss", "adam", "data"];
+
+    readonly Dictionary<string, TimeSpan> time = Categories.ToDictionary(c => c, _ => TimeSpan.Zero);
+    readonly Stopwatch clock = new();
+
+    public IBackend Inner => inner;
+    public bool Profiling { get; set; }
+
+    /// <summary>GEMM FLOPs (2·m·n·k each) issued since the last <see cref="Reset"/>, counted whether or not profiling is on.</summary>
+    public double GemmFlops { get; private set; }
+
+    public IReadOnlyDictionary<string, TimeSpan> Time => time;
+
+    public void Reset()
+    {
+        foreach (var c in Categories) time[c] = TimeSpan.Zero;
+        GemmFlops = 0;
+    }
+
+    void Run(string category, Action op)
+    {
+        if (!Profiling)
+        {
+            op();
+            return;
+        }
+        inner.Synchronize();
+        clock.Restart();
+        op();
+        inner.Synchronize();
+        time[category] += clock.Elapsed;
+    }
+
+    public string Kind => inner.Kind;
+    public string Description => inner.Description;
+    public DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged => inner.Allocate<T>(length);
+
+    public void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        GemmFlops += 2.0 * m * n * k;
+        Run("gemm", () => inner.Gemm(a, b, c, m, n, k, transA, transB, accumulate));
+    }
+
+    public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha) =>
+        Run("activation", () => inner.BiasActivation(x, bias, y, rows, cols, act, alpha));
+
+    public void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha) =>
+        Run("activation", () => inner.ActivationBackward(y, dy, dx, act, alpha));
+
+    public void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate) =>
+        Run("activation", () => inner.BiasGrad(dy, db, rows, cols, accumulate));
+
+    public void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps) =>
+        Run("batchnorm", () => inner.BatchNormTrain(x, gamma, beta, runningMean, runningVar, y, saveMean, saveInvStd, rows, cols, momentum, eps));
+
+    public void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, int rows, int cols, float eps) =>
+        Run("batchnorm", () => inner.BatchNormEval(x, gamma, beta, runningMean, runningVar, y, rows, cols, eps));
+
+    public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate) =>
+        Run("batchnorm", () => inner.BatchNormBackward(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rows, cols, accumulate));
+
+    public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
+        Run("loss", () => inner.BceWithLogits(logits, target, grad, gradScale, stats, statsIndex));
+
+    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
+        Run("adam", () => inner.Adam(param, grad, m, v, scalars));
+
+    public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0, float std = 1) =>
+        Run("data", () => inner.RandomNormal(dst, seed, stream, offset, mean, std));
+
+    public void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0, float high = 1) =>
+        Run("data", () => inner.RandomUniform(dst, seed, stream, offset, low, high));
+
+    public void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst) =>
+        Run("data", () => inner.GatherRows(data, indices, indexOffset, rows, cols, dst));
+
+    public void Fill(Tensor dst, float value) => Run("data", () => inner.Fill(dst, value));
+
+    public void Copy(Tensor source, Tensor destination) => Run("data", () => inner.Copy(source, destination));
+
+    public void Synchronize() => inner.Synchronize();
+
+    public void Dispose() => inner.Dispose();
+}

@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text.Json;
+using IlgpuGan.Engine;
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.IO;
+using IlgpuGan.Host.Bench;
+using IlgpuGan.Host.Cli;
+using Microsoft.Extensions.Logging;
+
+namespace IlgpuGan.Host.Commands;
+
+public sealed class BenchCommand : ICommand
+{
+    public string Name => "bench";
+    public string Summary => "Time the seed GAN training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown.";
+    public string Usage => "ilgpugan bench [--device D] [--batches 64,256,1024,4096] [--json FILE]";
+    public IReadOnlyList<OptionSpec> Options =>
+    [
+        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        new("batches", "LIST", "comma-separated batch sizes", "64,256,1024,4096"),
+        new("warmup", "N", "untimed steps first", "3"),
+        new("seconds", "S", "time each batch for at least S seconds", "3"),
+        new("min-steps", "N", "and for at least N steps", "5"),
+        new("json", "FILE", "also write the results as a JSON array"),
+    ];
+
+    public int Run(Options o, ILoggerFactory logs)
+    {
+        var log = logs.CreateLogger("bench");
+        var batches = ParseBatches(o.String("batches", "64,256,1024,4096"));
+        int warmup = o.Int("warmup", 0);
+        double seconds = o.Double("seconds", 0);
+        int minSteps = o.Int("min-steps", 1);
+        string? json = o.String("json");
+        DeviceCatalog.Validate(o.String("device", "auto"));
+
+        using var backend = new ProfilingBackend(DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m)));
+        log.LogInformation("benchmarking the seed GAN step on {Device}", backend.Description);
+        var results = new List<BenchResult>();
+        foreach (int batch in batches)
+        {
+            log.LogInformation("batch {Batch}: warming up, then timing for {Seconds} s", batch, seconds);
+            results.Add(GanBenchmark.Run(backend, batch, warmup, TimeSpan.FromSeconds(seconds), minSteps));
+        }
+
+        Console.WriteLine($"seed GAN step (1 D step + 1 G step) on {backend.Description}");
+        Console.WriteLine($"FLOPs: the GEMMs one step issues, {results[0].MflopPerSample:F2} MFLOP per sample (forward and backward, D's input gradient skipped in the D step)");
+        Console.WriteLine();
+        Console.WriteLine($"{"batch",6} {"steps/s",10} {"ms/step",10} {"GFLOP/s",9} {"steps",6}");
+        foreach (var r in results)
+            Console.WriteLine($"{r.Batch,6} {r.StepsPerS,10:F1} {r.MsPerStep,10:F2} {r.Gflops,9:F1} {r.Steps,6}");
+        Console.WriteLine();
+        Console.WriteLine("per-op time, ms per step (instrumented pass):");
+        Console.WriteLine($"{"batch",6} " + string.Join(" ", ProfilingBackend.Categories.Select(c => $"{c,10}")) + $" {"total",10}");
+        foreach (var r in results)
+        {
+            double total = r.BreakdownMsPerStep.Values.Sum();
+            Console.WriteLine($"{r.Batch,6} " + string.Join(" ", ProfilingBackend.Categories.Select(c => $"{r.BreakdownMsPerStep[c],10:F3}")) + $" {total,10:F3}");
+            Console.WriteLine($"{"",6} " + string.Join(" ", ProfilingBackend.Categories.Select(c => $"{r.BreakdownMsPerStep[c] / Math.Max(total, 1e-12),10:P0}")));
+        }
+        if (json is not null) WriteJson(json, results);
+        return 0;
+    }
+
+    static int[] ParseBatches(string s)
+    {
+        var parts = s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var list = new List<int>();
+        foreach (var p in parts)
+        {
+            if (!int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out int b) || b < 2)
+                throw new UsageException($"bench: --batches takes batch sizes of 2 or more, got '{p}'");
+            list.Add(b);
+        }
+        if (list.Count == 0) throw new UsageException("bench: --batches is empty");
+        return [.. list];
+    }
+
+    static void WriteJson(string path, List<BenchResult> results)
+    {
+        var rows = results.Select(r => new Dictionary<string, object>
+        {
+            ["device"] = r.Device,
+            ["device_description"] = r.DeviceDescription,
+            ["batch"] = r.Batch,
+            ["steps"] = r.Steps,
+            ["steps_per_s"] = Math.Round(r.StepsPerS, 3),
+            ["ms_per_step"] = Math.Round(r.MsPerStep, 4),
+            ["gflops"] = Math.Round(r.Gflops, 2),
+            ["mflop_per_sample"] = Math.Round(r.MflopPerSample, 4),
+            ["breakdown_ms_per_step"] = r.BreakdownMsPerStep.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4)),
+        });
+        try { AtomicFile.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true })); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new GanException($"cannot write {path}: {e.Message}"); }
+    }
+}
