@@ -69,6 +69,7 @@ public sealed class CliErrorTests
     [InlineData("sample")]
     [InlineData("devices")]
     [InlineData("verify")]
+    [InlineData("bench")]
     public void Every_command_has_help(string command)
     {
         var r = Ilgpugan.Run(command, "--help");
@@ -82,6 +83,14 @@ public sealed class CliErrorTests
         var r = Ilgpugan.Run("devices");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("ilgpu-cpu", r.Stdout);
+        Assert.Contains("managed CPU backend", r.Stdout);
         Assert.Contains("--device auto picks", r.Stdout);
     }
+
+    [Theory]
+    [InlineData("--batches 64,x", "--batches takes batch sizes")]
+    [InlineData("--batches 1", "--batches takes batch sizes")]
+    [InlineData("--device gpu9", "unknown device")]
+    public void Bad_bench_flags_exit_2(string args, string message) =>
+        OneLineError(Ilgpugan.Run(["bench", .. args.Split(' ')]), 2, message);
 }

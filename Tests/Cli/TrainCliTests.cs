@@ -14,7 +14,7 @@ public sealed class ShortRunFixture
     public readonly CliResult Result;
 
     public ShortRunFixture() =>
-        Result = Ilgpugan.Run("train", "--data", Ilgpugan.Mnist, "--device", "ilgpu-cpu", "--steps", $"{Steps}", "--batch", "4",
+        Result = Ilgpugan.Run("train", "--data", Ilgpugan.Mnist, "--device", "cpu", "--steps", $"{Steps}", "--batch", "4",
             "--sample-every", "2", "--checkpoint-every", "2", "--log-every", "1", "--seed", "3", "--out", Dir);
 }
 
@@ -33,7 +33,7 @@ public sealed class TrainCliTests(ShortRunFixture run) : IClassFixture<ShortRunF
         Assert.Equal("step,d_loss,g_loss,d_x,d_g_z,steps_per_s", rows[0]);
         Assert.Equal(["1", "2", "3", "4"], rows.Skip(1).Select(r => r.Split(',')[0]));
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Dir, "config.json")));
-        Assert.Equal("ilgpu-cpu", config.RootElement.GetProperty("device").GetString());
+        Assert.Equal("cpu", config.RootElement.GetProperty("device").GetString());
         Assert.Equal(4, config.RootElement.GetProperty("config").GetProperty("batch").GetInt32());
         foreach (var f in new[] { "G.safetensors", "D.safetensors", "optimizer.safetensors", "state.json" })
             Assert.True(File.Exists(Path.Combine(run.Dir, "checkpoint", f)), f);
@@ -85,7 +85,7 @@ public sealed class TrainCliTests(ShortRunFixture run) : IClassFixture<ShortRunF
     public void Resume_continues_the_step_count_and_reproduces_the_uninterrupted_run()
     {
         var dir = Path.Combine(Ilgpugan.TempDir(), "run");
-        string[] common = ["--data", Ilgpugan.Mnist, "--device", "ilgpu-cpu", "--sample-every", "2", "--checkpoint-every", "2", "--log-every", "1"];
+        string[] common = ["--data", Ilgpugan.Mnist, "--device", "cpu", "--sample-every", "2", "--checkpoint-every", "2", "--log-every", "1"];
         var first = Ilgpugan.Run(["train", .. common, "--steps", "2", "--batch", "4", "--seed", "3", "--out", dir]);
         Assert.True(first.ExitCode == 0, first.ToString());
         var second = Ilgpugan.Run(["train", "--resume", dir, "--steps", $"{ShortRunFixture.Steps}"]);

@@ -60,6 +60,33 @@ public static unsafe partial class CpuGemm
         }
     }
 
+    /// <summary>Packs the kc×width block of B at (pc, j) as consecutive NR-column panels.</summary>
+    static void PackBBlock(ref Job job, int j, int width, int pc, int kc, float* dst)
+    {
+        int nr = job.Nr;
+        if (!job.BRows)
+        {
+            for (int q = 0; q * nr < width; q++)
+                PackB(ref job, pc, j + q * nr, kc, Math.Min(nr, width - q * nr), dst + (nint)q * kc * nr);
+            return;
+        }
+        // B stored k×n: walk it row by row (sequential reads), NR floats to each panel.
+        nint ldb = job.Ldb, panel = (nint)kc * nr;
+        int full = width / nr, rest = width - full * nr;
+        for (int p = 0; p < kc; p++)
+        {
+            float* src = job.B + (pc + p) * ldb + j, d = dst + (nint)p * nr;
+            for (int q = 0; q < full; q++) CopyRow(src + q * nr, d + q * panel, nr);
+            if (rest > 0)
+            {
+                float* s = src + full * nr, e = d + full * panel;
+                int t = 0;
+                for (; t < rest; t++) e[t] = s[t];
+                for (; t < nr; t++) e[t] = 0f;
+            }
+        }
+    }
+
     /// <summary>Packs the h×kc panel of A at (i, pc) as kc groups of MR floats (zero beyond h).</summary>
     static void PackA(ref Job job, int i, int pc, int kc, int h, float* dst)
     {

@@ -60,6 +60,7 @@ public static unsafe partial class CpuGemm
                     catch (Exception e)
                     {
                         s_error = e;
+                        Volatile.Write(ref s_unitsDone, int.MaxValue / 2);
                     }
                     Interlocked.Decrement(ref s_pending);
                 }

@@ -219,8 +219,8 @@ public static unsafe partial class CpuGemm
                 }
                 else
                 {
-                    for (int q = q0; q < q1; q++)
-                        PackB(ref job, pc, q * nr, kc, Math.Min(nr, job.N - q * nr), dst + (nint)(q - q0) * kc * nr);
+                    int j = q0 * nr;
+                    PackBBlock(ref job, j, Math.Min(job.N, q1 * nr) - j, pc, kc, dst);
                 }
             }
             Interlocked.Add(ref unitsDone, done);
@@ -261,21 +261,14 @@ public static unsafe partial class CpuGemm
 
                 // B block: packed panels (kc×NR each, zero-padded) or, read in place, only the
                 // partial last panel packed.
-                if (job.PreB)
+                if (!job.PreB)
                 {
-                }
-                else if (job.PackB)
-                {
-                    for (int jp = 0; jp < nPanels; jp++)
+                    if (job.PackB) PackBBlock(ref job, jc, nc, pc, kc, bPack);
+                    else if (nc % nr != 0)
                     {
-                        int j = jc + jp * nr;
-                        PackB(ref job, pc, j, kc, Math.Min(nr, jc + nc - j), bPack + (nint)jp * kc * nr);
+                        int j = jc + (nPanels - 1) * nr;
+                        PackB(ref job, pc, j, kc, jc + nc - j, bPack + (nint)(nPanels - 1) * kc * nr);
                     }
-                }
-                else if (nc % nr != 0)
-                {
-                    int j = jc + (nPanels - 1) * nr;
-                    PackB(ref job, pc, j, kc, jc + nc - j, bPack + (nint)(nPanels - 1) * kc * nr);
                 }
 
                 for (int ic = m0; ic < m1; ic += mcMax)
@@ -283,19 +276,23 @@ public static unsafe partial class CpuGemm
                     int mc = Math.Min(mcMax, m1 - ic);
                     int mPanels = (mc + mr - 1) / mr;
                     // A block: packed panels, or read in place with only a partial last panel packed.
-                    if (job.PreA)
+                    if (!job.PreA)
                     {
-                    }
-                    else if (job.PackA)
-                    {
-                        PackABlock(ref job, ic, mc, pc, kc, aPack);
-                    }
-                    else if (mc % mr != 0)
-                    {
-                        int i = ic + (mPanels - 1) * mr;
-                        PackA(ref job, i, pc, kc, ic + mc - i, aPack + (nint)(mPanels - 1) * kc * mr);
+                        if (job.PackA) PackABlock(ref job, ic, mc, pc, kc, aPack);
+                        else if (mc % mr != 0)
+                        {
+                            int i = ic + (mPanels - 1) * mr;
+                            PackA(ref job, i, pc, kc, ic + mc - i, aPack + (nint)(mPanels - 1) * kc * mr);
+                        }
                     }
 
+                    if (Knob1 == 1)
+                    {
+                        for (int jp = 0; jp < nPanels; jp++)
+                            for (int ip = 0; ip < mPanels; ip++)
+                                Tile(ref job, s, ic, ip, mc, jc, jp, nc, pc, kc, acc);
+                    }
+                    else
                     for (int ip = 0; ip < mPanels; ip++)
                         for (int jp = 0; jp < nPanels; jp++)
                             Tile(ref job, s, ic, ip, mc, jc, jp, nc, pc, kc, acc);
