@@ -14,7 +14,9 @@ public sealed unsafe class CpuGemmTests
     [
         (1, 1, 1), (7, 5, 3), (17, 33, 65), (64, 512, 784), (6, 32, 1), (13, 31, 0),
         // GAN-like corners: a matrix-vector product each way, a single output column, tall k.
-        (64, 1, 64), (1, 64, 64), (64, 64, 1), (9, 40, 400),
+        (64, 1, 64), (1, 64, 64), (64, 64, 1), (9, 40, 400), (1, 300, 257), (300, 1, 37), (2, 2, 2),
+        // Several k-blocks and column blocks.
+        (150, 700, 400),
     ];
 
     static (int M, int N, int K)[] RandomShapes()
@@ -86,7 +88,7 @@ public sealed unsafe class CpuGemmTests
                     var cIn = accumulate ? cAcc : cNaN;
                     var expected = GemmKernels.Reference(a, b, cIn, m, n, k, transA, transB, accumulate);
                     foreach (var isa in Families())
-                        foreach (int threads in new[] { 1, 2 })
+                        foreach (int threads in isa == CpuGemm.BestIsa ? new[] { 1, 2, 4 } : new[] { 1, 2 })
                         {
                             // Small shapes never reach the thread threshold on their own: lower it so
                             // two threads really split them.

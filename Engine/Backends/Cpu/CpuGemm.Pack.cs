@@ -70,19 +70,30 @@ public static unsafe partial class CpuGemm
                 PackB(ref job, pc, j + q * nr, kc, Math.Min(nr, width - q * nr), dst + (nint)q * kc * nr);
             return;
         }
-        // B stored k×n: walk it row by row (sequential reads), NR floats to each panel.
+        // B stored k×n: a few rows at a time (read along the rows), each panel's part of them
+        // written in one contiguous run. (Row by row, the writes to panels kc·NR apart would all
+        // fall into the same L1 sets.)
         nint ldb = job.Ldb, panel = (nint)kc * nr;
         int full = width / nr, rest = width - full * nr;
-        for (int p = 0; p < kc; p++)
+        const int Rows = 16;
+        for (int p0 = 0; p0 < kc; p0 += Rows)
         {
-            float* src = job.B + (pc + p) * ldb + j, d = dst + (nint)p * nr;
-            for (int q = 0; q < full; q++) CopyRow(src + q * nr, d + q * panel, nr);
+            int p1 = Math.Min(kc, p0 + Rows);
+            float* src = job.B + (pc + p0) * ldb + j, d = dst + (nint)p0 * nr;
+            for (int q = 0; q < full; q++)
+            {
+                float* s = src + q * nr, e = d + q * panel;
+                for (int p = p0; p < p1; p++, s += ldb, e += nr) CopyRow(s, e, nr);
+            }
             if (rest > 0)
             {
                 float* s = src + full * nr, e = d + full * panel;
-                int t = 0;
-                for (; t < rest; t++) e[t] = s[t];
-                for (; t < nr; t++) e[t] = 0f;
+                for (int p = p0; p < p1; p++, s += ldb, e += nr)
+                {
+                    int t = 0;
+                    for (; t < rest; t++) e[t] = s[t];
+                    for (; t < nr; t++) e[t] = 0f;
+                }
             }
         }
     }
@@ -137,19 +148,29 @@ public static unsafe partial class CpuGemm
                 PackA(ref job, i + q * mr, pc, kc, Math.Min(mr, mc - q * mr), dst + (nint)q * kc * mr);
             return;
         }
-        // A stored k×m: walk it row by row (sequential reads), scattering 8 floats to each panel.
+        // A stored k×m: a few rows at a time (read along the rows), each panel's part of them
+        // written in one contiguous run.
         nint lda = job.Lda, panel = (nint)kc * 8;
         int full = mc / 8, rest = mc - full * 8;
-        for (int p = 0; p < kc; p++)
+        const int Rows = 16;
+        for (int p0 = 0; p0 < kc; p0 += Rows)
         {
-            float* src = job.A + (pc + p) * lda + i, d = dst + (nint)p * 8;
-            for (int q = 0; q < full; q++) Vector256.Store(Vector256.Load(src + q * 8), d + q * panel);
+            int p1 = Math.Min(kc, p0 + Rows);
+            float* src = job.A + (pc + p0) * lda + i, d = dst + (nint)p0 * 8;
+            for (int q = 0; q < full; q++)
+            {
+                float* s = src + q * 8, e = d + q * panel;
+                for (int p = p0; p < p1; p++, s += lda, e += 8) Vector256.Store(Vector256.Load(s), e);
+            }
             if (rest > 0)
             {
                 float* s = src + full * 8, e = d + full * panel;
-                int t = 0;
-                for (; t < rest; t++) e[t] = s[t];
-                for (; t < 8; t++) e[t] = 0f;
+                for (int p = p0; p < p1; p++, s += lda, e += 8)
+                {
+                    int t = 0;
+                    for (; t < rest; t++) e[t] = s[t];
+                    for (; t < 8; t++) e[t] = 0f;
+                }
             }
         }
     }

@@ -1,16 +1,20 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace IlgpuGan.Engine.Backends.Cpu;
 
 /// <summary>
-/// Managed single-precision GEMM for the CPU backend. BLIS-style: the product is cut into k-blocks
-/// (kc) and column blocks (nc) sized for L1/L2; inside a block a register micro-kernel computes an
-/// MR×NR tile of C with broadcast-A × contiguous-B fused multiply-adds (8×32 with AVX-512, 6×16
-/// with AVX2, 4×8 with 128-bit SIMD). Operands are packed only where that pays: B must be packed
-/// when it is contiguous along k (transB), A is read in place when its rows or columns are
-/// contiguous, and when packing the big operand is the expensive part (NT with a small batch) the
-/// product is computed transposed (Cᵀ = op(B)ᵀ·op(A)ᵀ) so that only the small one is packed.
+/// Managed single-precision GEMM for the CPU backend, BLIS-style. C is computed in MR×NR tiles by a
+/// register micro-kernel (broadcast A × contiguous B fused multiply-adds: 8×32 with AVX-512, 6×16
+/// with AVX2, 4×8 with 128-bit SIMD) over k-blocks (kc ≤ 384) and column blocks sized for L2.
+/// Operands are packed only where that pays: B when it is stored n×k (a transpose) or reused by
+/// many rows of A, A when it is stored k×m and reused; otherwise the kernel reads them in place
+/// (row- or column-major A, row-major B), prefetching the next panel. When one side of C is small
+/// (a batch of 64) the product is computed transposed, Cᵀ = op(B)ᵀ·op(A)ᵀ, so that the big weight
+/// matrix streams through once as A and the small operand stays in cache. Matrix-vector products
+/// (m or n = 1) take a direct path. Large products are cut into chunks of C shared out to a small
+/// pool of persistent workers; the operand every chunk needs is packed once, by all of them.
 /// </summary>
 public static unsafe partial class CpuGemm
 {
@@ -46,6 +50,8 @@ public static unsafe partial class CpuGemm
             return;
         }
 
+        if ((m == 1 || n == 1) && TryVector(a, b, c, m, n, k, transA, transB, accumulate, isa)) return;
+
         Job job = Plan(a, b, c, m, n, k, transA, transB, accumulate, isa);
         long fma = (long)m * n * k;
         int workers = (int)Math.Min(Math.Min(threads, Environment.ProcessorCount), fma / Math.Max(1, parallelMinFma));
@@ -76,9 +82,13 @@ public static unsafe partial class CpuGemm
         // claimed by the threads one at a time. The operand every chunk needs whole (B when split
         // along M, A along N) is packed first, once, into Shared, when it needs packing at all.
         public bool SplitM;
-        public int Chunks, ChunkPanels;
+        public int Chunks;
+        /// <summary>Panels along the cut dimension; chunk c holds panels [c·P/Chunks, (c+1)·P/Chunks).</summary>
+        public int ChunkPanels;
         /// <summary>A (PreA) or B (PreB) is packed in full in Shared: k-block at pc, panel q at pc·Pad + q·kc·R.</summary>
         public bool PreA, PreB;
+        /// <summary>Loop over B panels outside A panels rather than inside.</summary>
+        public bool JrOuter;
         public float* Shared;
         /// <summary>Units of the shared packing (groups of panels of one k-block), and panels per unit.</summary>
         public int PreUnits, PreGroup;
@@ -100,16 +110,28 @@ public static unsafe partial class CpuGemm
     {
         Shape(isa, out int mr, out int nr);
         // Two ways to lay the product onto the kernel: as is, or transposed (Cᵀ = op(B)ᵀ·op(A)ᵀ, the
-        // roles of the operands swapped and C written transposed). Estimate the cost of each in
-        // multiply-add lanes: the padded tile work, plus packing the operand that must be packed
-        // (a transpose, some 16 lanes per element), plus the transposed write of C.
+        // roles of the operands swapped and C written transposed).
         bool aRows = !transA, bRows = !transB;
-        double plain = Cost(m, n, k, mr, nr, bRows, false);
-        // Swapped: A' = op(B)ᵀ is row-contiguous when B is stored n×k; B' = op(A)ᵀ is row-contiguous
-        // when A is stored k×m.
-        double swapped = Cost(n, m, k, mr, nr, !aRows, true);
+        bool swap;
+        if (Math.Min(m, n) <= SmallSide && m != n)
+        {
+            // One side of C is small (a batch): put it along N, so that the operand it belongs to
+            // stays in cache as the B block while the big one streams through once, MR rows at a
+            // time, as A.
+            swap = m < n;
+        }
+        else
+        {
+            // Otherwise compare rough costs: padded tile work, the transpose of an operand that
+            // must be packed (B stored n×k), and writing C transposed.
+            double plain = Cost(m, n, k, mr, nr, bRows, false);
+            // Swapped: A' = op(B)ᵀ is row-contiguous when B is stored n×k; B' = op(A)ᵀ is
+            // row-contiguous when A is stored k×m.
+            double swapped = Cost(n, m, k, mr, nr, !aRows, true);
+            swap = swapped < plain;
+        }
         var job = new Job { Isa = isa, Mr = mr, Nr = nr, Accumulate = accumulate, C = c, Ldc = n, K = k };
-        if (swapped < plain)
+        if (swap)
         {
             job.M = n; job.N = m; job.CTrans = true;
             job.A = b; job.Lda = transB ? k : n; job.ARows = transB;
@@ -125,11 +147,22 @@ public static unsafe partial class CpuGemm
         return job;
     }
 
-    internal static int KcMax = 384;
-    internal static int PackBMinM = 32;
-    internal static int L2Budget = 1 << 20;
-    internal static int McMax = 256;
-    internal static int Knob1, Knob2, Knob3;
+    // Blocking and policy constants (tuned on a 2-core AVX-512 Xeon; the GAN's shapes at batch 64
+    // are bound by reading the weights from L3/DRAM, the large ones by the kernel).
+    /// <summary>Deepest k-block: A panel (MR·kc) and a B panel row stay in L1, and C is reloaded once per block.</summary>
+    const int KcMax = 384;
+    /// <summary>Bytes of packed B block (kc × nc) kept in L2.</summary>
+    const int L2Budget = 1 << 20;
+    /// <summary>Rows of A per block (only packed A uses the block).</summary>
+    const int McMax = 256;
+    /// <summary>Below this many rows of A, B (stored k×n) is read in place rather than packed.</summary>
+    const int PackBMinM = 32;
+    /// <summary>A stored k×m is packed when more than this many columns of B reuse it.</summary>
+    const int PackAMinN = 32;
+    /// <summary>A side of C up to this long counts as small (a batch): it goes along N.</summary>
+    const int SmallSide = 128;
+    /// <summary>Chunks of C per thread in a threaded run.</summary>
+    const int ChunksPerWorker = 4;
 
     /// <summary>Rough cost in cycles: padded tile work, transposing B into panels, writing C transposed.</summary>
     static double Cost(int m, int n, int k, int mr, int nr, bool bRows, bool cTrans)
@@ -153,7 +186,11 @@ public static unsafe partial class CpuGemm
         job.Nc = (int)RoundUp((job.N + nBlocks - 1) / nBlocks, nr);
         job.Mc = Math.Max(mr, McMax / mr * mr);
         job.PackB = !job.BRows || job.M >= PackBMinM;
-        job.PackA = (!job.ARows && job.N > nr) || Knob2 == 1;
+        job.PackA = !job.ARows && job.N > PackAMinN;
+        // B read in place: keep each of its panels in L1 while every A panel passes it (and fetch
+        // the next one meanwhile). Packed B: keep each A panel while the B block passes it, which
+        // writes C along rows.
+        job.JrOuter = !job.PackB;
     }
 
     /// <summary>
@@ -177,12 +214,13 @@ public static unsafe partial class CpuGemm
         if (panels < 2) return false;
         // A few chunks per thread balance the load when a thread starts late or is preempted, but
         // each must stay big enough to amortise its packing and the claim.
-        int chunks = (int)Math.Min(Math.Min(panels, 4L * workers), Math.Max(workers, fma / Math.Max(1, parallelMinFma / 2)));
-        int per = (panels + chunks - 1) / chunks;
+        int chunks = (int)Math.Min(Math.Min(panels, ChunksPerWorker * (long)workers), Math.Max(workers, fma / Math.Max(1, parallelMinFma / 2)));
+        // Round down to a multiple of the thread count, so that equal chunks share out evenly.
+        if (chunks > workers) chunks -= chunks % workers;
         job.SplitM = splitM;
-        job.ChunkPanels = per;
-        job.Chunks = (panels + per - 1) / per;
-        if (job.Chunks < 2) return false;
+        job.ChunkPanels = panels;
+        job.Chunks = chunks;
+        if (chunks < 2) return false;
 
         job.PreA = !splitM && job.PackA;
         job.PreB = splitM && job.PackB;
@@ -190,7 +228,7 @@ public static unsafe partial class CpuGemm
         {
             int r = job.PreA ? mr : nr, sharedPanels = job.PreA ? mPanels : nPanels;
             int kBlocks = (job.K + job.Kc - 1) / job.Kc;
-            job.PreGroup = job.PreA ? 8 : 4;
+            job.PreGroup = job.PreA ? 2 : 1;
             job.PreUnits = kBlocks * ((sharedPanels + job.PreGroup - 1) / job.PreGroup);
             job.Shared = Scratch.Shared((long)job.K * sharedPanels * r);
         }
@@ -229,16 +267,9 @@ public static unsafe partial class CpuGemm
         }
         for (int ch; (ch = Interlocked.Increment(ref nextChunk) - 1) < job.Chunks;)
         {
-            if (job.SplitM)
-            {
-                int m0 = ch * job.ChunkPanels * job.Mr;
-                Body(ref job, m0, Math.Min(job.M, m0 + job.ChunkPanels * job.Mr), 0, job.N);
-            }
-            else
-            {
-                int n0 = ch * job.ChunkPanels * job.Nr;
-                Body(ref job, 0, job.M, n0, Math.Min(job.N, n0 + job.ChunkPanels * job.Nr));
-            }
+            int p0 = (int)((long)ch * job.ChunkPanels / job.Chunks), p1 = (int)((long)(ch + 1) * job.ChunkPanels / job.Chunks);
+            if (job.SplitM) Body(ref job, p0 * job.Mr, Math.Min(job.M, p1 * job.Mr), 0, job.N);
+            else Body(ref job, 0, job.M, p0 * job.Nr, Math.Min(job.N, p1 * job.Nr));
         }
     }
 
@@ -286,19 +317,64 @@ public static unsafe partial class CpuGemm
                         }
                     }
 
-                    if (Knob1 == 1)
+                    bool prefetch = Sse.IsSupported;
+                    if (job.JrOuter)
                     {
                         for (int jp = 0; jp < nPanels; jp++)
+                        {
+                            // Next B panel read in place: spread its prefetch over this panel's tiles.
+                            int jn = jc + (jp + 1) * nr;
+                            bool ahead = prefetch && !job.PackB && !job.PreB && jn + nr <= jc + nc;
                             for (int ip = 0; ip < mPanels; ip++)
+                            {
+                                if (ahead)
+                                {
+                                    int r0 = (int)((long)ip * kc / mPanels), r1 = (int)((long)(ip + 1) * kc / mPanels);
+                                    PrefetchRows(job.B + (pc + r0) * job.Ldb + jn, job.Ldb, r1 - r0, nr);
+                                }
                                 Tile(ref job, s, ic, ip, mc, jc, jp, nc, pc, kc, acc);
+                            }
+                        }
                     }
                     else
-                    for (int ip = 0; ip < mPanels; ip++)
-                        for (int jp = 0; jp < nPanels; jp++)
-                            Tile(ref job, s, ic, ip, mc, jc, jp, nc, pc, kc, acc);
+                    {
+                        for (int ip = 0; ip < mPanels; ip++)
+                        {
+                            // Next A panel read in place (row-major): prefetch its rows over this panel's tiles.
+                            int inext = ic + (ip + 1) * mr;
+                            bool ahead = prefetch && !job.PackA && !job.PreA && inext + mr <= ic + mc;
+                            for (int jp = 0; jp < nPanels; jp++)
+                            {
+                                if (ahead)
+                                {
+                                    if (job.ARows)
+                                    {
+                                        int r0 = (int)((long)jp * mr / nPanels), r1 = (int)((long)(jp + 1) * mr / nPanels);
+                                        PrefetchRows(job.A + (inext + r0) * job.Lda + pc, job.Lda, r1 - r0, kc);
+                                    }
+                                    else
+                                    {
+                                        // Column-major A: the next panel is MR floats from each of kc rows.
+                                        int r0 = (int)((long)jp * kc / nPanels), r1 = (int)((long)(jp + 1) * kc / nPanels);
+                                        PrefetchRows(job.A + (pc + r0) * job.Lda + inext, job.Lda, r1 - r0, 1);
+                                        PrefetchRows(job.A + (pc + r0) * job.Lda + inext + mr - 1, job.Lda, r1 - r0, 1);
+                                    }
+                                }
+                                Tile(ref job, s, ic, ip, mc, jc, jp, nc, pc, kc, acc);
+                            }
+                        }
+                    }
                 }
             }
         }
+    }
+
+    /// <summary>Asks for rows × floats (row stride ld) to be brought into L2 ahead of use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PrefetchRows(float* p, nint ld, int rows, int floats)
+    {
+        for (int r = 0; r < rows; r++, p += ld)
+            for (int f = 0; f < floats; f += 16) Sse.Prefetch1(p + f);
     }
 
     /// <summary>One MR×NR tile: panel ip of the A block at row ic times panel jp of the B block at column jc.</summary>
