@@ -15,7 +15,6 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
     public static readonly string[] Categories = ["gemm", "activation", "batchnorm", "loss", "adam", "data"];
 
     readonly Dictionary<string, TimeSpan> time = Categories.ToDictionary(c => c, _ => TimeSpan.Zero);
-    readonly Stopwatch clock = new();
 
     public IBackend Inner => inner;
     public bool Profiling { get; set; }
@@ -31,18 +30,29 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
         GemmFlops = 0;
     }
 
-    void Run(string category, Action op)
+    /// <summary>While profiling, waits for the device, then charges the time until Dispose to a category.</summary>
+    Scope Measure(string category) => Profiling ? new Scope(this, category) : default;
+
+    readonly struct Scope : IDisposable
     {
-        if (!Profiling)
+        readonly ProfilingBackend? owner;
+        readonly string category;
+        readonly long start;
+
+        public Scope(ProfilingBackend owner, string category)
         {
-            op();
-            return;
+            this.owner = owner;
+            this.category = category;
+            owner.Inner.Synchronize();
+            start = Stopwatch.GetTimestamp();
         }
-        inner.Synchronize();
-        clock.Restart();
-        op();
-        inner.Synchronize();
-        time[category] += clock.Elapsed;
+
+        public void Dispose()
+        {
+            if (owner is null) return;
+            owner.Inner.Synchronize();
+            owner.time[category] += Stopwatch.GetElapsedTime(start);
+        }
     }
 
     public string Kind => inner.Kind;
@@ -52,45 +62,73 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
     public void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
         GemmFlops += 2.0 * m * n * k;
-        Run("gemm", () => inner.Gemm(a, b, c, m, n, k, transA, transB, accumulate));
+        using (Measure("gemm")) inner.Gemm(a, b, c, m, n, k, transA, transB, accumulate);
     }
 
-    public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha) =>
-        Run("activation", () => inner.BiasActivation(x, bias, y, rows, cols, act, alpha));
+    public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
+    {
+        using (Measure("activation")) inner.BiasActivation(x, bias, y, rows, cols, act, alpha);
+    }
 
-    public void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha) =>
-        Run("activation", () => inner.ActivationBackward(y, dy, dx, act, alpha));
+    public void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha)
+    {
+        using (Measure("activation")) inner.ActivationBackward(y, dy, dx, act, alpha);
+    }
 
-    public void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate) =>
-        Run("activation", () => inner.BiasGrad(dy, db, rows, cols, accumulate));
+    public void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate)
+    {
+        using (Measure("activation")) inner.BiasGrad(dy, db, rows, cols, accumulate);
+    }
 
-    public void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps) =>
-        Run("batchnorm", () => inner.BatchNormTrain(x, gamma, beta, runningMean, runningVar, y, saveMean, saveInvStd, rows, cols, momentum, eps));
+    public void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps)
+    {
+        using (Measure("batchnorm")) inner.BatchNormTrain(x, gamma, beta, runningMean, runningVar, y, saveMean, saveInvStd, rows, cols, momentum, eps);
+    }
 
-    public void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, int rows, int cols, float eps) =>
-        Run("batchnorm", () => inner.BatchNormEval(x, gamma, beta, runningMean, runningVar, y, rows, cols, eps));
+    public void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, int rows, int cols, float eps)
+    {
+        using (Measure("batchnorm")) inner.BatchNormEval(x, gamma, beta, runningMean, runningVar, y, rows, cols, eps);
+    }
 
-    public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate) =>
-        Run("batchnorm", () => inner.BatchNormBackward(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rows, cols, accumulate));
+    public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd, Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate)
+    {
+        using (Measure("batchnorm")) inner.BatchNormBackward(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rows, cols, accumulate);
+    }
 
-    public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
-        Run("loss", () => inner.BceWithLogits(logits, target, grad, gradScale, stats, statsIndex));
+    public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex)
+    {
+        using (Measure("loss")) inner.BceWithLogits(logits, target, grad, gradScale, stats, statsIndex);
+    }
 
-    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
-        Run("adam", () => inner.Adam(param, grad, m, v, scalars));
+    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars)
+    {
+        using (Measure("adam")) inner.Adam(param, grad, m, v, scalars);
+    }
 
-    public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0, float std = 1) =>
-        Run("data", () => inner.RandomNormal(dst, seed, stream, offset, mean, std));
+    public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0, float std = 1)
+    {
+        using (Measure("data")) inner.RandomNormal(dst, seed, stream, offset, mean, std);
+    }
 
-    public void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0, float high = 1) =>
-        Run("data", () => inner.RandomUniform(dst, seed, stream, offset, low, high));
+    public void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0, float high = 1)
+    {
+        using (Measure("data")) inner.RandomUniform(dst, seed, stream, offset, low, high);
+    }
 
-    public void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst) =>
-        Run("data", () => inner.GatherRows(data, indices, indexOffset, rows, cols, dst));
+    public void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst)
+    {
+        using (Measure("data")) inner.GatherRows(data, indices, indexOffset, rows, cols, dst);
+    }
 
-    public void Fill(Tensor dst, float value) => Run("data", () => inner.Fill(dst, value));
+    public void Fill(Tensor dst, float value)
+    {
+        using (Measure("data")) inner.Fill(dst, value);
+    }
 
-    public void Copy(Tensor source, Tensor destination) => Run("data", () => inner.Copy(source, destination));
+    public void Copy(Tensor source, Tensor destination)
+    {
+        using (Measure("data")) inner.Copy(source, destination);
+    }
 
     public void Synchronize() => inner.Synchronize();
 

@@ -13,7 +13,7 @@ public sealed class BenchCommand : ICommand
 {
     public string Name => "bench";
     public string Summary => "Time the seed GAN training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown.";
-    public string Usage => "ilgpugan bench [--device D] [--batches 64,256,1024,4096] [--json FILE]";
+    public string Usage => "ilgpugan bench [--device D] [--batches 64,256,1024,4096] [--json FILE] | --kernels [--large]";
     public IReadOnlyList<OptionSpec> Options =>
     [
         new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
@@ -22,6 +22,8 @@ public sealed class BenchCommand : ICommand
         new("seconds", "S", "time each batch for at least S seconds", "3"),
         new("min-steps", "N", "and for at least N steps", "5"),
         new("json", "FILE", "also write the results as a JSON array"),
+        new("kernels", null, "instead, time GEMM over a grid of shapes (1024³ and the seed GAN's own)"),
+        new("large", null, "with --kernels, add 4096³"),
     ];
 
     public int Run(Options o, ILoggerFactory logs)
@@ -35,6 +37,8 @@ public sealed class BenchCommand : ICommand
         DeviceCatalog.Validate(o.String("device", "auto"));
 
         using var backend = new ProfilingBackend(DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m)));
+        if (o.Has("kernels"))
+            return RunKernels(backend.Inner, o.Has("large"), TimeSpan.FromSeconds(Math.Min(seconds, 1)), json, log);
         log.LogInformation("benchmarking the seed GAN step on {Device}", backend.Description);
         var results = new List<BenchResult>();
         foreach (int batch in batches)
@@ -59,6 +63,24 @@ public sealed class BenchCommand : ICommand
             Console.WriteLine($"{"",6} " + string.Join(" ", ProfilingBackend.Categories.Select(c => $"{r.BreakdownMsPerStep[c] / Math.Max(total, 1e-12),10:P0}")));
         }
         if (json is not null) WriteJson(json, results);
+        return 0;
+    }
+
+    static int RunKernels(IBackend backend, bool large, TimeSpan minTime, string? json, ILogger log)
+    {
+        log.LogInformation("timing GEMM shapes on {Device}", backend.Description);
+        var results = GemmBenchmark.Run(backend, GemmBenchmark.Shapes(large), minTime);
+        Console.WriteLine($"GEMM on {backend.Description}");
+        Console.WriteLine($"{"shape",-18} {"form",-6} {"M",6} {"N",6} {"K",6} {"ms",10} {"GFLOP/s",9}");
+        foreach (var r in results)
+            Console.WriteLine($"{r.Shape.Label,-18} {r.Shape.Form,-6} {r.Shape.M,6} {r.Shape.N,6} {r.Shape.K,6} {r.Ms,10:F3} {r.Gflops,9:F1}");
+        if (json is not null)
+            WriteRows(json, results.Select(r => new Dictionary<string, object>
+            {
+                ["device"] = backend.Kind, ["shape"] = r.Shape.Label, ["form"] = r.Shape.Form,
+                ["m"] = r.Shape.M, ["n"] = r.Shape.N, ["k"] = r.Shape.K,
+                ["ms"] = Math.Round(r.Ms, 4), ["gflops"] = Math.Round(r.Gflops, 2),
+            }));
         return 0;
     }
 
@@ -90,6 +112,11 @@ public sealed class BenchCommand : ICommand
             ["mflop_per_sample"] = Math.Round(r.MflopPerSample, 4),
             ["breakdown_ms_per_step"] = r.BreakdownMsPerStep.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4)),
         });
+        WriteRows(path, rows);
+    }
+
+    static void WriteRows(string path, IEnumerable<Dictionary<string, object>> rows)
+    {
         try { AtomicFile.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true })); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new GanException($"cannot write {path}: {e.Message}"); }
     }

@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using IlgpuGan.Engine.Backends;
+
+namespace IlgpuGan.Host.Bench;
+
+/// <summary>One GEMM shape: C[m,n] = op(A)·op(B) in the named form.</summary>
+public sealed record GemmShape(string Label, int M, int N, int K, bool TransA, bool TransB)
+{
+    public string Form => (TransA ? "Aᵀ" : "A") + "·" + (TransB ? "Bᵀ" : "B");
+    public double Flops => 2.0 * M * N * K;
+}
+
+public sealed record GemmResult(GemmShape Shape, double Ms, double Gflops);
+
+/// <summary>
+/// GEMM throughput over a grid of shapes: the square 1024³ (and 4096³ on request), and the seed
+/// GAN's own GEMMs at batch 64 and 4096 in the form the engine issues them.
+/// </summary>
+public static class GemmBenchmark
+{
+    public static List<GemmShape> Shapes(bool large)
+    {
+        var list = new List<GemmShape>
+        {
+            new("square", 1024, 1024, 1024, false, false),
+            new("square", 1024, 1024, 1024, false, true),
+            new("square", 1024, 1024, 1024, true, false),
+        };
+        if (large) list.Add(new("square", 4096, 4096, 4096, false, false));
+        foreach (int b in new[] { 64, 4096 })
+        {
+            list.Add(new($"D fwd L1, B={b}", b, 512, 784, false, true));
+            list.Add(new($"D fwd L2, B={b}", b, 256, 512, false, true));
+            list.Add(new($"G fwd L3, B={b}", b, 784, 512, false, true));
+            list.Add(new($"D dW L1, B={b}", 512, 784, b, true, false));
+            list.Add(new($"G dW L3, B={b}", 784, 512, b, true, false));
+            list.Add(new($"D dX L2, B={b}", b, 512, 256, false, false));
+            list.Add(new($"D dX L1, B={b}", b, 784, 512, false, false));
+        }
+        return list;
+    }
+
+    public static List<GemmResult> Run(IBackend backend, IReadOnlyList<GemmShape> shapes, TimeSpan minTime)
+    {
+        long maxA = shapes.Max(s => (long)s.M * s.K), maxB = shapes.Max(s => (long)s.K * s.N), maxC = shapes.Max(s => (long)s.M * s.N);
+        using var a = backend.Allocate<float>(maxA);
+        using var b = backend.Allocate<float>(maxB);
+        using var c = backend.Allocate<float>(maxC);
+        var results = new List<GemmResult>();
+        foreach (var s in shapes)
+        {
+            var ta = Tensor.Whole(a).Slice(0, s.M * s.K);
+            var tb = Tensor.Whole(b).Slice(0, s.K * s.N);
+            var tc = Tensor.Whole(c).Slice(0, s.M * s.N);
+            backend.Gemm(ta, tb, tc, s.M, s.N, s.K, s.TransA, s.TransB, false);   // warm-up (and JIT/compile)
+            backend.Synchronize();
+            int reps = 0;
+            var clock = Stopwatch.StartNew();
+            while (reps < 3 || clock.Elapsed < minTime)
+            {
+                backend.Gemm(ta, tb, tc, s.M, s.N, s.K, s.TransA, s.TransB, false);
+                reps++;
+                if (reps % 8 == 0) backend.Synchronize();
+            }
+            backend.Synchronize();
+            double ms = clock.Elapsed.TotalMilliseconds / reps;
+            results.Add(new GemmResult(s, ms, s.Flops / (ms * 1e6)));
+        }
+        return results;
+    }
+}
