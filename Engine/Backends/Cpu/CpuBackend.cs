@@ -143,15 +143,16 @@ public sealed unsafe class CpuBackend : IBackend
         Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps)
     {
         var xs = S(x); var mean = S(saveMean); var inv = S(saveInvStd);
-        var sq = Columns(cols, 1);
+        var scratch = Columns(cols, 2);
+        Span<float> sq = scratch[..cols], d = scratch.Slice(cols, cols);
         mean.Clear();
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(mean, xs.Slice(r * cols, cols), mean);
         TensorPrimitives.Divide(mean, rows, mean);
         sq.Clear();
         for (int r = 0; r < rows; r++)
         {
-            var xr = xs.Slice(r * cols, cols);
-            for (int c = 0; c < cols; c++) { float d = xr[c] - mean[c]; sq[c] += d * d; }
+            TensorPrimitives.Subtract(xs.Slice(r * cols, cols), mean, d);
+            TensorPrimitives.FusedMultiplyAdd(d, d, sq, sq);
         }
         var rm = S(runningMean); var rv = S(runningVar); var g = S(gamma);
         for (int c = 0; c < cols; c++)
@@ -189,8 +190,8 @@ public sealed unsafe class CpuBackend : IBackend
         Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate)
     {
         var xs = S(x); var g = S(dy); var mean = S(saveMean); var inv = S(saveInvStd); var gam = S(gamma);
-        var scratch = Columns(cols, 3);
-        Span<float> sumDy = scratch[..cols], sumDyXhat = scratch.Slice(cols, cols), xhat = scratch.Slice(2 * cols, cols);
+        var scratch = Columns(cols, 4);
+        Span<float> sumDy = scratch[..cols], sumDyXhat = scratch.Slice(cols, cols), xhat = scratch.Slice(2 * cols, cols), k = scratch.Slice(3 * cols, cols);
         sumDy.Clear(); sumDyXhat.Clear();
         for (int r = 0; r < rows; r++)
         {
@@ -200,17 +201,22 @@ public sealed unsafe class CpuBackend : IBackend
             TensorPrimitives.Add(sumDy, gr, sumDy);
             TensorPrimitives.FusedMultiplyAdd(gr, xhat, sumDyXhat, sumDyXhat);
         }
+        // dx = γ·invstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂)), row by row with per-column factors.
+        TensorPrimitives.Multiply(gam, inv, k);
+        TensorPrimitives.Divide(k, rows, k);
+        TensorPrimitives.Negate(sumDyXhat, sumDyXhat);
         var dxs = S(dx);
         for (int r = 0; r < rows; r++)
         {
-            var gr = g.Slice(r * cols, cols); var dr = dxs.Slice(r * cols, cols);
-            var xr = xs.Slice(r * cols, cols);
-            for (int c = 0; c < cols; c++)
-            {
-                float xh = (xr[c] - mean[c]) * inv[c];
-                dr[c] = gam[c] * inv[c] / rows * (rows * gr[c] - sumDy[c] - xh * sumDyXhat[c]);
-            }
+            var dr = dxs.Slice(r * cols, cols);
+            TensorPrimitives.Subtract(xs.Slice(r * cols, cols), mean, xhat);
+            TensorPrimitives.Multiply(xhat, inv, xhat);
+            TensorPrimitives.Multiply(g.Slice(r * cols, cols), (float)rows, dr);            // N·dy
+            TensorPrimitives.Subtract(dr, sumDy, dr);
+            TensorPrimitives.FusedMultiplyAdd(xhat, sumDyXhat, dr, dr);                 // − x̂·Σ(dy·x̂)
+            TensorPrimitives.Multiply(dr, k, dr);
         }
+        TensorPrimitives.Negate(sumDyXhat, sumDyXhat);
         var dgs = S(dgamma); var dbs = S(dbeta);
         if (accumulate) { TensorPrimitives.Add(dgs, sumDyXhat, dgs); TensorPrimitives.Add(dbs, sumDy, dbs); }
         else { sumDyXhat.CopyTo(dgs); sumDy.CopyTo(dbs); }
@@ -299,9 +305,11 @@ public sealed unsafe class CpuBackend : IBackend
         var d = S(dst);
         for (int r = 0; r < rows; r++)
         {
-            var src = bytes.AsSpan(checked(idx[indexOffset + r] * cols), cols);
             var dr = d.Slice(r * cols, cols);
-            for (int c = 0; c < cols; c++) dr[c] = (src[c] / 255f - 0.5f) / 0.5f;
+            TensorPrimitives.ConvertChecked<byte, float>(bytes.AsSpan(checked(idx[indexOffset + r] * cols), cols), dr);
+            // (b/255 − 0.5)/0.5 as torchvision's ToTensor + Normalize((0.5,), (0.5,)).
+            TensorPrimitives.Multiply(dr, 2f / 255f, dr);
+            TensorPrimitives.Add(dr, -1f, dr);
         }
     }
 
