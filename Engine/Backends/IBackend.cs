@@ -45,6 +45,16 @@ public interface IBackend : IDisposable
     /// </summary>
     void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex);
 
+    /// <summary>
+    /// Softmax cross-entropy of logits [rows, classes] against labels[indices[indexOffset + r]];
+    /// writes grad = (softmax − onehot)·gradScale, and (mean loss, accuracy) to stats[statsIndex..+1].
+    /// </summary>
+    void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
+        int rows, int classes, Tensor grad, float gradScale, Tensor stats, int statsIndex);
+
+    /// <summary>probs[r, :] = softmax(logits[r, :]).</summary>
+    void Softmax(Tensor logits, Tensor probs, int rows, int classes);
+
     /// <summary>One Adam step over a flat parameter buffer.</summary>
     void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars);
 

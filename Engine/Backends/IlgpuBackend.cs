@@ -26,6 +26,8 @@ public sealed class IlgpuBackend : IBackend
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> bnBackward;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, int> bce;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars> adam;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int> crossEntropy;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> softmax;
     readonly Action<KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> normal;
     readonly Action<KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> uniform;
     readonly Action<KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int> gather;
@@ -62,6 +64,8 @@ public sealed class IlgpuBackend : IBackend
         bnBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(BatchNormKernels.Backward);
         bce = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, int>(LossKernels.BceWithLogits);
         adam = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars>(AdamKernels.Step);
+        crossEntropy = acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(SoftmaxKernels.CrossEntropy);
+        softmax = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(SoftmaxKernels.Softmax);
         normal = acc.LoadStreamKernel<ArrayView<float>, int, ulong, uint, ulong, float, float>(RandomKernels.Normal);
         uniform = acc.LoadStreamKernel<ArrayView<float>, int, ulong, uint, ulong, float, float>(RandomKernels.Uniform);
         gather = acc.LoadStreamKernel<ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int>(DataKernels.GatherRows);
@@ -136,6 +140,14 @@ public sealed class IlgpuBackend : IBackend
 
     public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
         bce(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(grad), V(stats), logits.Length, target, gradScale, statsIndex);
+
+    public void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
+        int rows, int classes, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
+        crossEntropy(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(labels), V(indices), V(grad), V(stats),
+            indexOffset, rows, classes, gradScale, statsIndex);
+
+    public void Softmax(Tensor logits, Tensor probs, int rows, int classes) =>
+        softmax(Stride(rows), V(logits), V(probs), rows, classes);
 
     public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
         adam(Stride(param.Length), V(param), V(grad), V(m), V(v), param.Length, scalars);

@@ -100,6 +100,17 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
         using (Measure("loss")) inner.BceWithLogits(logits, target, grad, gradScale, stats, statsIndex);
     }
 
+    public void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
+        int rows, int classes, Tensor grad, float gradScale, Tensor stats, int statsIndex)
+    {
+        using (Measure("loss")) inner.SoftmaxCrossEntropy(logits, labels, indices, indexOffset, rows, classes, grad, gradScale, stats, statsIndex);
+    }
+
+    public void Softmax(Tensor logits, Tensor probs, int rows, int classes)
+    {
+        using (Measure("loss")) inner.Softmax(logits, probs, rows, classes);
+    }
+
     public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars)
     {
         using (Measure("adam")) inner.Adam(param, grad, m, v, scalars);

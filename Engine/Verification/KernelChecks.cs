@@ -162,6 +162,25 @@ public sealed class KernelChecks(IBackend backend, ulong seed = 7)
         return new($"bce with logits (t={target})", $"{n}", err, 1e-6);
     }
 
+    public CheckResult SoftmaxCrossEntropy(int rows, int classes, int indexOffset)
+    {
+        var x = Rand(rows * classes, -6, 6);
+        var labels = Enumerable.Range(0, rows + indexOffset).Select(i => (int)(Philox.UniformDouble(seed, 97, (ulong)i) * classes)).ToArray();
+        var idx = Enumerable.Range(0, rows + indexOffset).Select(i => (i * 7 + 3) % (rows + indexOffset)).ToArray();
+        using var tl = backend.Allocate<int>(labels.Length);
+        using var ti = backend.Allocate<int>(idx.Length);
+        tl.CopyFromHost(labels, 0); ti.CopyFromHost(idx, 0);
+        Tensor tx = Upload(x), tg = Poisoned(rows * classes), stats = Poisoned(4), tp = Poisoned(rows * classes);
+        backend.SoftmaxCrossEntropy(tx, tl, ti, indexOffset, rows, classes, tg, 1f / rows, stats, 2);
+        backend.Softmax(tx, tp, rows, classes);
+        var (loss, acc, grad) = SoftmaxKernels.CrossEntropyReference(x, labels, idx, indexOffset, rows, classes, 1.0 / rows);
+        var st = stats.ToArray();
+        double err = Worst(Error(tg.ToArray(), grad), Error([st[2]], [loss]), Error([st[3]], [acc]),
+            Error(tp.ToArray(), SoftmaxKernels.SoftmaxReference(x, rows, classes)));
+        Free(tx, tg, stats, tp);
+        return new("softmax cross-entropy", $"{rows}x{classes}", err, 2e-6);
+    }
+
     public CheckResult Adam(int n, int steps)
     {
         var p = Rand(n); var m = new double[n]; var v = new double[n];
@@ -244,6 +263,8 @@ public sealed class KernelChecks(IBackend backend, ulong seed = 7)
             yield return BceWithLogits(n, 1f);
             yield return BceWithLogits(n, 0.1f);
         }
+        yield return SoftmaxCrossEntropy(1, 10, 0);
+        yield return SoftmaxCrossEntropy(300, 10, 7);
         yield return Adam(1000, 3);
         yield return Adam(65537, 2);
         yield return Random(1001, 0, normalDist: true);

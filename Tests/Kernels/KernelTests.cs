@@ -84,6 +84,13 @@ public abstract class KernelTests(BackendFixture fixture)
     public void Bce_with_logits_matches_reference(int n, float target) => Pass(Checks.BceWithLogits(n, target));
 
     [Theory]
+    [InlineData(1, 10, 0)]
+    [InlineData(300, 10, 7)]
+    [InlineData(65, 3, 2)]
+    public void Softmax_cross_entropy_matches_reference(int rows, int classes, int indexOffset) =>
+        Pass(Checks.SoftmaxCrossEntropy(rows, classes, indexOffset));
+
+    [Theory]
     [InlineData(1000, 3)]
     [InlineData(65537, 2)]
     public void Adam_matches_reference(int n, int steps) => Pass(Checks.Adam(n, steps));

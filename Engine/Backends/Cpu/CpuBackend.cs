@@ -239,6 +239,34 @@ public sealed unsafe class CpuBackend : IBackend
         s[statsIndex + 1] = (float)(prob / x.Length);
     }
 
+    public void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
+        int rows, int classes, Tensor grad, float gradScale, Tensor stats, int statsIndex)
+    {
+        var x = S(logits); var g = S(grad);
+        var lab = ((CpuBuffer<int>)labels).Array; var idx = ((CpuBuffer<int>)indices).Array;
+        double loss = 0, hits = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            var xr = x.Slice(r * classes, classes); var gr = g.Slice(r * classes, classes);
+            int label = lab[idx[indexOffset + r]];
+            int argmax = TensorPrimitives.IndexOfMax(xr);
+            TensorPrimitives.SoftMax(xr, gr);
+            loss -= Math.Log(gr[label]);
+            if (argmax == label) hits++;
+            gr[label] -= 1f;
+            TensorPrimitives.Multiply(gr, gradScale, gr);
+        }
+        var s = S(stats);
+        s[statsIndex] = (float)(loss / rows);
+        s[statsIndex + 1] = (float)(hits / rows);
+    }
+
+    public void Softmax(Tensor logits, Tensor probs, int rows, int classes)
+    {
+        var x = S(logits); var p = S(probs);
+        for (int r = 0; r < rows; r++) TensorPrimitives.SoftMax(x.Slice(r * classes, classes), p.Slice(r * classes, classes));
+    }
+
     public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars s)
     {
         var pb = B(param); var gb = B(grad); var mb = B(m); var vb = B(v);
