@@ -10,7 +10,7 @@ namespace IlgpuGan.Host;
 /// </summary>
 public static class Program
 {
-    public static readonly ICommand[] Commands = [new TrainCommand(), new SampleCommand(), new DevicesCommand(), new VerifyCommand(), new BenchCommand()];
+    public static readonly ICommand[] Commands = [new TrainCommand(), new SampleCommand(), new DevicesCommand(), new VerifyCommand(), new BenchCommand(), new ClassifierTrainCommand()];
 
     public static int Main(string[] args)
     {
@@ -24,13 +24,15 @@ public static class Program
             Console.WriteLine($"ilgpugan {typeof(Program).Assembly.GetName().Version}");
             return 0;
         }
-        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        // Two-word commands ("classifier train") take the first two arguments as their name.
+        var command = Commands.FirstOrDefault(c => c.Name == args[0]) ??
+            (args.Length > 1 ? Commands.FirstOrDefault(c => c.Name == $"{args[0]} {args[1]}") : null);
         if (command is null)
             return Fail(2, $"unknown command '{args[0]}' (commands: {string.Join(", ", Commands.Select(c => c.Name))}); see 'ilgpugan --help'");
         using var logs = Logging.Create();
         try
         {
-            var options = Options.Parse(command.Name, command.Options, args[1..]);
+            var options = Options.Parse(command.Name, command.Options, args[(command.Name.Count(ch => ch == ' ') + 1)..]);
             if (options.Help)
             {
                 Console.WriteLine(Options.HelpText(command.Usage, command.Summary, command.Options));

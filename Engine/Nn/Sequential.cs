@@ -155,6 +155,9 @@ public sealed class Sequential : IDisposable
         return cur;
     }
 
+    /// <summary>Output of layer <paramref name="layer"/> (after fusion) from the last forward, [n, Out].</summary>
+    public Tensor LayerOutput(int layer) => outputs[layer].Slice(0, lastBatch * layers[layer].OutFeatures);
+
     /// <summary>
     /// Back-propagates dL/dOutput ([n, Out], overwritten) through the last forward. Parameter
     /// gradients are written (or added, with <paramref name="accumulate"/>) when
