@@ -25,7 +25,8 @@ public sealed class Adam : IDisposable
         catch { mBuffer.Dispose(); throw; }
     }
 
-    public double Lr { get; }
+    /// <summary>Learning rate; settable for schedules.</summary>
+    public double Lr { get; set; }
     public double Beta1 { get; }
     public double Beta2 { get; }
     public double Eps { get; }

@@ -10,7 +10,7 @@ namespace IlgpuGan.Host.Evaluation;
 /// </summary>
 public static class ClassifierStore
 {
-    public const int DefaultEpochs = 8;
+    public const int DefaultEpochs = 10;
     public const int DefaultBatch = 128;
     public const double DefaultLr = 1e-3;
 

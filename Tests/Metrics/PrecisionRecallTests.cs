@@ -61,6 +61,28 @@ public class PrecisionRecallTests
     }
 
     [Fact]
+    public void IntegerFeatures_ManyBlocksAndColumnChunks_MatchBruteForceExactly()
+    {
+        // Small integer coordinates make every norm, dot product and squared distance exact in float,
+        // so the blocked SGEMM path must agree with the float64 reference exactly, ties and duplicate
+        // points included. 1100 points span several 512-column chunks of the triangular k-NN pass.
+        var rng = new Random(5);
+        const int realCount = 1100, fakeCount = 700, dim = 3;
+        // The real set is closed under negation, so its mean, the shift the implementation subtracts
+        // before the SGEMM, is exactly 0 and keeps everything integral.
+        float[] half = Enumerable.Range(0, realCount / 2 * dim).Select(_ => (float)rng.Next(-6, 7)).ToArray();
+        float[] real = half.Concat(half.Select(v => -v)).ToArray();
+        float[] fake = Enumerable.Range(0, fakeCount * dim).Select(i => (float)(rng.Next(-6, 7) + (i % dim == 0 ? 4 : 0))).ToArray();
+
+        var (expectedPrecision, expectedRecall) = BruteForce(real, realCount, fake, fakeCount, dim, 3);
+        var (precision, recall) = PrecisionRecall.Compute(real, realCount, fake, fakeCount, dim, 3, blockFloats: 100 * realCount);
+        Assert.Equal(expectedPrecision, precision);
+        Assert.Equal(expectedRecall, recall);
+        Assert.InRange(expectedPrecision, 0.01, 0.99);
+        Assert.InRange(expectedRecall, 0.01, 0.99);
+    }
+
+    [Fact]
     public void TooFewSamples_Throws()
     {
         var x = new float[3 * 2];
