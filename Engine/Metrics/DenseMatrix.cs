@@ -1,9 +1,12 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
 namespace IlgpuGan.Engine.Metrics;
 
 /// <summary>
 /// The few float64 dense-matrix operations the metrics need (products, trace, symmetrisation).
-/// Matrices here are at most a few hundred wide (feature covariances), so plain loops in i-k-j / dot
-/// order are fast enough and keep full double precision, which a float SGEMM would not.
+/// Matrices here are at most a few hundred wide (feature covariances), so row-by-row dot products
+/// are fast enough and keep full double precision, which a float SGEMM would not.
 /// </summary>
 internal static class DenseMatrix
 {
@@ -15,23 +18,24 @@ internal static class DenseMatrix
         return MultiplyTransposedB(a, Transpose(b));
     }
 
-    /// <summary>C = A·Bᵀ (B given as n×k), rows of A dotted with rows of B.</summary>
+    /// <summary>C = A·Bᵀ (B given as n×k): every entry is a vectorised dot product of two contiguous rows.</summary>
     public static double[,] MultiplyTransposedB(double[,] a, double[,] b)
     {
         int m = a.GetLength(0), k = a.GetLength(1), n = b.GetLength(0);
         if (b.GetLength(1) != k) throw new ArgumentException("Inner dimensions differ.");
         var c = new double[m, n];
+        if (k == 0) return c;
         for (int i = 0; i < m; i++)
         {
-            for (int j = 0; j < n; j++)
-            {
-                double s = 0.0;
-                for (int p = 0; p < k; p++) s += a[i, p] * b[j, p];
-                c[i, j] = s;
-            }
+            ReadOnlySpan<double> ai = Row(a, i);
+            for (int j = 0; j < n; j++) c[i, j] = TensorPrimitives.Dot(ai, Row(b, j));
         }
         return c;
     }
+
+    /// <summary>Row i of a rectangular array as a span (multi-dimensional arrays are row-major and contiguous).</summary>
+    private static ReadOnlySpan<double> Row(double[,] a, int i) =>
+        MemoryMarshal.CreateReadOnlySpan(ref a[i, 0], a.GetLength(1));
 
     public static double[,] Transpose(double[,] a)
     {

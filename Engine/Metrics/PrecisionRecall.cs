@@ -13,7 +13,11 @@ namespace IlgpuGan.Engine.Metrics;
 /// Pairwise squared distances come from ‖a‖² + ‖b‖² − 2a·bᵀ with the dot products from the float
 /// SGEMM, a block of rows at a time (memory stays O(block × count) instead of O(count²)). Both sets
 /// are first shifted by the real mean: distances are unchanged, but the norms shrink, which keeps the
-/// float cancellation in that formula small.
+/// float cancellation in that formula small. Distances are float32, so a pair whose distance equals a
+/// radius to within float round-off may be decided differently from a float64 computation.
+/// Cost: the two within-set k-NN passes compute only the upper triangle of their symmetric distance
+/// matrix, the fake×real pass the full rectangle, i.e. about two count² × dim SGEMMs in all; vector
+/// compares discard the (vast majority of) entries that cannot change a result.
 /// </summary>
 public static unsafe class PrecisionRecall
 {

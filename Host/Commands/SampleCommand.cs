@@ -45,7 +45,7 @@ public sealed class SampleCommand : ICommand
         return 0;
     }
 
-    static string ResolveGenerator(string source)
+    public static string ResolveGenerator(string source)
     {
         if (File.Exists(source)) return source;
         if (!Directory.Exists(source)) throw new GanException($"checkpoint '{source}' not found");

@@ -1,0 +1,99 @@
+using System.Text.Json;
+using IlgpuGan.Engine;
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Gan;
+using IlgpuGan.Engine.IO;
+using IlgpuGan.Host.Cli;
+using IlgpuGan.Host.Data;
+using IlgpuGan.Host.Evaluation;
+using IlgpuGan.Host.Training;
+using Microsoft.Extensions.Logging;
+
+namespace IlgpuGan.Host.Commands;
+
+public sealed class EvalCommand : ICommand
+{
+    public string Name => "eval";
+    public string Summary => "Measure a trained generator: FID, Inception Score, class coverage, precision/recall, beside real data's scores.";
+    public string Usage => "ilgpugan eval --checkpoint RUN [--samples N] [--json FILE] | eval --real [--dataset NAME]";
+    public IReadOnlyList<OptionSpec> Options =>
+    [
+        new("checkpoint", "RUN", "a run folder (or its checkpoint folder, or a G.safetensors file)"),
+        new("real", null, "print only the real-data reference line"),
+        new("dataset", "NAME", "mnist or fashion-mnist (default: the run's)"),
+        new("data", "DIR", "folder with the IDX files; otherwise they are downloaded and cached"),
+        new("samples", "N", "images generated and compared", "10000"),
+        new("classifier", "FILE", "feature classifier (default: the cached one, trained on first use)"),
+        new("seed", "S", "noise seed for the samples", "0"),
+        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        new("json", "FILE", "also write the numbers as JSON"),
+    ];
+
+    public int Run(Options o, ILoggerFactory logs)
+    {
+        var log = logs.CreateLogger("eval");
+        bool realOnly = o.Has("real");
+        string? checkpoint = o.String("checkpoint");
+        if (!realOnly && checkpoint is null) throw new UsageException("eval: give --checkpoint RUN, or --real for the reference line");
+        int samples = o.Int("samples", 10, 1_000_000);
+        ulong seed = o.ULong("seed");
+        string device = o.String("device", "auto");
+        DeviceCatalog.Validate(device);
+
+        string dataset = o.String("dataset") ?? (checkpoint is not null ? RunDataset(checkpoint) : null) ?? "mnist";
+        dataset = DatasetCatalog.Get(dataset).Name;
+        string? dataDir = o.String("data") ?? (checkpoint is not null ? RunDataDir(checkpoint) : null);
+
+        using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
+        var train = DatasetLoader.Load(dataset, dataDir, train: true, new DatasetDownloadOptions(), log);
+        var test = DatasetLoader.Load(dataset, dataDir, train: false, new DatasetDownloadOptions(), log);
+        using var classifier = ClassifierStore.GetOrTrain(backend, dataset, dataDir, o.String("classifier"), log);
+        log.LogInformation("embedding {N} real training and test images", Math.Min(samples, test.Count));
+        var evaluator = new ImageEvaluator(classifier, train, test, samples, seed);
+        var reference = evaluator.RealReference();
+
+        ImageMetrics? generated = null;
+        if (!realOnly)
+        {
+            string gFile = SampleCommand.ResolveGenerator(checkpoint!);
+            using var sampler = new Sampler(backend, gFile);
+            log.LogInformation("generating {N} samples from {G}", samples, gFile);
+            generated = evaluator.Evaluate(sampler.Sample(samples, seed), samples);
+        }
+
+        Console.WriteLine($"{dataset}: {samples} samples; features and class probabilities from the 784-512-256-10 classifier");
+        Console.WriteLine($"{"metric",-16} {(generated is null ? "" : $"{"generated",12} ")}{"real data",12}");
+        void Row(string name, Func<ImageMetrics, string> f) =>
+            Console.WriteLine($"{name,-16} {(generated is null ? "" : $"{f(generated),12} ")}{f(reference),12}");
+        Row("FID", m => m.Fid.ToString("F2"));
+        Row("IS", m => $"{m.IsMean:F2}±{m.IsStd:F2}");
+        Row("modes covered", m => $"{m.ModesCovered}/10");
+        Row("KL to uniform", m => m.KlUniform.ToString("F4"));
+        Row("precision", m => m.Precision.ToString("F3"));
+        Row("recall", m => m.Recall.ToString("F3"));
+        Console.WriteLine("(real data: training images against the test set; generated: FID against the test set, precision/recall against training images)");
+
+        if (o.String("json") is { } json)
+        {
+            var doc = new Dictionary<string, object> { ["dataset"] = dataset, ["reference"] = reference.ToJson() };
+            if (generated is not null)
+            {
+                foreach (var (k, v) in generated.ToJson()) doc[k] = v;
+                doc["checkpoint"] = checkpoint!;
+            }
+            try { AtomicFile.WriteAllText(json, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true })); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new GanException($"cannot write {json}: {e.Message}"); }
+        }
+        return 0;
+    }
+
+    static RunInfo? TryRun(string checkpoint)
+    {
+        foreach (var dir in new[] { checkpoint, Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? "" })
+            if (File.Exists(Path.Combine(dir, RunInfo.FileName))) return RunInfo.Load(dir);
+        return null;
+    }
+
+    static string? RunDataset(string checkpoint) => TryRun(checkpoint)?.Config.Dataset;
+    static string? RunDataDir(string checkpoint) => TryRun(checkpoint)?.DataDir;
+}
