@@ -21,6 +21,8 @@ public sealed record GanConfig
     public float RealLabel { get; init; } = 1f;
     /// <summary>Target for fake images in the D loss.</summary>
     public float FakeLabel { get; init; } = 0f;
+    /// <summary>PacGAN packing: D sees this many samples side by side, real packs against fake packs.</summary>
+    public int Pack { get; init; } = 1;
 
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -25,10 +25,22 @@ public sealed class GanTrainer : IDisposable
     readonly int[] permutation;
     readonly int count, dim, batchesPerEpoch;
     readonly float[] statsHost = new float[6];
+    readonly Mixture2D? mixture;
+    readonly float[] mixtureHost = [];
 
-    public GanTrainer(IBackend backend, GanConfig config, byte[] pixels, int imageCount, int imageSize)
+    /// <param name="pixels">Image bytes [imageCount, imageSize]; null for the 2D mixtures, whose
+    /// samples are drawn on the fly (then imageCount is ignored and imageSize is 2).</param>
+    public GanTrainer(IBackend backend, GanConfig config, byte[]? pixels, int imageCount, int imageSize)
     {
         if (config.Batch < 2) throw new UsageException("--batch must be at least 2 (BatchNorm needs two samples)");
+        if (config.Pack < 1 || config.Batch % config.Pack != 0 || config.Batch / config.Pack < 1)
+            throw new UsageException($"--pack must divide --batch ({config.Batch}), got {config.Pack}");
+        if (pixels is null)
+        {
+            mixture = Mixture2D.Get(config.Dataset);
+            imageCount = config.Batch;
+            mixtureHost = new float[config.Batch * imageSize];
+        }
         if (imageCount < config.Batch) throw new GanException($"the dataset has {imageCount} images, fewer than one batch of {config.Batch}");
         b = backend;
         Config = config;
@@ -40,7 +52,9 @@ public sealed class GanTrainer : IDisposable
         {
             G = Own(new Sequential(b, Presets.Generator(config.Generator, config.Latent, dim), config.Latent,
                 Math.Max(config.Batch, GridSamples), RngStreams.GeneratorInit(config.Seed)));
-            D = Own(new Sequential(b, Presets.Discriminator(dim), dim, config.Batch, RngStreams.DiscriminatorInit(config.Seed)));
+            int packed = dim * config.Pack;
+            D = Own(new Sequential(b, mixture is null ? Presets.Discriminator(packed) : Presets.Discriminator2D(packed), packed,
+                config.Batch / config.Pack, RngStreams.DiscriminatorInit(config.Seed)));
             OptG = Own(new Adam(b, G, config.Lr, config.Beta1, config.Beta2));
             OptD = Own(new Adam(b, D, config.Lr, config.Beta1, config.Beta2));
             data = Own(b.Allocate<byte>((long)count * dim));
@@ -63,7 +77,7 @@ public sealed class GanTrainer : IDisposable
         dLogits = Take(config.Batch);
         stats = Take(8);
 
-        data.CopyFromHost(pixels.AsSpan(0, count * dim), 0);
+        if (pixels is not null) data.CopyFromHost(pixels.AsSpan(0, count * dim), 0);
         permutation = new int[count];
         b.RandomNormal(fixedZ, config.Seed, RngStreams.FixedGrid, 0);
         Shuffle();
@@ -114,8 +128,15 @@ public sealed class GanTrainer : IDisposable
     public void TrainStep(ReadOnlySpan<float> realBatch = default, ReadOnlySpan<float> noise = default)
     {
         int n = Config.Batch;
-        float scale = 1f / n;
+        // With packing, D sees n/pack rows of pack samples side by side: the same memory, reshaped.
+        int nd = n / Config.Pack;
+        float scale = 1f / nd;
         if (!realBatch.IsEmpty) real.CopyFrom(realBatch);
+        else if (mixture is not null)
+        {
+            mixture.Fill(mixtureHost, n, Config.Seed, Step * n);
+            real.CopyFrom(mixtureHost);
+        }
         else
         {
             if (BatchInEpoch == batchesPerEpoch)
@@ -132,16 +153,16 @@ public sealed class GanTrainer : IDisposable
 
         // ---- D step ----
         var fake = G.Forward(z, n, training: true);
-        var outReal = D.Forward(real, n, training: true);
+        var outReal = D.Forward(real, nd, training: true);
         b.BceWithLogits(outReal, Config.RealLabel, dLogits, scale, stats, 0);
         D.Backward(dLogits, paramGrads: true, accumulate: false, inputGrad: false);
-        var outFake = D.Forward(fake, n, training: true);
+        var outFake = D.Forward(fake, nd, training: true);
         b.BceWithLogits(outFake, Config.FakeLabel, dLogits, scale, stats, 2);
         D.Backward(dLogits, paramGrads: true, accumulate: true, inputGrad: false);
         OptD.Step();
 
         // ---- G step: through the updated D, without touching D's weights or gradients ----
-        var outFake2 = D.Forward(fake, n, training: true);
+        var outFake2 = D.Forward(fake, nd, training: true);
         b.BceWithLogits(outFake2, 1f, dLogits, scale, stats, 4);
         var dFake = D.Backward(dLogits, paramGrads: false, accumulate: false, inputGrad: true)!.Value;
         G.Backward(dFake, paramGrads: true, accumulate: false, inputGrad: false);
@@ -164,6 +185,23 @@ public sealed class GanTrainer : IDisposable
         var images = G.Forward(fixedZ, GridSamples, training: false);
         return images.ToArray();
     }
+
+    /// <summary>count samples of G in eval mode from z = Philox(seed, stream), in chunks of the z buffer.</summary>
+    public float[] Sample(int count, ulong seed, uint stream = RngStreams.Sample)
+    {
+        var result = new float[(long)count * dim];
+        int chunk = Config.Batch;
+        for (int start = 0; start < count; start += chunk)
+        {
+            int n = Math.Min(chunk, count - start);
+            var zc = z.Slice(0, n * Config.Latent);
+            b.RandomNormal(zc, seed, stream, (ulong)start * (ulong)Config.Latent);
+            G.Forward(zc, n, training: false).CopyTo(result.AsSpan(start * dim, n * dim));
+        }
+        return result;
+    }
+
+    public Mixture2D? Mixture => mixture;
 
     public void Dispose()
     {

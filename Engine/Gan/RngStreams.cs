@@ -10,6 +10,7 @@ public static class RngStreams
     public const uint FixedGrid = 2;   // the fixed z behind every sample grid
     public const uint Shuffle = 3;     // minibatch order, keyed by epoch
     public const uint Sample = 4;      // `ilgpugan sample`
+    public const uint Mixture = 5;     // real samples of the 2D benchmarks
 
     /// <summary>Seeds for G's and D's initial weights, derived from the run seed.</summary>
     public static ulong GeneratorInit(ulong seed) => seed * 0x9E3779B97F4A7C15UL + 0x1001;

@@ -34,11 +34,14 @@ public sealed class Sampler : IDisposable
     public int Latent { get; }
     public int OutFeatures { get; }
 
-    /// <summary>Which preset a G state_dict is: the notebook's ends with a BatchNorm at index 8.</summary>
+    /// <summary>Which preset a G state_dict is: the 2D one has 13 layers, the notebook's ends with a BatchNorm at index 8.</summary>
     static (string Preset, int Latent, int Out) Recognise(Dictionary<string, NamedArray> t, string file)
     {
-        if (!t.TryGetValue("0.weight", out var w0) || w0.Shape.Length != 2 || !t.TryGetValue("6.weight", out var w6) || w6.Shape.Length != 2)
-            throw new GanException($"{file}: not a generator checkpoint of this tool (no 0.weight / 6.weight)");
+        if (!t.TryGetValue("0.weight", out var w0) || w0.Shape.Length != 2)
+            throw new GanException($"{file}: not a generator checkpoint of this tool (no 0.weight)");
+        if (t.TryGetValue("12.weight", out var w12) && w12.Shape.Length == 2) return ("mlp2d", w0.Shape[1], w12.Shape[0]);
+        if (!t.TryGetValue("6.weight", out var w6) || w6.Shape.Length != 2)
+            throw new GanException($"{file}: not a generator checkpoint of this tool (no 6.weight)");
         return (t.ContainsKey("8.running_mean") ? "notebook" : "mlp", w0.Shape[1], w6.Shape[0]);
     }
 

@@ -12,8 +12,6 @@ public static class Modes2D
     /// <summary>Standard deviation of each Gaussian of the 5×5 grid.</summary>
     public const double Grid25Sigma = 0.05;
 
-    /// <summary>Probability given to empty histogram bins so that the reverse KL stays finite.</summary>
-    public const double EmptyBinFloor = 1e-10;
 
     /// <summary>A sample is high quality when it lies within this many σ of its nearest mode.</summary>
     public const double QualityRadiusSigmas = 3.0;
@@ -54,12 +52,11 @@ public static class Modes2D
     /// <list type="bullet">
     /// <item>ModesCaptured: number of modes that are the nearest mode of at least one HQ sample.</item>
     /// <item>HighQualityPct: 100 · (#HQ samples) / (#samples); 0 when there are no samples.</item>
-    /// <item>ReverseKl = Σ_m (1/M)·ln((1/M) / q_m), i.e. KL(uniform over modes ‖ q), where
-    /// q_m = max(h_m / H, 1e-10), h_m the HQ samples whose nearest mode is m and H = Σ h_m
-    /// (low-quality samples are ignored). The floor is applied without renormalising, so an empty
-    /// mode costs (1/M)·ln(1/(M·1e-10)) ≈ (23.03 − ln M)/M nats; when no sample is HQ every bin is
-    /// floored and the value is ln(1/(M·1e-10)). Exact coverage gives 0; a generator collapsed onto one
-    /// mode gives (1/M)·ln(1/M) + ((M−1)/M)·ln(1/(M·1e-10)), about 17.9 for the 8-ring.</item>
+    /// <item>ReverseKl = Σ_m q_m·ln(q_m·M), i.e. KL(q ‖ uniform over modes): the reverse KL of
+    /// PacGAN (model histogram against the true, uniform one), where q_m = h_m / H, h_m the HQ samples
+    /// whose nearest mode is m and H = Σ h_m (low-quality samples are ignored; empty bins contribute
+    /// 0). Exact coverage gives 0 and a collapse onto one mode ln M. With no HQ sample at all, q is
+    /// undefined and the value reported is ln M, as for a total collapse.</item>
     /// </list>
     /// </summary>
     /// <param name="modes">Mode centres as interleaved (x, y) pairs.</param>
@@ -101,13 +98,13 @@ public static class Modes2D
         }
 
         int captured = 0;
-        double uniform = 1.0 / modeCount;
-        double kl = 0.0;
+        double kl = hqTotal > 0 ? 0.0 : Math.Log(modeCount);
         for (int m = 0; m < modeCount; m++)
         {
-            if (hq[m] > 0) captured++;
-            double q = hqTotal > 0 ? (double)hq[m] / hqTotal : 0.0;
-            kl += uniform * Math.Log(uniform / Math.Max(q, EmptyBinFloor));
+            if (hq[m] == 0) continue;
+            captured++;
+            double q = (double)hq[m] / hqTotal;
+            kl += q * Math.Log(q * modeCount);
         }
         double pct = sampleCount > 0 ? 100.0 * hqTotal / sampleCount : 0.0;
         return new Modes2DReport(captured, pct, kl, hq, sampleCount);

@@ -5,7 +5,7 @@ public static class Presets
 {
     public const int ImageSize = 28 * 28;
 
-    public static readonly string[] GeneratorNames = ["mlp", "notebook"];
+    public static readonly string[] GeneratorNames = ["mlp", "notebook", "mlp2d"];
 
     /// <summary>
     /// "mlp" (default): z → 256 → LeakyReLU(0.2) → BN → 512 → LeakyReLU(0.2) → BN → 784 → Tanh.
@@ -14,6 +14,7 @@ public static class Presets
     /// </summary>
     public static IReadOnlyList<LayerSpec> Generator(string name, int latent, int outFeatures = ImageSize)
     {
+        if (name == "mlp2d") return Generator2D(latent, outFeatures);
         var hidden = new List<LayerSpec>
         {
             new LinearSpec(latent, 256), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(256),
@@ -36,5 +37,36 @@ public static class Presets
         new LinearSpec(512, 256), ActivationSpec.LeakyReLU(0.2f),
         new LinearSpec(256, 64), ActivationSpec.LeakyReLU(0.2f),
         new LinearSpec(64, 1),
+    ];
+
+    /// <summary>
+    /// PacGAN's 2D generator: z → 4 × (Linear 400 → ReLU → BatchNorm) → Linear 2.
+    /// </summary>
+    public static IReadOnlyList<LayerSpec> Generator2D(int latent = 2, int outFeatures = 2)
+    {
+        var list = new List<LayerSpec>();
+        int width = latent;
+        for (int i = 0; i < 4; i++)
+        {
+            list.Add(new LinearSpec(width, 400));
+            list.Add(ActivationSpec.ReLU);
+            list.Add(new BatchNorm1dSpec(400));
+            width = 400;
+        }
+        list.Add(new LinearSpec(400, outFeatures));
+        return list;
+    }
+
+    /// <summary>
+    /// The 2D discriminator: 3 × (Linear 200 → LeakyReLU 0.2) → Linear 1. PacGAN's D uses maxout
+    /// units; we use LeakyReLU, which the engine has, and keep the widths. With --pack m its input
+    /// is m samples side by side (2m wide).
+    /// </summary>
+    public static IReadOnlyList<LayerSpec> Discriminator2D(int inFeatures) =>
+    [
+        new LinearSpec(inFeatures, 200), ActivationSpec.LeakyReLU(0.2f),
+        new LinearSpec(200, 200), ActivationSpec.LeakyReLU(0.2f),
+        new LinearSpec(200, 200), ActivationSpec.LeakyReLU(0.2f),
+        new LinearSpec(200, 1),
     ];
 }
