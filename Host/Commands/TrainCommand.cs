@@ -5,7 +5,9 @@ using IlgpuGan.Engine.Gan;
 using IlgpuGan.Engine.Nn;
 using IlgpuGan.Host.Cli;
 using IlgpuGan.Host.Data;
+using IlgpuGan.Host.Evaluation;
 using IlgpuGan.Host.Images;
+using IlgpuGan.Host.Reports;
 using IlgpuGan.Host.Training;
 using Microsoft.Extensions.Logging;
 
@@ -18,22 +20,26 @@ public sealed class TrainCommand : ICommand
     public string Usage => "ilgpugan train [--dataset mnist|fashion-mnist] [--data DIR] [--device D] [--steps N] [--out DIR] | --resume DIR";
 
     // Options that define the model or the data order: fixed for the life of a run.
-    static readonly string[] RunDefining = ["dataset", "batch", "latent", "lr", "beta1", "beta2", "seed", "generator", "out"];
+    static readonly string[] RunDefining = ["dataset", "batch", "latent", "lr", "beta1", "beta2", "seed", "generator", "pack", "out"];
+    const int ScatterSamples = 2500;
 
     public IReadOnlyList<OptionSpec> Options =>
     [
-        new("dataset", "NAME", "mnist or fashion-mnist", "mnist"),
+        new("dataset", "NAME", "mnist, fashion-mnist, or a 2D benchmark: ring8, grid25", "mnist"),
         new("data", "DIR", "folder with the IDX files (.gz or raw); otherwise they are downloaded and cached"),
         new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
         new("steps", "N", "total training steps (one D step + one G step each)", "5000"),
         new("batch", "N", "batch size", "64"),
-        new("latent", "N", "size of z", "64"),
+        new("latent", "N", "size of z", "64; 2 for ring8/grid25"),
         new("lr", "X", "Adam learning rate for G and D", "0.0002"),
         new("beta1", "X", "Adam beta1", "0.5"),
         new("beta2", "X", "Adam beta2", "0.999"),
         new("seed", "S", "seed for weights, noise and data order", "0"),
-        new("generator", "NAME", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output)", "mlp"),
-        new("sample-every", "N", "write an 8x8 grid of the fixed z every N steps", "50"),
+        new("generator", "NAME", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output); 2D runs use mlp2d", "mlp"),
+        new("pack", "M", "PacGAN packing: D sees M samples at once (must divide --batch)", "1"),
+        new("sample-every", "N", "write an 8x8 grid of the fixed z (2D: a scatter plot) every N steps", "50"),
+        new("eval-every", "K", "append quality metrics (FID, IS, ... or 2D mode metrics) to metrics.csv every K steps", "0 (off)"),
+        new("eval-samples", "N", "samples per evaluation during training", "5000; 2500 for 2D"),
         new("checkpoint-every", "N", "save a checkpoint every N steps (and always at the end)", "500"),
         new("log-every", "N", "append to metrics.csv every N steps", "10"),
         new("out", "DIR", "run folder", "runs/<timestamp>"),
@@ -61,24 +67,33 @@ public sealed class TrainCommand : ICommand
                 SampleEvery = o.Has("sample-every") ? o.Int("sample-every", 1) : saved.SampleEvery,
                 CheckpointEvery = o.Has("checkpoint-every") ? o.Int("checkpoint-every", 1) : saved.CheckpointEvery,
                 LogEvery = o.Has("log-every") ? o.Int("log-every", 1) : saved.LogEvery,
+                EvalEvery = o.Has("eval-every") ? o.Int("eval-every", 0) : saved.EvalEvery,
+                EvalSamples = o.Has("eval-samples") ? o.Int("eval-samples", 10) : saved.EvalSamples,
             };
         }
         else
         {
+            string dataset = o.String("dataset", "mnist");
+            bool mixture = Mixture2D.IsMixture(dataset);
+            if (!mixture) dataset = DatasetCatalog.Get(dataset).Name;
             var config = new GanConfig
             {
-                Dataset = DatasetCatalog.Get(o.String("dataset", "mnist")).Name,
-                Generator = o.String("generator", "mlp"),
+                Dataset = dataset,
+                Generator = mixture ? "mlp2d" : o.String("generator", "mlp"),
                 Batch = o.Int("batch", 1, 1 << 20),
-                Latent = o.Int("latent", 1, 1 << 16),
+                Latent = o.Has("latent") ? o.Int("latent", 1, 1 << 16) : mixture ? 2 : 64,
+                Pack = o.Int("pack", 1, 64),
                 Lr = o.Double("lr", 0, exclusiveMin: true),
                 Beta1 = o.Double("beta1", 0, 1),
                 Beta2 = o.Double("beta2", 0, 1),
                 Seed = o.ULong("seed"),
             };
+            if (mixture && o.Has("generator"))
+                throw new UsageException("train: 2D runs use the mlp2d generator; drop --generator");
             if (!Presets.GeneratorNames.Contains(config.Generator))
                 throw new UsageException($"train: --generator must be {string.Join(" or ", Presets.GeneratorNames)}, got '{config.Generator}'");
             if (config.Batch < 2) throw new UsageException($"train: --batch must be at least 2 (BatchNorm needs two samples), got {config.Batch}");
+            if (config.Batch % config.Pack != 0) throw new UsageException($"train: --pack {config.Pack} must divide --batch {config.Batch}");
             runDir = o.Has("out") ? o.String("out")! : Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
             run = new RunInfo
             {
@@ -89,6 +104,8 @@ public sealed class TrainCommand : ICommand
                 SampleEvery = o.Int("sample-every", 1),
                 CheckpointEvery = o.Int("checkpoint-every", 1),
                 LogEvery = o.Int("log-every", 1),
+                EvalEvery = o.Has("eval-every") ? o.Int("eval-every", 0) : 0,
+                EvalSamples = o.Has("eval-samples") ? o.Int("eval-samples", 10) : mixture ? ScatterSamples : 5000,
             };
             if (File.Exists(Path.Combine(runDir, RunInfo.FileName)))
                 throw new GanException($"{runDir} already holds a run; continue it with --resume {runDir} or choose another --out");
@@ -97,11 +114,22 @@ public sealed class TrainCommand : ICommand
 
         using var backend = DeviceCatalog.Open(run.Device, m => log.LogInformation("{Message}", m));
         log.LogInformation("device: {Device}", backend.Description);
-        var data = DatasetLoader.Load(run.Config.Dataset, run.DataDir, train: true, new DatasetDownloadOptions(), log);
-        log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", data.Count, run.Config.Dataset, data.Rows, data.Cols);
+        bool is2D = Mixture2D.IsMixture(run.Config.Dataset);
+        MnistData? data = null;
+        if (is2D) log.LogInformation("data: {Dataset}, sampled on the fly", run.Config.Dataset);
+        else
+        {
+            data = DatasetLoader.Load(run.Config.Dataset, run.DataDir, train: true, new DatasetDownloadOptions(), log);
+            log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", data.Count, run.Config.Dataset, data.Rows, data.Cols);
+        }
+        using IRunEvaluator? evaluator = run.EvalEvery <= 0 ? null
+            : is2D ? new MixtureRunEvaluator(run.EvalSamples)
+            : ImageRunEvaluator.Create(backend, run.Config.Dataset, run.DataDir, run.EvalSamples, log);
 
         if (!resuming) PrepareNewRunFolder(runDir);
-        using var trainer = new GanTrainer(backend, run.Config, data.Pixels, data.Count, data.Rows * data.Cols);
+        using var trainer = is2D
+            ? new GanTrainer(backend, run.Config, null, 0, 2)
+            : new GanTrainer(backend, run.Config, data!.Pixels, data.Count, data.Rows * data.Cols);
         long start = 0;
         if (resuming)
         {
@@ -116,7 +144,14 @@ public sealed class TrainCommand : ICommand
             log.LogInformation("the run already has {Step} of {Steps} steps; pass a larger --steps to continue", start, run.Steps);
             return 0;
         }
-        return Loop(trainer, run, runDir, start, log, data.Rows, data.Cols);
+        try
+        {
+            return Loop(trainer, evaluator, run, runDir, start, log, data?.Rows ?? 28, data?.Cols ?? 28);
+        }
+        finally
+        {
+            RunReport.Write(runDir, log);
+        }
     }
 
     static void PrepareNewRunFolder(string runDir)
@@ -134,14 +169,14 @@ public sealed class TrainCommand : ICommand
         }
     }
 
-    static int Loop(GanTrainer trainer, RunInfo run, string runDir, long start, ILogger log, int rows, int cols)
+    static int Loop(GanTrainer trainer, IRunEvaluator? evaluator, RunInfo run, string runDir, long start, ILogger log, int rows, int cols)
     {
         bool stop = false;
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop = true; };
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var metrics = new MetricsLog(runDir, start);
+            using var metrics = new MetricsLog(runDir, start, RunMetrics.For(run.Config.Dataset));
             var clock = Stopwatch.StartNew();
             var lastLog = (Step: start, Time: TimeSpan.Zero);
             var lastPrint = TimeSpan.Zero;
@@ -151,7 +186,8 @@ public sealed class TrainCommand : ICommand
                 trainer.TrainStep();
                 long step = trainer.Step;
                 bool last = step == run.Steps;
-                if (step % run.LogEvery == 0 || last)
+                bool evaluate = evaluator is not null && (step % run.EvalEvery == 0 || last);
+                if (step % run.LogEvery == 0 || last || evaluate)
                 {
                     var stats = trainer.ReadStats();   // the only read-back: it waits for the device
                     var now = clock.Elapsed;
@@ -159,7 +195,15 @@ public sealed class TrainCommand : ICommand
                     lastLog = (step, now);
                     if (!float.IsFinite(stats.DLoss) || !float.IsFinite(stats.GLoss))
                         throw new GanException($"training diverged at step {step} (loss is {stats.DLoss}/{stats.GLoss}); try a lower --lr");
-                    metrics.Append(step, stats, rate);
+                    double[]? quality = null;
+                    if (evaluate)
+                    {
+                        quality = evaluator!.Evaluate(trainer);
+                        log.LogInformation("step {Step} quality: {Metrics}", step,
+                            string.Join(", ", evaluator.Columns.Zip(quality, (c, v) => $"{c} {v:G4}")));
+                        lastLog = (step, clock.Elapsed);   // keep evaluation time out of steps/s
+                    }
+                    metrics.Append(step, stats, rate, quality);
                     if (now - lastPrint > TimeSpan.FromSeconds(2) || last)
                     {
                         lastPrint = now;
@@ -192,6 +236,14 @@ public sealed class TrainCommand : ICommand
 
     static void SaveGrid(GanTrainer trainer, string runDir, long step, int rows, int cols)
     {
+        if (trainer.Mixture is { } m)
+        {
+            // The fixed-z stream, so successive plots show the same z moving.
+            var points = trainer.Sample(ScatterSamples, trainer.Config.Seed, RngStreams.FixedGrid);
+            Scatter.SaveSvg(Path.Combine(runDir, "samples", $"step_{step:D6}.svg"), points, m.Modes, m.Sigma, m.Extent,
+                $"{m.Name}, step {step}, {ScatterSamples} samples (red: modes, 3σ)");
+            return;
+        }
         var images = trainer.SampleFixedGrid();
         ImageGrid.SavePng(Path.Combine(runDir, "samples", $"step_{step:D6}.png"), images, GanTrainer.GridSamples, rows, cols, 8);
     }

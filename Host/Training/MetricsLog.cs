@@ -11,11 +11,15 @@ namespace IlgpuGan.Host.Training;
 public sealed class MetricsLog : IDisposable
 {
     public const string FileName = "metrics.csv";
-    const string Header = "step,d_loss,g_loss,d_x,d_g_z,steps_per_s";
+    public const string BaseHeader = "step,d_loss,g_loss,d_x,d_g_z,steps_per_s";
     readonly StreamWriter writer;
+    readonly int extraColumns;
 
-    public MetricsLog(string runDir, long resumeStep)
+    /// <param name="metricColumns">Quality-metric columns after the base ones; empty on rows without an evaluation.</param>
+    public MetricsLog(string runDir, long resumeStep, IReadOnlyList<string> metricColumns)
     {
+        extraColumns = metricColumns.Count;
+        string Header = string.Join(",", metricColumns.Prepend(BaseHeader));
         var path = Path.Combine(runDir, FileName);
         if (resumeStep > 0 && File.Exists(path))
         {
@@ -30,10 +34,13 @@ public sealed class MetricsLog : IDisposable
         writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
     }
 
-    public void Append(long step, StepStats s, double stepsPerSecond)
+    public void Append(long step, StepStats s, double stepsPerSecond, double[]? metrics = null)
     {
-        writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{step},{s.DLoss:G6},{s.GLoss:G6},{s.DReal:G6},{s.DFake:G6},{stepsPerSecond:F2}"));
+        var line = string.Create(CultureInfo.InvariantCulture,
+            $"{step},{s.DLoss:G6},{s.GLoss:G6},{s.DReal:G6},{s.DFake:G6},{stepsPerSecond:F2}");
+        if (extraColumns > 0)
+            line += "," + (metrics is null ? new string(',', extraColumns - 1) : string.Join(",", metrics.Select(v => v.ToString("G6", CultureInfo.InvariantCulture))));
+        writer.WriteLine(line);
         writer.Flush();
     }
 

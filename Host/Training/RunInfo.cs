@@ -16,6 +16,9 @@ public sealed record RunInfo
     public int SampleEvery { get; init; } = 50;
     public int CheckpointEvery { get; init; } = 500;
     public int LogEvery { get; init; } = 10;
+    /// <summary>Steps between quality evaluations appended to metrics.csv; 0 for none.</summary>
+    public int EvalEvery { get; init; }
+    public int EvalSamples { get; init; } = 5000;
     public string Version { get; init; } = typeof(RunInfo).Assembly.GetName().Version?.ToString() ?? "0";
     public DateTimeOffset Created { get; init; } = DateTimeOffset.Now;
 
