@@ -76,7 +76,9 @@ public sealed class EvalCommand : ICommand
         Row("KL to uniform", m => m.KlUniform.ToString("F4"));
         Row("precision", m => m.Precision.ToString("F3"));
         Row("recall", m => m.Recall.ToString("F3"));
-        Console.WriteLine("(real data: training images against the test set; generated: FID against the test set, precision/recall against training images)");
+        Console.WriteLine(generated is null
+            ? "(real data: training images against the test set)"
+            : "(real data: training images against the test set; generated: FID against the test set, precision/recall against training images)");
 
         if (o.String("json") is { } json)
         {
