@@ -150,7 +150,12 @@ public sealed class TrainCommand : ICommand
         }
         finally
         {
-            RunReport.Write(runDir, log);
+            // The report is a convenience: failing to write it must not hide how training ended.
+            try { RunReport.Write(runDir, log); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or GanException)
+            {
+                log.LogWarning("could not write {Dir}/report.html: {Message}", runDir, e.Message);
+            }
         }
     }
 
