@@ -4,8 +4,8 @@
 # Here (with the SDK):   ../shared/tools/device-pack.sh Host/Host.csproj --mnist
 # There (carry .device): bash tools/gpu-check.sh            # results land in $OUT (or ./gpu-out)
 #
-# It records the devices, runs `verify` on CUDA (and on OpenCL when a device is there), and a
-# 2,000-step MNIST run on CUDA, keeping its log, metrics and final grid. Copy the figures into
+# It records the devices, runs `verify` on CUDA (and on OpenCL when a device is there), the step
+# and GEMM benchmarks, and a 2,000-step MNIST run on CUDA, keeping its log, metrics and final grid. Copy the figures into
 # docs/gpu.md with the card, date and command.
 set -uo pipefail
 out=${OUT:-gpu-out}
@@ -18,6 +18,8 @@ $app verify --device cuda --large > "$out/verify-cuda.txt" 2>&1; echo "verify cu
 if $app devices | grep -q '^opencl'; then
   $app verify --device opencl > "$out/verify-opencl.txt" 2>&1; echo "verify opencl exit $?" >> "$out/verify-opencl.txt"
 fi
+$app bench --device cuda --batches 64,4096 --seconds 3 --json "$out/bench-cuda.json" > "$out/bench-cuda.txt" 2>&1
+$app bench --device cuda --kernels --large > "$out/bench-kernels-cuda.txt" 2>&1
 $app train --data .device/data/mnist --device cuda --steps 2000 --out /tmp/run2000 > "$out/train-2000.log" 2>&1
 echo "train exit $?" >> "$out/train-2000.log"
 cp /tmp/run2000/metrics.csv "$out/" 2>/dev/null
