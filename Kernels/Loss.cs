@@ -32,16 +32,7 @@ public static class LossKernels
         }
         lossShared[t] = loss;
         probShared[t] = prob;
-        Group.Barrier();
-        for (int s = Group.DimX / 2; s > 0; s /= 2)
-        {
-            if (t < s)
-            {
-                lossShared[t] += lossShared[t + s];
-                probShared[t] += probShared[t + s];
-            }
-            Group.Barrier();
-        }
+        GroupReduce.SumPair(lossShared, probShared);
         if (t == 0)
         {
             stats[statsIndex] = lossShared[0] / n;

@@ -50,16 +50,7 @@ public static class SoftmaxKernels
         }
         lossShared[t] = loss;
         hitShared[t] = hits;
-        Group.Barrier();
-        for (int s = Group.DimX / 2; s > 0; s /= 2)
-        {
-            if (t < s)
-            {
-                lossShared[t] += lossShared[t + s];
-                hitShared[t] += hitShared[t + s];
-            }
-            Group.Barrier();
-        }
+        GroupReduce.SumPair(lossShared, hitShared);
         if (t == 0)
         {
             stats[statsIndex] = lossShared[0] / rows;
