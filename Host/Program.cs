@@ -81,9 +81,9 @@ public static class Program
         w.WriteLine("usage: ilgpugan COMMAND [options]     (ilgpugan COMMAND --help for its options)");
         w.WriteLine();
         w.WriteLine("commands:");
-        foreach (var c in Commands) w.WriteLine($"  {c.Name,-10} {c.Summary}");
+        foreach (var c in Commands) w.WriteLine($"  {c.Name,-17} {c.Summary}");
         w.WriteLine();
-        w.WriteLine("  --version  print the version");
+        w.WriteLine($"  {"--version",-17} print the version");
         return w.ToString();
     }
 }

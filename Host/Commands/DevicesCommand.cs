@@ -15,7 +15,11 @@ public sealed class DevicesCommand : ICommand
         var devices = DeviceCatalog.List();
         Console.WriteLine($"{"ID",-12} {"TYPE",-10} {"MEMORY",10}  NAME");
         foreach (var d in devices)
-            Console.WriteLine($"{d.Id,-12} {(d.IsGpu ? "gpu" : "cpu"),-10} {d.MemoryBytes / (1024 * 1024),7} MiB  {d.Name}");
+        {
+            // The simulator reports an unbounded size: it uses host memory.
+            string memory = d.MemoryBytes is > 0 and < (1L << 50) ? $"{d.MemoryBytes / (1024 * 1024),7} MiB" : $"{"host",11}";
+            Console.WriteLine($"{d.Id,-12} {(d.IsGpu ? "gpu" : "cpu"),-10} {memory}  {d.Name}");
+        }
         var (auto, reason) = DeviceCatalog.ChooseAuto(devices);
         Console.WriteLine();
         Console.WriteLine($"--device auto picks {auto.Id}: {reason}.");

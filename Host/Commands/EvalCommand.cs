@@ -40,6 +40,8 @@ public sealed class EvalCommand : ICommand
         string device = o.String("device", "auto");
         DeviceCatalog.Validate(device);
 
+        // Fail on a bad checkpoint before minutes of data loading and embedding.
+        string? gFile = checkpoint is null ? null : SampleCommand.ResolveGenerator(checkpoint);
         string dataset = o.String("dataset") ?? (checkpoint is not null ? RunDataset(checkpoint) : null) ?? "mnist";
         if (Mixture2D.IsMixture(dataset))
         {
@@ -60,8 +62,7 @@ public sealed class EvalCommand : ICommand
         ImageMetrics? generated = null;
         if (!realOnly)
         {
-            string gFile = SampleCommand.ResolveGenerator(checkpoint!);
-            using var sampler = new Sampler(backend, gFile);
+            using var sampler = new Sampler(backend, gFile!);
             log.LogInformation("generating {N} samples from {G}", samples, gFile);
             generated = evaluator.Evaluate(sampler.Sample(samples, seed), samples);
         }

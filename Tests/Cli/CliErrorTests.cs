@@ -61,6 +61,10 @@ public sealed class CliErrorTests
         OneLineError(Ilgpugan.Run("sample", "--checkpoint", Ilgpugan.TempDir(), "--out", "x.png", "--device", "ilgpu-cpu"), 1, "no checkpoint");
 
     [Fact]
+    public void Eval_of_a_missing_checkpoint_fails_before_loading_anything() =>
+        OneLineError(Ilgpugan.Run("eval", "--checkpoint", Path.Combine(Ilgpugan.TempDir(), "none"), "--device", "cpu"), 1, "not found");
+
+    [Fact]
     public void Sample_rejects_unknown_output_types() =>
         OneLineError(Ilgpugan.Run("sample", "--checkpoint", "x", "--out", "x.jpg"), 2, "must end in .png or .npy");
 
