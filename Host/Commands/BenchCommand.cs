@@ -79,7 +79,7 @@ public sealed class BenchCommand : ICommand
             {
                 ["device"] = backend.Kind, ["shape"] = r.Shape.Label, ["form"] = r.Shape.Form,
                 ["m"] = r.Shape.M, ["n"] = r.Shape.N, ["k"] = r.Shape.K,
-                ["ms"] = Math.Round(r.Ms, 4), ["gflops"] = Math.Round(r.Gflops, 2),
+                ["ms"] = Significant(r.Ms), ["gflops"] = Significant(r.Gflops),
             }));
         return 0;
     }
@@ -106,11 +106,11 @@ public sealed class BenchCommand : ICommand
             ["device_description"] = r.DeviceDescription,
             ["batch"] = r.Batch,
             ["steps"] = r.Steps,
-            ["steps_per_s"] = Math.Round(r.StepsPerS, 3),
-            ["ms_per_step"] = Math.Round(r.MsPerStep, 4),
-            ["gflops"] = Math.Round(r.Gflops, 2),
-            ["mflop_per_sample"] = Math.Round(r.MflopPerSample, 4),
-            ["breakdown_ms_per_step"] = r.BreakdownMsPerStep.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 4)),
+            ["steps_per_s"] = Significant(r.StepsPerS),
+            ["ms_per_step"] = Significant(r.MsPerStep),
+            ["gflops"] = Significant(r.Gflops),
+            ["mflop_per_sample"] = Significant(r.MflopPerSample),
+            ["breakdown_ms_per_step"] = r.BreakdownMsPerStep.ToDictionary(kv => kv.Key, kv => Significant(kv.Value)),
         });
         WriteRows(path, rows);
     }
@@ -119,5 +119,16 @@ public sealed class BenchCommand : ICommand
     {
         try { AtomicFile.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true })); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new GanException($"cannot write {path}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// Rounds to 5 significant digits: JSON stays readable, and a slow device (the simulator runs
+    /// at a few MFLOP/s) still reports a non-zero rate, which fixed decimals would round away.
+    /// </summary>
+    static double Significant(double v)
+    {
+        if (v == 0 || !double.IsFinite(v)) return v;
+        double scale = Math.Pow(10, 4 - Math.Floor(Math.Log10(Math.Abs(v))));
+        return Math.Round(v * scale) / scale;
     }
 }
