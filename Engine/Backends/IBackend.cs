@@ -40,10 +40,10 @@ public interface IBackend : IDisposable
         Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate);
 
     /// <summary>
-    /// Mean BCE-with-logits of <paramref name="logits"/> against a constant target; writes
-    /// grad = (σ(x) − target)·gradScale, and (loss, mean σ(x)) to stats[statsIndex..+1].
+    /// One GAN loss term (<see cref="LossKind"/>) of <paramref name="logits"/> against a constant
+    /// target: writes grad = ∂ℓ/∂x·gradScale, and (mean loss, mean output) to stats[statsIndex..+1].
     /// </summary>
-    void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex);
+    void AdversarialLoss(LossKind kind, Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex);
 
     /// <summary>
     /// Softmax cross-entropy of logits [rows, classes] against labels[indices[indexOffset + r]];
@@ -68,6 +68,28 @@ public interface IBackend : IDisposable
     void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst);
 
     void Fill(Tensor dst, float value);
+
+    /// <summary>x[i] = clamp(x[i], min, max) in place (WGAN weight clipping).</summary>
+    void Clamp(Tensor x, float min, float max);
+
+    /// <summary>xhat[r, c] = fake[r, c] + eps[r]·(real[r, c] − fake[r, c]) (WGAN-GP interpolates).</summary>
+    void Interpolate(Tensor real, Tensor fake, Tensor eps, Tensor xhat, int rows, int cols);
+
+    /// <summary>
+    /// WGAN-GP's penalty on the critic's input gradients g [rows, cols]: writes
+    /// dg = gradScale·2λ(‖g_r‖ − 1)·g_r/‖g_r‖ per row, ‖g_r‖ to norms, and (λ·mean (‖g_r‖ − 1)²,
+    /// mean ‖g_r‖) to stats[statsIndex..+1].
+    /// </summary>
+    void GradientPenalty(Tensor g, Tensor dg, Tensor norms, int rows, int cols, float lambda, float gradScale, Tensor stats, int statsIndex);
+
+    /// <summary>dst[r, dstColumn + k] = one-hot of labels[indices[indexOffset + r]] over k &lt; classes; dst rows are dstStride wide.</summary>
+    void OneHotLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, Tensor dst, int rows, int classes, int dstStride, int dstColumn);
+
+    /// <summary>The same one-hot block for classes drawn from Philox (seed, stream), counter offset + r.</summary>
+    void OneHotRandom(Tensor dst, int rows, int classes, int dstStride, int dstColumn, ulong seed, uint stream, ulong offset);
+
+    /// <summary>dst[r, dstColumn + c] = src[r, srcColumn + c] for c &lt; cols.</summary>
+    void CopyColumns(Tensor src, Tensor dst, int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn);
 
     void Copy(Tensor source, Tensor destination);
 

@@ -24,7 +24,7 @@ public sealed class IlgpuBackend : IBackend
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> bnTrain;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> bnEval;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> bnBackward;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, int> bce;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float, int> loss;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars> adam;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int> crossEntropy;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> softmax;
@@ -32,6 +32,13 @@ public sealed class IlgpuBackend : IBackend
     readonly Action<KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> uniform;
     readonly Action<KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int> gather;
     readonly Action<KernelConfig, ArrayView<float>, int, float> fill;
+    readonly Action<KernelConfig, ArrayView<float>, int, float, float> clamp;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> interpolate;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> rowPenalty;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float, int> penaltyStats;
+    readonly Action<KernelConfig, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int> oneHotLabels;
+    readonly Action<KernelConfig, ArrayView<float>, int, int, int, int, ulong, uint, ulong> oneHotRandom;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> copyColumns;
 
     /// <param name="accelerator">An open accelerator; the backend disposes it.</param>
     /// <param name="kind">The user-facing device name ("cuda", "opencl", "ilgpu-cpu").</param>
@@ -62,7 +69,7 @@ public sealed class IlgpuBackend : IBackend
         bnTrain = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float>(BatchNormKernels.ForwardTrain);
         bnEval = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(BatchNormKernels.ForwardEval);
         bnBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(BatchNormKernels.Backward);
-        bce = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float, int>(LossKernels.BceWithLogits);
+        loss = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float, int>(LossKernels.Adversarial);
         adam = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars>(AdamKernels.Step);
         crossEntropy = acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(SoftmaxKernels.CrossEntropy);
         softmax = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(SoftmaxKernels.Softmax);
@@ -70,6 +77,13 @@ public sealed class IlgpuBackend : IBackend
         uniform = acc.LoadStreamKernel<ArrayView<float>, int, ulong, uint, ulong, float, float>(RandomKernels.Uniform);
         gather = acc.LoadStreamKernel<ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int>(DataKernels.GatherRows);
         fill = acc.LoadStreamKernel<ArrayView<float>, int, float>(DataKernels.Fill);
+        clamp = acc.LoadStreamKernel<ArrayView<float>, int, float, float>(ClipKernels.Clamp);
+        interpolate = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GradientPenaltyKernels.Interpolate);
+        rowPenalty = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float>(GradientPenaltyKernels.RowPenalty);
+        penaltyStats = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, int>(GradientPenaltyKernels.PenaltyStats);
+        oneHotLabels = acc.LoadStreamKernel<ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>(ConditionalKernels.OneHotLabels);
+        oneHotRandom = acc.LoadStreamKernel<ArrayView<float>, int, int, int, int, ulong, uint, ulong>(ConditionalKernels.OneHotRandom);
+        copyColumns = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(ConditionalKernels.CopyColumns);
         if (ownedContext is not null) context = ownedContext;
     }
 
@@ -138,8 +152,8 @@ public sealed class IlgpuBackend : IBackend
         Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate) =>
         bnBackward(Stride(cols), V(x), V(dy), V(gamma), V(saveMean), V(saveInvStd), V(dx), V(dgamma), V(dbeta), rows, cols, accumulate ? 1 : 0);
 
-    public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
-        bce(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(grad), V(stats), logits.Length, target, gradScale, statsIndex);
+    public void AdversarialLoss(LossKind kind, Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
+        loss(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(grad), V(stats), logits.Length, (int)kind, target, gradScale, statsIndex);
 
     public void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
         int rows, int classes, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
@@ -162,6 +176,27 @@ public sealed class IlgpuBackend : IBackend
         gather(Stride((long)rows * cols), V(data), V(indices), V(dst), indexOffset, rows, cols);
 
     public void Fill(Tensor dst, float value) => fill(Stride(dst.Length), V(dst), dst.Length, value);
+
+    public void Clamp(Tensor x, float min, float max) => clamp(Stride(x.Length), V(x), x.Length, min, max);
+
+    public void Interpolate(Tensor real, Tensor fake, Tensor eps, Tensor xhat, int rows, int cols) =>
+        interpolate(Stride((long)rows * cols), V(real), V(fake), V(eps), V(xhat), rows, cols);
+
+    public void GradientPenalty(Tensor g, Tensor dg, Tensor norms, int rows, int cols, float lambda, float gradScale, Tensor stats, int statsIndex)
+    {
+        int rowThreads = Math.Min(GradientPenaltyKernels.RowThreads, threads);
+        rowPenalty(new KernelConfig(new Index1D(Math.Clamp(rows, 1, maxGroups)), new Index1D(rowThreads)), V(g), V(dg), V(norms), rows, cols, lambda, gradScale);
+        penaltyStats(new KernelConfig(new Index1D(1), new Index1D(threads)), V(norms), V(stats), rows, lambda, statsIndex);
+    }
+
+    public void OneHotLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, Tensor dst, int rows, int classes, int dstStride, int dstColumn) =>
+        oneHotLabels(Stride((long)rows * classes), V(labels), V(indices), V(dst), indexOffset, rows, classes, dstStride, dstColumn);
+
+    public void OneHotRandom(Tensor dst, int rows, int classes, int dstStride, int dstColumn, ulong seed, uint stream, ulong offset) =>
+        oneHotRandom(Stride((long)rows * classes), V(dst), rows, classes, dstStride, dstColumn, seed, stream, offset);
+
+    public void CopyColumns(Tensor src, Tensor dst, int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn) =>
+        copyColumns(Stride((long)rows * cols), V(src), V(dst), rows, cols, srcStride, srcColumn, dstStride, dstColumn);
 
     public void Copy(Tensor source, Tensor destination)
     {

@@ -95,9 +95,9 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
         using (Measure("batchnorm")) inner.BatchNormBackward(x, dy, gamma, saveMean, saveInvStd, dx, dgamma, dbeta, rows, cols, accumulate);
     }
 
-    public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex)
+    public void AdversarialLoss(LossKind kind, Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex)
     {
-        using (Measure("loss")) inner.BceWithLogits(logits, target, grad, gradScale, stats, statsIndex);
+        using (Measure("loss")) inner.AdversarialLoss(kind, logits, target, grad, gradScale, stats, statsIndex);
     }
 
     public void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
@@ -134,6 +134,36 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
     public void Fill(Tensor dst, float value)
     {
         using (Measure("data")) inner.Fill(dst, value);
+    }
+
+    public void Clamp(Tensor x, float min, float max)
+    {
+        using (Measure("adam")) inner.Clamp(x, min, max);
+    }
+
+    public void Interpolate(Tensor real, Tensor fake, Tensor eps, Tensor xhat, int rows, int cols)
+    {
+        using (Measure("loss")) inner.Interpolate(real, fake, eps, xhat, rows, cols);
+    }
+
+    public void GradientPenalty(Tensor g, Tensor dg, Tensor norms, int rows, int cols, float lambda, float gradScale, Tensor stats, int statsIndex)
+    {
+        using (Measure("loss")) inner.GradientPenalty(g, dg, norms, rows, cols, lambda, gradScale, stats, statsIndex);
+    }
+
+    public void OneHotLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, Tensor dst, int rows, int classes, int dstStride, int dstColumn)
+    {
+        using (Measure("data")) inner.OneHotLabels(labels, indices, indexOffset, dst, rows, classes, dstStride, dstColumn);
+    }
+
+    public void OneHotRandom(Tensor dst, int rows, int classes, int dstStride, int dstColumn, ulong seed, uint stream, ulong offset)
+    {
+        using (Measure("data")) inner.OneHotRandom(dst, rows, classes, dstStride, dstColumn, seed, stream, offset);
+    }
+
+    public void CopyColumns(Tensor src, Tensor dst, int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn)
+    {
+        using (Measure("data")) inner.CopyColumns(src, dst, rows, cols, srcStride, srcColumn, dstStride, dstColumn);
     }
 
     public void Copy(Tensor source, Tensor destination)

@@ -5,11 +5,12 @@ using IlgpuGan.Engine.IO;
 namespace IlgpuGan.Engine.Gan;
 
 /// <summary>Where a run is in its data, noise and step count (what safetensors files don't hold).</summary>
-public sealed record TrainerState(long Step, ulong NoiseCounter, int Epoch, int BatchInEpoch);
+/// <remarks>DUpdates is absent from checkpoints of runs older than --d-steps; there it equals Step.</remarks>
+public sealed record TrainerState(long Step, ulong NoiseCounter, int Epoch, int BatchInEpoch, long? DUpdates = null);
 
 /// <summary>
 /// A run's checkpoint folder: G.safetensors and D.safetensors (torch state_dicts, loadable with
-/// safetensors.torch.load_file), optimizer.safetensors (Adam m, v and step per network) and
+/// safetensors.torch.load_file), optimizer.safetensors (the optimizer's state per network, as torch names it) and
 /// state.json. The folder is written beside the old one and swapped in by renames, so a crash at
 /// any moment leaves a complete checkpoint: "checkpoint", or "checkpoint.prev" during the swap.
 /// </summary>
@@ -25,10 +26,13 @@ public static class Checkpoint
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         Directory.CreateDirectory(tmp);
         var meta = new Dictionary<string, string> { ["format"] = "pt", ["step"] = trainer.Step.ToString() };
-        SafeTensors.Save(Path.Combine(tmp, "G.safetensors"), trainer.G.StateDict(), meta);
+        // G's input width is latent + classes; the sampler needs the split to rebuild the input.
+        var gMeta = new Dictionary<string, string>(meta) { ["latent"] = trainer.Config.Latent.ToString() };
+        if (trainer.Config.Conditional) gMeta["classes"] = trainer.Config.Classes.ToString();
+        SafeTensors.Save(Path.Combine(tmp, "G.safetensors"), trainer.G.StateDict(), gMeta);
         SafeTensors.Save(Path.Combine(tmp, "D.safetensors"), trainer.D.StateDict(), meta);
         SafeTensors.Save(Path.Combine(tmp, "optimizer.safetensors"), trainer.OptG.State("G.").Concat(trainer.OptD.State("D.")), meta);
-        var state = new TrainerState(trainer.Step, trainer.NoiseCounter, trainer.Epoch, trainer.BatchInEpoch);
+        var state = new TrainerState(trainer.Step, trainer.NoiseCounter, trainer.Epoch, trainer.BatchInEpoch, trainer.DUpdates);
         AtomicFile.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state, GanConfig.Json));
 
         if (Directory.Exists(prev)) Directory.Delete(prev, recursive: true);
@@ -66,7 +70,7 @@ public static class Checkpoint
         var opt = SafeTensors.Load(o).Tensors;
         trainer.OptG.LoadState(opt, "G.", o);
         trainer.OptD.LoadState(opt, "D.", o);
-        trainer.Restore(state.Step, state.NoiseCounter, state.Epoch, state.BatchInEpoch);
+        trainer.Restore(state.Step, state.DUpdates ?? state.Step, state.NoiseCounter, state.Epoch, state.BatchInEpoch);
         return state;
     }
 }

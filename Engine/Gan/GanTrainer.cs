@@ -6,35 +6,42 @@ using IlgpuGan.Kernels;
 namespace IlgpuGan.Engine.Gan;
 
 /// <summary>
-/// The seed GAN's training step, in the order of PyTorch's DCGAN example:
-/// D: fake = G(z) (G in training mode); BCE(D(real), real label) + BCE(D(fake.detach()), fake
-/// label); Adam on D. G: the non-saturating loss BCE(D(fake), 1) through the updated D, D's
-/// weights untouched; Adam on G.
+/// One training step of a GAN, in the order of PyTorch's DCGAN example, generalised to the
+/// notebook's heuristics:
+/// D, <see cref="GanConfig.DSteps"/> times, each on a fresh real batch and fresh z:
+/// fake = G(z) (G in training mode); loss term on D(real) + loss term on D(fake.detach())
+/// (+ WGAN-GP's penalty); optimizer step on D (+ WGAN's weight clipping).
+/// G: its loss term on D(fake) of the last D iteration's fake, through the updated D, D's
+/// weights untouched; optimizer step on G.
 /// Everything is allocated in the constructor; a step only launches kernels and never reads back:
 /// the losses stay on the device until <see cref="ReadStats"/>.
 /// </summary>
 public sealed class GanTrainer : IDisposable
 {
-    public const int GridSamples = 64;
+    const int GridColumns = 8;
 
     readonly IBackend b;
+    readonly List<IDisposable> owned = [];
     readonly DeviceBuffer<byte> data;
     readonly DeviceBuffer<int> order;
-    readonly DeviceBuffer<float> work;
+    readonly DeviceBuffer<int>? labels;
     readonly Tensor real, z, fixedZ, dLogits, stats;
     readonly int[] permutation;
     readonly int count, dim, batchesPerEpoch;
-    readonly float[] statsHost = new float[6];
+    readonly float[] statsHost = new float[8];
     readonly Mixture2D? mixture;
     readonly float[] mixtureHost = [];
+    readonly LossTerms terms;
+    readonly GradientPenalty? penalty;
+    readonly ConditionalInput? gInput, gridInput, dReal, dFake;
+    readonly Tensor fakeGrad;
 
     /// <param name="pixels">Image bytes [imageCount, imageSize]; null for the 2D mixtures, whose
     /// samples are drawn on the fly (then imageCount is ignored and imageSize is 2).</param>
-    public GanTrainer(IBackend backend, GanConfig config, byte[]? pixels, int imageCount, int imageSize)
+    /// <param name="classLabels">Class of each image; needed by conditional runs.</param>
+    public GanTrainer(IBackend backend, GanConfig config, byte[]? pixels, int imageCount, int imageSize, byte[]? classLabels = null)
     {
-        if (config.Batch < 2) throw new UsageException("--batch must be at least 2 (BatchNorm needs two samples)");
-        if (config.Pack < 1 || config.Batch % config.Pack != 0 || config.Batch / config.Pack < 1)
-            throw new UsageException($"--pack must divide --batch ({config.Batch}), got {config.Pack}");
+        Validate(config, pixels is null, classLabels);
         if (pixels is null)
         {
             mixture = Mixture2D.Get(config.Dataset);
@@ -44,53 +51,92 @@ public sealed class GanTrainer : IDisposable
         if (imageCount < config.Batch) throw new GanException($"the dataset has {imageCount} images, fewer than one batch of {config.Batch}");
         b = backend;
         Config = config;
+        terms = GanLosses.Terms(config);
         count = imageCount;
         dim = imageSize;
         batchesPerEpoch = count / config.Batch;   // drop_last, as a DataLoader with drop_last=True
-        var owned = new List<IDisposable>();
+        int n = config.Batch, classes = config.Conditional ? config.Classes : 0;
+        GridCount = config.Conditional ? classes * GridColumns : 64;
         try
         {
-            G = Own(new Sequential(b, Presets.Generator(config.Generator, config.Latent, dim), config.Latent,
-                Math.Max(config.Batch, GridSamples), RngStreams.GeneratorInit(config.Seed)));
-            int packed = dim * config.Pack;
+            int gIn = config.Latent + classes, packed = (dim + classes) * config.Pack;
+            G = Own(new Sequential(b, Presets.Generator(config.Generator, gIn, dim), gIn,
+                Math.Max(n, GridCount), RngStreams.GeneratorInit(config.Seed)));
             D = Own(new Sequential(b, mixture is null ? Presets.Discriminator(packed) : Presets.Discriminator2D(packed), packed,
-                config.Batch / config.Pack, RngStreams.DiscriminatorInit(config.Seed)));
-            OptG = Own(new Adam(b, G, config.Lr, config.Beta1, config.Beta2));
-            OptD = Own(new Adam(b, D, config.Lr, config.Beta1, config.Beta2));
+                n / config.Pack, RngStreams.DiscriminatorInit(config.Seed)));
+            OptG = Own(Optimizers.Create(config.Optimizer, b, G, Settings(config, config.GLr ?? config.Lr)));
+            OptD = Own(Optimizers.Create(config.Optimizer, b, D, Settings(config, config.DLr ?? config.Lr)));
+            if (config.Loss == "wgan-gp") penalty = Own(new GradientPenalty(b, D, n / config.Pack, config.GpLambda));
             data = Own(b.Allocate<byte>((long)count * dim));
             order = Own(b.Allocate<int>(count));
-            int zLen = config.Batch * config.Latent, gridLen = GridSamples * config.Latent;
-            work = Own(b.Allocate<float>((long)config.Batch * dim + zLen + gridLen + config.Batch + 8));
+            var work = Own(b.Allocate<float>((long)n * dim * 2 + (long)n * config.Latent + (long)GridCount * config.Latent + n + 8));
+            long at = 0;
+            Tensor Take(long len) { var t = Tensor.Whole(work).Slice(at, (int)len); at += len; return t; }
+            real = Take((long)n * dim);
+            fakeGrad = Take((long)n * dim);
+            z = Take((long)n * config.Latent);
+            fixedZ = Take((long)GridCount * config.Latent);
+            dLogits = Take(n);
+            stats = Take(8);
+            if (config.Conditional)
+            {
+                labels = Own(b.Allocate<int>(count));
+                labels.CopyFromHost(classLabels!.AsSpan(0, count).ToArray().Select(l => (int)l).ToArray(), 0);
+                gInput = Own(new ConditionalInput(b, config.Latent, classes, Math.Max(n, GridCount)));
+                gridInput = Own(new ConditionalInput(b, config.Latent, classes, GridCount));
+                dReal = Own(new ConditionalInput(b, dim, classes, n));
+                dFake = Own(new ConditionalInput(b, dim, classes, n));
+            }
         }
         catch
         {
-            foreach (var o in owned) o.Dispose();
+            Dispose();
             throw;
         }
-        T Own<T>(T d) where T : IDisposable { owned.Add(d); return d; }
-
-        long at = 0;
-        Tensor Take(int n) { var t = Tensor.Whole(work).Slice(at, n); at += n; return t; }
-        real = Take(config.Batch * dim);
-        z = Take(config.Batch * config.Latent);
-        fixedZ = Take(GridSamples * config.Latent);
-        dLogits = Take(config.Batch);
-        stats = Take(8);
 
         if (pixels is not null) data.CopyFromHost(pixels.AsSpan(0, count * dim), 0);
         permutation = new int[count];
-        b.RandomNormal(fixedZ, config.Seed, RngStreams.FixedGrid, 0);
+        PrepareFixedGrid();
         Shuffle();
+    }
+
+    T Own<T>(T d) where T : IDisposable { owned.Add(d); return d; }
+
+    static OptimizerSettings Settings(GanConfig c, double lr) => new()
+    {
+        Lr = lr, Beta1 = c.Beta1, Beta2 = c.Beta2, Alpha = c.Alpha, Momentum = c.Momentum,
+    };
+
+    static void Validate(GanConfig c, bool is2D, byte[]? classLabels)
+    {
+        if (c.Batch < 2) throw new UsageException("--batch must be at least 2 (BatchNorm needs two samples)");
+        if (c.Pack < 1 || c.Batch % c.Pack != 0)
+            throw new UsageException($"--pack must divide --batch ({c.Batch}), got {c.Pack}");
+        GanLosses.Validate(c.Loss);
+        if (c.DSteps < 1) throw new UsageException($"--d-steps must be at least 1, got {c.DSteps}");
+        if (c.Conditional)
+        {
+            if (is2D) throw new UsageException("--conditional needs a labelled image dataset (mnist, fashion-mnist), not a 2D mixture");
+            if (c.Pack != 1) throw new UsageException("--conditional cannot be combined with --pack");
+            if (classLabels is null) throw new GanException("a conditional run needs the dataset's labels");
+        }
     }
 
     public GanConfig Config { get; }
     public Sequential G { get; }
     public Sequential D { get; }
-    public Adam OptG { get; }
-    public Adam OptD { get; }
+    public IOptimizer OptG { get; }
+    public IOptimizer OptD { get; }
 
-    /// <summary>Completed training steps.</summary>
+    /// <summary>Images in the fixed-z grid: 8×8, or one row of 8 per class for conditional runs.</summary>
+    public int GridCount { get; }
+    public int GridColumnCount => GridColumns;
+
+    /// <summary>Completed training steps (G updates).</summary>
     public long Step { get; private set; }
+
+    /// <summary>Completed D updates: <see cref="GanConfig.DSteps"/> per step.</summary>
+    public long DUpdates { get; private set; }
 
     /// <summary>Philox counter of the next z draw.</summary>
     public ulong NoiseCounter { get; private set; }
@@ -103,9 +149,10 @@ public sealed class GanTrainer : IDisposable
     public int BatchesPerEpoch => batchesPerEpoch;
 
     /// <summary>Sets the data and noise position (on resume) and rebuilds that epoch's order.</summary>
-    public void Restore(long step, ulong noiseCounter, int epoch, int batchInEpoch)
+    public void Restore(long step, long dUpdates, ulong noiseCounter, int epoch, int batchInEpoch)
     {
         Step = step;
+        DUpdates = dUpdates;
         NoiseCounter = noiseCounter;
         Epoch = epoch;
         BatchInEpoch = batchInEpoch;
@@ -124,17 +171,93 @@ public sealed class GanTrainer : IDisposable
         order.CopyFromHost(permutation, 0);
     }
 
-    /// <summary>Optional real batch and noise, for tests that feed fixed inputs (the PyTorch golden test).</summary>
+    /// <summary>The grid's z: 64 draws, or for conditional runs 8 draws repeated on every class row.</summary>
+    void PrepareFixedGrid()
+    {
+        int latent = Config.Latent;
+        if (gridInput is null)
+        {
+            b.RandomNormal(fixedZ, Config.Seed, RngStreams.FixedGrid, 0);
+            return;
+        }
+        var firstRow = fixedZ.Slice(0, GridColumns * latent);
+        b.RandomNormal(firstRow, Config.Seed, RngStreams.FixedGrid, 0);
+        for (int row = 1; row < Config.Classes; row++)
+            b.Copy(firstRow, fixedZ.Slice((long)row * GridColumns * latent, GridColumns * latent));
+        gridInput.SetFeatures(fixedZ, GridCount);
+        gridInput.SetClasses(Enumerable.Range(0, GridCount).Select(i => i / GridColumns).ToArray());
+    }
+
+    /// <summary>
+    /// One step: <see cref="GanConfig.DSteps"/> D updates, then one G update. The optional real
+    /// batch and noise (tests that feed fixed inputs, such as the PyTorch golden test) need DSteps 1.
+    /// </summary>
     public void TrainStep(ReadOnlySpan<float> realBatch = default, ReadOnlySpan<float> noise = default)
+    {
+        if ((!realBatch.IsEmpty || !noise.IsEmpty) && Config.DSteps != 1)
+            throw new InvalidOperationException("fixed inputs are only supported with one D step per step");
+        Tensor fake = default;
+        for (int i = 0; i < Config.DSteps; i++) fake = DiscriminatorStep(realBatch, noise);
+        GeneratorStep(fake);
+        Step++;
+    }
+
+    Tensor DiscriminatorStep(ReadOnlySpan<float> realBatch, ReadOnlySpan<float> noise)
     {
         int n = Config.Batch;
         // With packing, D sees n/pack rows of pack samples side by side: the same memory, reshaped.
         int nd = n / Config.Pack;
         float scale = 1f / nd;
-        if (!realBatch.IsEmpty) real.CopyFrom(realBatch);
+        var realInput = NextRealBatch(realBatch);
+        var gIn = NextNoise(noise);
+        var fake = G.Forward(gIn, n, training: true);
+        var fakeInput = fake;
+        if (dFake is not null)
+        {
+            dFake.SetFeatures(fake, n);
+            dFake.SetRandomClasses(n, Config.Seed, RngStreams.Labels, (ulong)DUpdates * (ulong)n);
+            fakeInput = dFake.Rows(n);
+        }
+
+        var outReal = D.Forward(realInput, nd, training: true);
+        b.AdversarialLoss(terms.Kind, outReal, terms.RealTarget, dLogits, scale, stats, 0);
+        D.Backward(dLogits, paramGrads: true, accumulate: false, inputGrad: false);
+        var outFake = D.Forward(fakeInput, nd, training: true);
+        b.AdversarialLoss(terms.Kind, outFake, terms.FakeTarget, dLogits, scale, stats, 2);
+        D.Backward(dLogits, paramGrads: true, accumulate: true, inputGrad: false);
+        penalty?.Accumulate(realInput, fakeInput, nd, Config.Seed, RngStreams.PenaltyMix, (ulong)DUpdates * (ulong)nd, stats, 6);
+        OptD.Step();
+        if (Config.Loss == "wgan") b.Clamp(D.Parameters, -Config.Clip, Config.Clip);
+        DUpdates++;
+        return fakeInput;
+    }
+
+    /// <summary>G's loss through the updated D, without touching D's weights or gradients.</summary>
+    void GeneratorStep(Tensor fakeInput)
+    {
+        int n = Config.Batch, nd = n / Config.Pack;
+        var outFake = D.Forward(fakeInput, nd, training: true);
+        b.AdversarialLoss(terms.GeneratorKind, outFake, terms.GeneratorTarget, dLogits, 1f / nd, stats, 4);
+        var dInput = D.Backward(dLogits, paramGrads: false, accumulate: false, inputGrad: true)!.Value;
+        if (dFake is not null)
+        {
+            // Only the image columns lead back to G; the class block is an input, not a sample.
+            b.CopyColumns(dInput, fakeGrad, n, dim, dFake.Width, 0, dim, 0);
+            dInput = fakeGrad.Slice(0, n * dim);
+        }
+        G.Backward(dInput, paramGrads: true, accumulate: false, inputGrad: false);
+        OptG.Step();
+    }
+
+    /// <summary>The next real batch as D's input (with its one-hot labels for conditional runs).</summary>
+    Tensor NextRealBatch(ReadOnlySpan<float> given)
+    {
+        int n = Config.Batch;
+        int indexOffset = BatchInEpoch * n;
+        if (!given.IsEmpty) real.CopyFrom(given);
         else if (mixture is not null)
         {
-            mixture.Fill(mixtureHost, n, Config.Seed, Step * n);
+            mixture.Fill(mixtureHost, n, Config.Seed, DUpdates * n);
             real.CopyFrom(mixtureHost);
         }
         else
@@ -145,49 +268,48 @@ public sealed class GanTrainer : IDisposable
                 BatchInEpoch = 0;
                 Shuffle();
             }
-            b.GatherRows(data, order, BatchInEpoch * n, n, dim, real);
+            indexOffset = BatchInEpoch * n;
+            b.GatherRows(data, order, indexOffset, n, dim, real);
+            BatchInEpoch++;
         }
-        if (!noise.IsEmpty) z.CopyFrom(noise);
+        if (dReal is null) return real;
+        dReal.SetFeatures(real, n);
+        dReal.SetLabels(labels!, order, indexOffset, n);
+        return dReal.Rows(n);
+    }
+
+    /// <summary>Fresh z as G's input (with random one-hot classes for conditional runs).</summary>
+    Tensor NextNoise(ReadOnlySpan<float> given)
+    {
+        int n = Config.Batch;
+        if (!given.IsEmpty) z.CopyFrom(given);
         else b.RandomNormal(z, Config.Seed, RngStreams.Noise, NoiseCounter);
         NoiseCounter += (ulong)(n * Config.Latent);
-
-        // ---- D step ----
-        var fake = G.Forward(z, n, training: true);
-        var outReal = D.Forward(real, nd, training: true);
-        b.BceWithLogits(outReal, Config.RealLabel, dLogits, scale, stats, 0);
-        D.Backward(dLogits, paramGrads: true, accumulate: false, inputGrad: false);
-        var outFake = D.Forward(fake, nd, training: true);
-        b.BceWithLogits(outFake, Config.FakeLabel, dLogits, scale, stats, 2);
-        D.Backward(dLogits, paramGrads: true, accumulate: true, inputGrad: false);
-        OptD.Step();
-
-        // ---- G step: through the updated D, without touching D's weights or gradients ----
-        var outFake2 = D.Forward(fake, nd, training: true);
-        b.BceWithLogits(outFake2, 1f, dLogits, scale, stats, 4);
-        var dFake = D.Backward(dLogits, paramGrads: false, accumulate: false, inputGrad: true)!.Value;
-        G.Backward(dFake, paramGrads: true, accumulate: false, inputGrad: false);
-        OptG.Step();
-
-        BatchInEpoch++;
-        Step++;
+        if (gInput is null) return z;
+        gInput.SetFeatures(z, n);
+        gInput.SetRandomClasses(n, Config.Seed, RngStreams.Labels, (ulong)DUpdates * (ulong)n);
+        return gInput.Rows(n);
     }
 
     /// <summary>Waits for the device and reads the last step's losses and D outputs.</summary>
     public StepStats ReadStats()
     {
-        stats.Slice(0, 6).CopyTo(statsHost);
-        return new StepStats(statsHost[0] + statsHost[2], statsHost[4], statsHost[1], statsHost[3], statsHost[5]);
+        stats.CopyTo(statsHost);
+        return new StepStats(statsHost[0] + statsHost[2] + statsHost[6], statsHost[4], statsHost[1], statsHost[3], statsHost[5], statsHost[6]);
     }
 
-    /// <summary>G (in eval mode) on the run's fixed z: 64 images, comparable across steps.</summary>
+    /// <summary>G (in eval mode) on the run's fixed z: <see cref="GridCount"/> images, comparable across steps.</summary>
     public float[] SampleFixedGrid()
     {
-        var images = G.Forward(fixedZ, GridSamples, training: false);
-        return images.ToArray();
+        var input = gridInput is null ? fixedZ : gridInput.Rows(GridCount);
+        return G.Forward(input, GridCount, training: false).ToArray();
     }
 
-    /// <summary>count samples of G in eval mode from z = Philox(seed, stream), in chunks of the z buffer.</summary>
-    public float[] Sample(int count, ulong seed, uint stream = RngStreams.Sample)
+    /// <summary>
+    /// count samples of G in eval mode from z = Philox(seed, stream), in chunks of the batch;
+    /// conditional runs draw class i mod classes for sample i, or <paramref name="fixedClass"/>.
+    /// </summary>
+    public float[] Sample(int count, ulong seed, uint stream = RngStreams.Sample, int fixedClass = -1)
     {
         var result = new float[(long)count * dim];
         int chunk = Config.Batch;
@@ -196,7 +318,14 @@ public sealed class GanTrainer : IDisposable
             int n = Math.Min(chunk, count - start);
             var zc = z.Slice(0, n * Config.Latent);
             b.RandomNormal(zc, seed, stream, (ulong)start * (ulong)Config.Latent);
-            G.Forward(zc, n, training: false).CopyTo(result.AsSpan(start * dim, n * dim));
+            var input = zc;
+            if (gInput is not null)
+            {
+                gInput.SetFeatures(zc, n);
+                gInput.SetClasses(Enumerable.Range(start, n).Select(i => ConditionalInput.ClassOf(i, Config.Classes, fixedClass)).ToArray());
+                input = gInput.Rows(n);
+            }
+            G.Forward(input, n, training: false).CopyTo(result.AsSpan(start * dim, n * dim));
         }
         return result;
     }
@@ -205,12 +334,7 @@ public sealed class GanTrainer : IDisposable
 
     public void Dispose()
     {
-        G.Dispose();
-        D.Dispose();
-        OptG.Dispose();
-        OptD.Dispose();
-        data.Dispose();
-        order.Dispose();
-        work.Dispose();
+        foreach (var o in owned) o.Dispose();
+        owned.Clear();
     }
 }

@@ -4,31 +4,42 @@ using IlgpuGan.Engine.Nn;
 
 namespace IlgpuGan.Engine.Gan;
 
-/// <summary>Draws images from a saved generator (eval mode: BatchNorm uses its running statistics).</summary>
+/// <summary>
+/// Draws images from a saved generator (eval mode: BatchNorm uses its running statistics). A
+/// conditional generator (its file's metadata names the classes) gets the one-hot class block
+/// after z, as in training.
+/// </summary>
 public sealed class Sampler : IDisposable
 {
     readonly IBackend backend;
     readonly DeviceBuffer<float> zBuffer;
+    readonly ConditionalInput? conditional;
 
     public Sampler(IBackend backend, string generatorFile, int chunk = 256)
     {
         this.backend = backend;
-        var tensors = SafeTensors.Load(generatorFile).Tensors;
-        var (preset, latent, outFeatures) = Recognise(tensors, generatorFile);
-        Latent = latent;
+        var (tensors, metadata) = SafeTensors.Load(generatorFile);
+        var (preset, inputs, outFeatures) = Recognise(tensors, generatorFile);
+        Classes = metadata.TryGetValue("classes", out var c) && int.TryParse(c, out int k) && k > 0 && k < inputs ? k : 0;
+        Latent = inputs - Classes;
         OutFeatures = outFeatures;
-        Generator = new Sequential(backend, Presets.Generator(preset, latent, outFeatures), latent, chunk, 0);
+        Generator = new Sequential(backend, Presets.Generator(preset, inputs, outFeatures), inputs, chunk, 0);
         try
         {
             Generator.LoadStateDict(tensors, generatorFile);
-            zBuffer = backend.Allocate<float>((long)chunk * latent);
+            zBuffer = backend.Allocate<float>((long)chunk * Latent);
+            if (Classes > 0) conditional = new ConditionalInput(backend, Latent, Classes, chunk);
         }
         catch
         {
-            Generator.Dispose();
+            Dispose();
             throw;
         }
     }
+
+    /// <summary>Number of classes of a conditional generator; 0 when unconditional.</summary>
+    public int Classes { get; }
+    public bool IsConditional => Classes > 0;
 
     public Sequential Generator { get; }
     public int Latent { get; }
@@ -45,24 +56,39 @@ public sealed class Sampler : IDisposable
         return (t.ContainsKey("8.running_mean") ? "notebook" : "mlp", w0.Shape[1], w6.Shape[0]);
     }
 
-    /// <summary>count images [count, Out] from z drawn with Philox(seed, Sample stream).</summary>
-    public float[] Sample(int count, ulong seed)
+    /// <summary>
+    /// count images [count, Out] from z drawn with Philox(seed, Sample stream); a conditional
+    /// generator draws class i mod classes for image i, or <paramref name="fixedClass"/>.
+    /// </summary>
+    public float[] Sample(int count, ulong seed, int fixedClass = -1)
     {
+        if (fixedClass >= 0 && !IsConditional) throw new UsageException("--class needs a conditional run (trained with --conditional)");
+        if (fixedClass >= Classes && IsConditional) throw new UsageException($"--class must be 0..{Classes - 1}, got {fixedClass}");
         var result = new float[(long)count * OutFeatures];
         for (int start = 0; start < count; start += Generator.MaxBatch)
         {
             int n = Math.Min(Generator.MaxBatch, count - start);
             var z = Tensor.Whole(zBuffer).Slice(0, n * Latent);
             backend.RandomNormal(z, seed, RngStreams.Sample, (ulong)start * (ulong)Latent);
-            var images = Generator.Forward(z, n, training: false);
+            var images = Generator.Forward(WithClasses(z, start, n, fixedClass), n, training: false);
             images.CopyTo(result.AsSpan(start * OutFeatures, n * OutFeatures));
         }
         return result;
     }
 
+    /// <summary>z itself, or for a conditional generator [z, one-hot] with the classes of samples start..start+n.</summary>
+    Tensor WithClasses(Tensor z, int start, int n, int fixedClass)
+    {
+        if (conditional is null) return z;
+        conditional.SetFeatures(z, n);
+        conditional.SetClasses(Enumerable.Range(start, n).Select(i => ConditionalInput.ClassOf(i, Classes, fixedClass)).ToArray());
+        return conditional.Rows(n);
+    }
+
     public void Dispose()
     {
         Generator.Dispose();
-        zBuffer.Dispose();
+        zBuffer?.Dispose();
+        conditional?.Dispose();
     }
 }

@@ -22,6 +22,10 @@ public sealed class Linear : Layer
         bias = new($"{index}.bias", [outFeatures], SlotKind.Parameter, i => (float)((uniform01(inFeatures * outFeatures + i) * 2 - 1) * bound));
     }
 
+    /// <summary>W [out, in] and its gradient.</summary>
+    public Slot Weight => weight;
+    public Slot Bias => bias;
+
     public Activation FusedActivation { get; internal set; } = Activation.Identity;
     public float FusedAlpha { get; internal set; }
 

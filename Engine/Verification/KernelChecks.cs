@@ -16,7 +16,7 @@ public sealed record CheckResult(string Kernel, string Shape, double MaxError, d
 /// Errors are measured as max|got − ref| / max(1, max|ref|): relative for large outputs, absolute
 /// for small ones.
 /// </summary>
-public sealed class KernelChecks(IBackend backend, ulong seed = 7)
+public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
 {
     ulong stream;
 
@@ -150,16 +150,16 @@ public sealed class KernelChecks(IBackend backend, ulong seed = 7)
         return new("batchnorm backward" + (accumulate ? " +=" : ""), $"{rows}x{cols}", err, 5e-5);
     }
 
-    public CheckResult BceWithLogits(int n, float target)
+    public CheckResult Loss(LossKind kind, int n, float target)
     {
         var x = Rand(n, -8, 8);
         Tensor tx = Upload(x), tg = Poisoned(n), stats = Poisoned(4);
-        backend.BceWithLogits(tx, target, tg, 1f / n, stats, 1);
-        var (loss, prob, grad) = LossKernels.BceWithLogitsReference(x, target, 1.0 / n);
+        backend.AdversarialLoss(kind, tx, target, tg, 1f / n, stats, 1);
+        var (loss, output, grad) = LossKernels.AdversarialReference(kind, x, target, 1.0 / n);
         var s = stats.ToArray();
-        double err = Worst(Error(tg.ToArray(), grad), Error([s[1]], [loss]), Error([s[2]], [prob]));
+        double err = Worst(Error(tg.ToArray(), grad), Error([s[1]], [loss]), Error([s[2]], [output]));
         Free(tx, tg, stats);
-        return new($"bce with logits (t={target})", $"{n}", err, 1e-6);
+        return new($"loss {kind} (t={target})", $"{n}", err, 1e-6);
     }
 
     public CheckResult SoftmaxCrossEntropy(int rows, int classes, int indexOffset)
@@ -260,8 +260,8 @@ public sealed class KernelChecks(IBackend backend, ulong seed = 7)
         yield return BatchNormBackward(9, 33, accumulate: true);
         foreach (var n in new[] { 1, 7, 64, 1000 })
         {
-            yield return BceWithLogits(n, 1f);
-            yield return BceWithLogits(n, 0.1f);
+            yield return Loss(LossKind.BceWithLogits, n, 1f);
+            yield return Loss(LossKind.BceWithLogits, n, 0.1f);
         }
         yield return SoftmaxCrossEntropy(1, 10, 0);
         yield return SoftmaxCrossEntropy(300, 10, 7);
@@ -271,5 +271,6 @@ public sealed class KernelChecks(IBackend backend, ulong seed = 7)
         yield return Random(1001, 1UL << 33, normalDist: true);
         yield return Random(777, 5, normalDist: false);
         yield return Gather(100, 17, 784, 5);
+        foreach (var check in VariantChecks()) yield return check;
     }
 }

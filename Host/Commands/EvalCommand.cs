@@ -60,11 +60,14 @@ public sealed class EvalCommand : ICommand
         var reference = evaluator.RealReference();
 
         ImageMetrics? generated = null;
+        (double Overall, double[] PerClass)? classAccuracy = null;
         if (!realOnly)
         {
             using var sampler = new Sampler(backend, gFile!);
             log.LogInformation("generating {N} samples from {G}", samples, gFile);
-            generated = evaluator.Evaluate(sampler.Sample(samples, seed), samples);
+            var images = sampler.Sample(samples, seed);
+            generated = evaluator.Evaluate(images, samples);
+            if (sampler.IsConditional) classAccuracy = ConditionalAccuracy.Measure(classifier, images, samples, sampler.Classes);
         }
 
         Console.WriteLine($"{dataset}: {samples} samples; features and class probabilities from the 784-512-256-10 classifier");
@@ -77,6 +80,11 @@ public sealed class EvalCommand : ICommand
         Row("KL to uniform", m => m.KlUniform.ToString("F4"));
         Row("precision", m => m.Precision.ToString("F3"));
         Row("recall", m => m.Recall.ToString("F3"));
+        if (classAccuracy is { } ca)
+        {
+            Console.WriteLine($"{"class accuracy",-16} {ca.Overall,12:P1}   (conditional: the classifier agrees with the requested class)");
+            Console.WriteLine($"{"per class",-16} {string.Join(" ", ca.PerClass.Select((a, k) => $"{k}:{a:P0}"))}");
+        }
         Console.WriteLine(generated is null
             ? "(real data: training images against the test set)"
             : "(real data: training images against the test set; generated: FID against the test set, precision/recall against training images)");
@@ -88,6 +96,11 @@ public sealed class EvalCommand : ICommand
             {
                 foreach (var (k, v) in generated.ToJson()) doc[k] = v;
                 doc["checkpoint"] = checkpoint!;
+                if (classAccuracy is { } acc)
+                {
+                    doc["class_accuracy"] = Math.Round(acc.Overall, 4);
+                    doc["class_accuracy_per_class"] = acc.PerClass.Select(a => Math.Round(a, 4)).ToArray();
+                }
             }
             WriteJson(json, doc);
         }

@@ -11,13 +11,14 @@ public sealed class SampleCommand : ICommand
 {
     public string Name => "sample";
     public string Summary => "Draw images from a trained generator: a PNG grid, or a float32 .npy array in [-1, 1].";
-    public string Usage => "ilgpugan sample --checkpoint RUN --out FILE.png|FILE.npy [--count N] [--seed S]";
+    public string Usage => "ilgpugan sample --checkpoint RUN --out FILE.png|FILE.npy [--count N] [--seed S] [--class K]";
     public IReadOnlyList<OptionSpec> Options =>
     [
         new("checkpoint", "RUN", "a run folder, its checkpoint folder, or a G.safetensors file"),
         new("out", "FILE", "output file: .png writes a grid, .npy writes N×28×28 float32"),
         new("count", "N", "number of images", "64"),
         new("seed", "S", "noise seed", "0"),
+        new("class", "K", "conditional runs: draw only class K (default: classes in turn, one per grid row of 10)"),
         new("columns", "C", "grid columns (default: square-ish)"),
         new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
     ];
@@ -31,12 +32,14 @@ public sealed class SampleCommand : ICommand
         if (ext is not (".png" or ".npy")) throw new UsageException($"sample: --out must end in .png or .npy, got '{outPath}'");
         int count = o.Int("count", 1, 1_000_000);
         ulong seed = o.ULong("seed");
-        int columns = o.Has("columns") ? o.Int("columns", 1) : ImageGrid.DefaultColumns(count);
+        int fixedClass = o.Has("class") ? o.Int("class", 0, 1 << 16) : -1;
         string gFile = ResolveGenerator(source);
 
         using var backend = DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m));
         using var sampler = new Sampler(backend, gFile);
-        var images = sampler.Sample(count, seed);
+        // Conditional samples cycle through the classes: ten columns put one class in each column.
+        int columns = o.Has("columns") ? o.Int("columns", 1) : sampler.IsConditional && fixedClass < 0 ? sampler.Classes : ImageGrid.DefaultColumns(count);
+        var images = sampler.Sample(count, seed, fixedClass);
         int side = (int)Math.Round(Math.Sqrt(sampler.OutFeatures));
         if (ext == ".png") ImageGrid.SavePng(outPath, images, count, side, sampler.OutFeatures / side, columns);
         else Npy.WriteFloat32(outPath, images, count, side, sampler.OutFeatures / side);

@@ -16,11 +16,12 @@ namespace IlgpuGan.Host.Commands;
 public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
-    public string Summary => "Train the seed MLP GAN; writes sample grids, metrics.csv and checkpoints into a run folder.";
-    public string Usage => "ilgpugan train [--dataset mnist|fashion-mnist] [--data DIR] [--device D] [--steps N] [--out DIR] | --resume DIR";
+    public string Summary => "Train the seed MLP GAN (or a variant: --loss, --d-steps, --optimizer, --conditional); writes sample grids, metrics.csv and checkpoints into a run folder.";
+    public string Usage => "ilgpugan train [--dataset mnist|fashion-mnist] [--data DIR] [--device D] [--steps N] [--loss L] [--conditional] [--out DIR] | --resume DIR";
 
-    // Options that define the model or the data order: fixed for the life of a run.
-    static readonly string[] RunDefining = ["dataset", "batch", "latent", "lr", "beta1", "beta2", "seed", "generator", "pack", "out"];
+    // Options that define the model, its training recipe or the data order: fixed for the life of a run.
+    static readonly string[] RunDefining = ["dataset", "batch", "latent", "lr", "g-lr", "d-lr", "beta1", "beta2", "seed", "generator", "pack", "out",
+        "loss", "d-steps", "optimizer", "momentum", "alpha", "clip", "gp-lambda", "real-label", "fake-label", "conditional"];
     const int ScatterSamples = 2500;
 
     public IReadOnlyList<OptionSpec> Options =>
@@ -28,12 +29,25 @@ public sealed class TrainCommand : ICommand
         new("dataset", "NAME", "mnist, fashion-mnist, or a 2D benchmark: ring8, grid25", "mnist"),
         new("data", "DIR", "folder with the IDX files (.gz or raw); otherwise they are downloaded and cached"),
         new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
-        new("steps", "N", "total training steps (one D step + one G step each)", "5000"),
+        new("steps", "N", "total training steps (--d-steps D updates + one G update each)", "5000"),
+        new("max-time", "SECONDS", "stop (with a checkpoint) after this much training time; resumable", "none"),
         new("batch", "N", "batch size", "64"),
         new("latent", "N", "size of z", "64; 2 for ring8/grid25"),
-        new("lr", "X", "Adam learning rate for G and D", "0.0002"),
+        new("loss", "L", "bce, wgan (clipping, RMSprop 5e-5, 5 D steps), wgan-gp (gradient penalty, Adam 1e-4 betas 0.5/0.9, 5 D steps), lsgan or hinge", "bce"),
+        new("d-steps", "N", "D (critic) updates per G update, each on a fresh real batch", "1; 5 for wgan and wgan-gp"),
+        new("real-label", "X", "target for real images in D's loss (bce, lsgan); 0.9 is one-sided label smoothing", "1"),
+        new("fake-label", "X", "target for fake images in D's loss (bce, lsgan)", "0"),
+        new("clip", "C", "wgan: clip D's weights to [-C, C] after each update", "0.01"),
+        new("gp-lambda", "X", "wgan-gp: weight of the gradient penalty", "10"),
+        new("optimizer", "NAME", "adam, rmsprop or sgd (with --momentum), for G and D", "adam; rmsprop for wgan"),
+        new("lr", "X", "learning rate for G and D", "0.0002; 5e-5 for wgan, 1e-4 for wgan-gp"),
+        new("g-lr", "X", "learning rate of G only", "--lr"),
+        new("d-lr", "X", "learning rate of D only", "--lr"),
         new("beta1", "X", "Adam beta1", "0.5"),
-        new("beta2", "X", "Adam beta2", "0.999"),
+        new("beta2", "X", "Adam beta2", "0.999; 0.9 for wgan-gp"),
+        new("momentum", "X", "SGD momentum", "0.9"),
+        new("alpha", "X", "RMSprop smoothing constant", "0.99"),
+        new("conditional", null, "conditional GAN: one-hot class labels go into G and D; the grid shows one class per row"),
         new("seed", "S", "seed for weights, noise and data order", "0"),
         new("generator", "NAME", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output); 2D runs use mlp2d", "mlp"),
         new("pack", "M", "PacGAN packing: D sees M samples at once (must divide --batch)", "1"),
@@ -46,9 +60,52 @@ public sealed class TrainCommand : ICommand
         new("resume", "DIR", "continue the run in DIR from its last checkpoint"),
     ];
 
+    /// <summary>
+    /// The loss, its optimizer and the other variant flags, with the loss's paper defaults
+    /// (<see cref="GanLosses.Defaults"/>) wherever the user gave no value.
+    /// </summary>
+    static GanConfig VariantConfig(Options o, GanConfig c)
+    {
+        string loss = o.String("loss", "bce");
+        GanLosses.Validate(loss);
+        var d = GanLosses.Defaults(loss);
+        if (!GanLosses.TakesLabels(loss) && (o.Has("real-label") || o.Has("fake-label")))
+            throw new UsageException($"train: --real-label/--fake-label apply to bce and lsgan; {loss} has no label targets");
+        if (loss != "wgan" && o.Has("clip")) throw new UsageException("train: --clip applies to --loss wgan only");
+        if (loss != "wgan-gp" && o.Has("gp-lambda")) throw new UsageException("train: --gp-lambda applies to --loss wgan-gp only");
+        string optimizer = o.String("optimizer", d.Optimizer);
+        if (optimizer is not ("adam" or "rmsprop" or "sgd")) throw new UsageException($"train: --optimizer must be adam, rmsprop or sgd, got '{optimizer}'");
+        double lr = o.Has("lr") ? o.Double("lr", 0, exclusiveMin: true) : d.Lr;
+        var config = c with
+        {
+            Loss = loss,
+            DSteps = o.Has("d-steps") ? o.Int("d-steps", 1, 1000) : d.DSteps,
+            Optimizer = optimizer,
+            Lr = lr,
+            GLr = o.Has("g-lr") ? o.Double("g-lr", 0, exclusiveMin: true) : null,
+            DLr = o.Has("d-lr") ? o.Double("d-lr", 0, exclusiveMin: true) : null,
+            Beta1 = o.Has("beta1") ? o.Double("beta1", 0, 1) : d.Beta1,
+            Beta2 = o.Has("beta2") ? o.Double("beta2", 0, 1) : d.Beta2,
+            Momentum = o.Has("momentum") ? o.Double("momentum", 0, 1) : 0.9,
+            Alpha = o.Has("alpha") ? o.Double("alpha", 0, 1) : 0.99,
+            Clip = o.Has("clip") ? (float)o.Double("clip", 0, exclusiveMin: true) : 0.01f,
+            GpLambda = o.Has("gp-lambda") ? (float)o.Double("gp-lambda", 0) : 10f,
+            RealLabel = o.Has("real-label") ? (float)o.Double("real-label", 0, 1) : 1f,
+            FakeLabel = o.Has("fake-label") ? (float)o.Double("fake-label", 0, 1) : 0f,
+            Conditional = o.Has("conditional"),
+        };
+        if (config.Conditional && Mixture2D.IsMixture(config.Dataset))
+            throw new UsageException("train: --conditional needs a labelled image dataset (mnist, fashion-mnist)");
+        if (config.Conditional && config.Pack != 1) throw new UsageException("train: --conditional cannot be combined with --pack");
+        return config;
+    }
+
+    static TimeSpan? MaxTime(Options o) => o.Has("max-time") ? TimeSpan.FromSeconds(o.Double("max-time", 0, exclusiveMin: true)) : null;
+
     public int Run(Options o, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("train");
+        TimeSpan? maxTime;
         RunInfo run;
         string runDir;
         bool resuming = o.Has("resume");
@@ -70,24 +127,23 @@ public sealed class TrainCommand : ICommand
                 EvalEvery = o.Has("eval-every") ? o.Int("eval-every", 0) : saved.EvalEvery,
                 EvalSamples = o.Has("eval-samples") ? o.Int("eval-samples", 10) : saved.EvalSamples,
             };
+            maxTime = MaxTime(o);
         }
         else
         {
             string dataset = o.String("dataset", "mnist");
             bool mixture = Mixture2D.IsMixture(dataset);
             if (!mixture) dataset = DatasetCatalog.Get(dataset).Name;
-            var config = new GanConfig
+            var config = VariantConfig(o, new GanConfig
             {
                 Dataset = dataset,
                 Generator = mixture ? "mlp2d" : o.String("generator", "mlp"),
                 Batch = o.Int("batch", 1, 1 << 20),
                 Latent = o.Has("latent") ? o.Int("latent", 1, 1 << 16) : mixture ? 2 : 64,
                 Pack = o.Int("pack", 1, 64),
-                Lr = o.Double("lr", 0, exclusiveMin: true),
-                Beta1 = o.Double("beta1", 0, 1),
-                Beta2 = o.Double("beta2", 0, 1),
                 Seed = o.ULong("seed"),
-            };
+            });
+            maxTime = MaxTime(o);
             if (mixture && o.Has("generator"))
                 throw new UsageException("train: 2D runs use the mlp2d generator; drop --generator");
             if (!Presets.GeneratorNames.Contains(config.Generator))
@@ -129,7 +185,7 @@ public sealed class TrainCommand : ICommand
         if (!resuming) PrepareNewRunFolder(runDir);
         using var trainer = is2D
             ? new GanTrainer(backend, run.Config, null, 0, 2)
-            : new GanTrainer(backend, run.Config, data!.Pixels, data.Count, data.Rows * data.Cols);
+            : new GanTrainer(backend, run.Config, data!.Pixels, data.Count, data.Rows * data.Cols, data.Labels);
         long start = 0;
         if (resuming)
         {
@@ -146,7 +202,7 @@ public sealed class TrainCommand : ICommand
         }
         try
         {
-            return Loop(trainer, evaluator, run, runDir, start, log, data?.Rows ?? 28, data?.Cols ?? 28);
+            return Loop(trainer, evaluator, run, runDir, start, maxTime, log, data?.Rows ?? 28, data?.Cols ?? 28);
         }
         finally
         {
@@ -174,7 +230,7 @@ public sealed class TrainCommand : ICommand
         }
     }
 
-    static int Loop(GanTrainer trainer, IRunEvaluator? evaluator, RunInfo run, string runDir, long start, ILogger log, int rows, int cols)
+    static int Loop(GanTrainer trainer, IRunEvaluator? evaluator, RunInfo run, string runDir, long start, TimeSpan? maxTime, ILogger log, int rows, int cols)
     {
         bool stop = false;
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop = true; };
@@ -186,11 +242,13 @@ public sealed class TrainCommand : ICommand
             var lastLog = (Step: start, Time: TimeSpan.Zero);
             var lastPrint = TimeSpan.Zero;
             double rate = 0;
-            while (trainer.Step < run.Steps && !stop)
+            bool timeUp = false;
+            while (trainer.Step < run.Steps && !stop && !timeUp)
             {
                 trainer.TrainStep();
                 long step = trainer.Step;
-                bool last = step == run.Steps;
+                timeUp = maxTime is { } limit && clock.Elapsed >= limit;
+                bool last = step == run.Steps || timeUp;
                 bool evaluate = evaluator is not null && (step % run.EvalEvery == 0 || last);
                 if (step % run.LogEvery == 0 || last || evaluate)
                 {
@@ -208,7 +266,7 @@ public sealed class TrainCommand : ICommand
                             string.Join(", ", evaluator.Columns.Zip(quality, (c, v) => $"{c} {v:G4}")));
                         lastLog = (step, clock.Elapsed);   // keep evaluation time out of steps/s
                     }
-                    metrics.Append(step, stats, rate, quality);
+                    metrics.Append(step, trainer.DUpdates, stats, rate, quality);
                     if (now - lastPrint > TimeSpan.FromSeconds(2) || last)
                     {
                         lastPrint = now;
@@ -229,8 +287,10 @@ public sealed class TrainCommand : ICommand
                 log.LogWarning("interrupted at step {Step}; checkpoint saved. Continue with: ilgpugan train --resume {Dir}", trainer.Step, runDir);
                 return 130;
             }
+            if (timeUp)
+                log.LogInformation("--max-time reached at step {Step}; checkpoint saved. Continue with: ilgpugan train --resume {Dir}", trainer.Step, runDir);
             log.LogInformation("done: {Steps} steps in {Time} ({Rate:F1} steps/s); samples in {Samples}",
-                run.Steps - start, FormatDuration(clock.Elapsed), (run.Steps - start) / clock.Elapsed.TotalSeconds, Path.Combine(runDir, "samples"));
+                trainer.Step - start, FormatDuration(clock.Elapsed), (trainer.Step - start) / clock.Elapsed.TotalSeconds, Path.Combine(runDir, "samples"));
             return 0;
         }
         finally
@@ -250,7 +310,7 @@ public sealed class TrainCommand : ICommand
             return;
         }
         var images = trainer.SampleFixedGrid();
-        ImageGrid.SavePng(Path.Combine(runDir, "samples", $"step_{step:D6}.png"), images, GanTrainer.GridSamples, rows, cols, 8);
+        ImageGrid.SavePng(Path.Combine(runDir, "samples", $"step_{step:D6}.png"), images, trainer.GridCount, rows, cols, trainer.GridColumnCount);
     }
 
     static string FormatDuration(TimeSpan t) =>

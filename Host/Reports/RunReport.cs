@@ -29,6 +29,7 @@ public static partial class RunReport
     static readonly Dictionary<string, string> Titles = new(StringComparer.OrdinalIgnoreCase)
     {
         ["steps_per_s"] = "Throughput (steps/s)",
+        ["gp"] = "Gradient penalty (WGAN-GP, part of d_loss)",
         ["fid"] = "FID (lower is better)",
         ["is_mean"] = "Inception score, mean",
         ["is_std"] = "Inception score, std",
@@ -83,7 +84,9 @@ public static partial class RunReport
             Group(h, "Discriminator outputs", DOutputColumns, metrics);
             h.Append("</div>\n");
             var extra = metrics.Columns.Skip(1)
-                .Where(c => !LossColumns.Contains(c.Name) && !DOutputColumns.Contains(c.Name) && c.Points.Count > 0).ToList();
+                .Where(c => !LossColumns.Contains(c.Name) && !DOutputColumns.Contains(c.Name) && c.Points.Count > 0)
+                // The D-update counter is a straight line, and the penalty is all zeros outside WGAN-GP.
+                .Where(c => c.Name != "d_steps" && !(c.Name == "gp" && c.Points.All(p => p.Y == 0))).ToList();
             if (extra.Count > 0)
             {
                 h.Append("<h2>Other metrics</h2>\n<div class=\"charts\">\n");

@@ -11,7 +11,8 @@ namespace IlgpuGan.Host.Training;
 public sealed class MetricsLog : IDisposable
 {
     public const string FileName = "metrics.csv";
-    public const string BaseHeader = "step,d_loss,g_loss,d_x,d_g_z,steps_per_s";
+    /// <summary>d_steps counts D updates (--d-steps per step); gp is WGAN-GP's penalty term, part of d_loss.</summary>
+    public const string BaseHeader = "step,d_steps,d_loss,g_loss,d_x,d_g_z,gp,steps_per_s";
     readonly StreamWriter writer;
     readonly int extraColumns;
 
@@ -34,10 +35,10 @@ public sealed class MetricsLog : IDisposable
         writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read));
     }
 
-    public void Append(long step, StepStats s, double stepsPerSecond, double[]? metrics = null)
+    public void Append(long step, long dSteps, StepStats s, double stepsPerSecond, double[]? metrics = null)
     {
         var line = string.Create(CultureInfo.InvariantCulture,
-            $"{step},{s.DLoss:G6},{s.GLoss:G6},{s.DReal:G6},{s.DFake:G6},{stepsPerSecond:F2}");
+            $"{step},{dSteps},{s.DLoss:G6},{s.GLoss:G6},{s.DReal:G6},{s.DFake:G6},{s.Penalty:G6},{stepsPerSecond:F2}");
         if (extraColumns > 0)
             line += "," + (metrics is null ? new string(',', extraColumns - 1) : string.Join(",", metrics.Select(v => v.ToString("G6", CultureInfo.InvariantCulture))));
         writer.WriteLine(line);

@@ -77,11 +77,43 @@ public abstract class KernelTests(BackendFixture fixture)
     }
 
     [Theory]
-    [InlineData(1, 1f)]
-    [InlineData(7, 0f)]
-    [InlineData(64, 0.9f)]
-    [InlineData(1000, 0.1f)]
-    public void Bce_with_logits_matches_reference(int n, float target) => Pass(Checks.BceWithLogits(n, target));
+    [InlineData(LossKind.BceWithLogits, 1, 1f)]
+    [InlineData(LossKind.BceWithLogits, 7, 0f)]
+    [InlineData(LossKind.BceWithLogits, 64, 0.9f)]
+    [InlineData(LossKind.BceWithLogits, 1000, 0.1f)]
+    [InlineData(LossKind.Linear, 65, 1f)]
+    [InlineData(LossKind.Linear, 300, -1f)]
+    [InlineData(LossKind.Squared, 65, 1f)]
+    [InlineData(LossKind.Squared, 300, 0f)]
+    [InlineData(LossKind.Hinge, 65, 1f)]
+    [InlineData(LossKind.Hinge, 1000, -1f)]
+    public void Loss_value_and_gradient_match_reference(LossKind kind, int n, float target) => Pass(Checks.Loss(kind, n, target));
+
+    [Fact]
+    public void Clamp_keeps_values_inside_the_clip_range() => Pass(Checks.Clamp(1001, 0.01f));
+
+    [Theory]
+    [InlineData(7, 33)]
+    [InlineData(64, 784)]
+    public void Interpolate_matches_reference(int rows, int cols) => Pass(Checks.Interpolate(rows, cols));
+
+    [Theory]
+    [InlineData(1, 5, false)]
+    [InlineData(9, 300, true)]
+    [InlineData(130, 784, false)]
+    public void Gradient_penalty_matches_reference(int rows, int cols, bool withZeroRow) => Pass(Checks.GradientPenalty(rows, cols, withZeroRow));
+
+    [Theory]
+    [InlineData(17, 10, 794, 784, 3)]
+    [InlineData(5, 3, 3, 0, 0)]
+    public void One_hot_blocks_match_reference(int rows, int classes, int stride, int column, int indexOffset) =>
+        Pass(Checks.OneHot(rows, classes, stride, column, indexOffset));
+
+    [Theory]
+    [InlineData(17, 784, 784, 0, 794, 0)]
+    [InlineData(9, 5, 13, 8, 7, 1)]
+    public void Copy_columns_matches_reference(int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn) =>
+        Pass(Checks.CopyColumns(rows, cols, srcStride, srcColumn, dstStride, dstColumn));
 
     [Theory]
     [InlineData(1, 10, 0)]

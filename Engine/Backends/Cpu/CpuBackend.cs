@@ -222,21 +222,32 @@ public sealed unsafe class CpuBackend : IBackend
         else { sumDyXhat.CopyTo(dgs); sumDy.CopyTo(dbs); }
     }
 
-    public void BceWithLogits(Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex)
+    public void AdversarialLoss(LossKind kind, Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex)
     {
         var x = S(logits); var g = S(grad);
-        double loss = 0, prob = 0;
+        double loss = 0, output = 0;
         for (int i = 0; i < x.Length; i++)
         {
-            float v = x[i];
-            float p = v >= 0f ? 1f / (1f + MathF.Exp(-v)) : MathF.Exp(v) / (1f + MathF.Exp(v));
-            loss += MathF.Max(v, 0f) - v * target + MathF.Log(1f + MathF.Exp(-MathF.Abs(v)));
-            prob += p;
-            g[i] = (p - target) * gradScale;
+            float v = x[i], l, d, o;
+            switch (kind)
+            {
+                case LossKind.BceWithLogits:
+                    o = v >= 0f ? 1f / (1f + MathF.Exp(-v)) : MathF.Exp(v) / (1f + MathF.Exp(v));
+                    l = MathF.Max(v, 0f) - v * target + MathF.Log(1f + MathF.Exp(-MathF.Abs(v)));
+                    d = o - target;
+                    break;
+                case LossKind.Linear: o = v; l = -target * v; d = -target; break;
+                case LossKind.Squared: o = v; l = 0.5f * (v - target) * (v - target); d = v - target; break;
+                case LossKind.Hinge: o = v; l = MathF.Max(1f - target * v, 0f); d = 1f - target * v > 0f ? -target : 0f; break;
+                default: throw new ArgumentOutOfRangeException(nameof(kind));
+            }
+            loss += l;
+            output += o;
+            g[i] = d * gradScale;
         }
         var s = S(stats);
         s[statsIndex] = (float)(loss / x.Length);
-        s[statsIndex + 1] = (float)(prob / x.Length);
+        s[statsIndex + 1] = (float)(output / x.Length);
     }
 
     public void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
@@ -342,6 +353,73 @@ public sealed unsafe class CpuBackend : IBackend
     }
 
     public void Fill(Tensor dst, float value) => S(dst).Fill(value);
+
+    public void Clamp(Tensor x, float min, float max)
+    {
+        var v = S(x);
+        TensorPrimitives.Max(v, min, v);
+        TensorPrimitives.Min(v, max, v);
+    }
+
+    public void Interpolate(Tensor real, Tensor fake, Tensor eps, Tensor xhat, int rows, int cols)
+    {
+        var rs = S(real); var fs = S(fake); var e = S(eps); var xs = S(xhat);
+        for (int r = 0; r < rows; r++)
+        {
+            var f = fs.Slice(r * cols, cols); var x = xs.Slice(r * cols, cols);
+            TensorPrimitives.Subtract(rs.Slice(r * cols, cols), f, x);
+            TensorPrimitives.FusedMultiplyAdd(x, e[r], f, x);
+        }
+    }
+
+    public void GradientPenalty(Tensor g, Tensor dg, Tensor norms, int rows, int cols, float lambda, float gradScale, Tensor stats, int statsIndex)
+    {
+        var gs = S(g); var ds = S(dg); var ns = S(norms);
+        double penalty = 0, normSum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            var gr = gs.Slice(r * cols, cols);
+            float norm = MathF.Sqrt(TensorPrimitives.SumOfSquares(gr));
+            float coef = norm > 0f ? gradScale * 2f * lambda * (norm - 1f) / norm : 0f;
+            TensorPrimitives.Multiply(gr, coef, ds.Slice(r * cols, cols));
+            ns[r] = norm;
+            penalty += (norm - 1.0) * (norm - 1.0);
+            normSum += norm;
+        }
+        var s = S(stats);
+        s[statsIndex] = (float)(lambda * penalty / rows);
+        s[statsIndex + 1] = (float)(normSum / rows);
+    }
+
+    public void OneHotLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, Tensor dst, int rows, int classes, int dstStride, int dstColumn)
+    {
+        var lab = ((CpuBuffer<int>)labels).Array; var idx = ((CpuBuffer<int>)indices).Array;
+        var d = S(dst);
+        for (int r = 0; r < rows; r++)
+        {
+            var block = d.Slice(r * dstStride + dstColumn, classes);
+            block.Clear();
+            block[lab[idx[indexOffset + r]]] = 1f;
+        }
+    }
+
+    public void OneHotRandom(Tensor dst, int rows, int classes, int dstStride, int dstColumn, ulong seed, uint stream, ulong offset)
+    {
+        var d = S(dst);
+        for (int r = 0; r < rows; r++)
+        {
+            var block = d.Slice(r * dstStride + dstColumn, classes);
+            block.Clear();
+            block[ConditionalKernels.RandomClass(seed, stream, offset + (ulong)r, classes)] = 1f;
+        }
+    }
+
+    public void CopyColumns(Tensor src, Tensor dst, int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn)
+    {
+        var s = S(src); var d = S(dst);
+        for (int r = 0; r < rows; r++)
+            s.Slice(r * srcStride + srcColumn, cols).CopyTo(d.Slice(r * dstStride + dstColumn, cols));
+    }
 
     public void Copy(Tensor source, Tensor destination)
     {

@@ -1,0 +1,66 @@
+using IlgpuGan.Engine.Backends;
+
+namespace IlgpuGan.Engine.Gan;
+
+/// <summary>
+/// A conditional model's input rows [n, features + classes]: the features (z for G, an image for
+/// D) followed by a one-hot class block, as PyTorch-GAN's cgan concatenates them. The buffer is
+/// allocated once for up to maxRows rows; building an input only launches copies.
+/// </summary>
+public sealed class ConditionalInput : IDisposable
+{
+    readonly IBackend b;
+    readonly DeviceBuffer<float> rows;
+    readonly DeviceBuffer<int> classBuffer, identity;
+    readonly int maxRows;
+
+    public ConditionalInput(IBackend backend, int features, int classes, int maxRows)
+    {
+        b = backend;
+        Features = features;
+        Classes = classes;
+        this.maxRows = maxRows;
+        rows = backend.Allocate<float>((long)maxRows * Width);
+        classBuffer = backend.Allocate<int>(maxRows);
+        identity = backend.Allocate<int>(maxRows);
+        identity.CopyFromHost(Enumerable.Range(0, maxRows).ToArray(), 0);
+    }
+
+    public int Features { get; }
+    public int Classes { get; }
+    public int Width => Features + Classes;
+
+    /// <summary>The first n rows [n, Width].</summary>
+    public Tensor Rows(int n) => Tensor.Whole(rows).Slice(0, n * Width);
+
+    /// <summary>Copies x [n, Features] into the feature columns.</summary>
+    public void SetFeatures(Tensor x, int n) => b.CopyColumns(x, Rows(n), n, Features, Features, 0, Width, Features);
+
+    /// <summary>Classes of the dataset rows a minibatch gathered: labels[indices[indexOffset + r]].</summary>
+    public void SetLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, int n) =>
+        b.OneHotLabels(labels, indices, indexOffset, Rows(n), n, Classes, Width, Features);
+
+    /// <summary>Random classes from Philox (seed, stream), counter offset + r: the same call gives the same classes.</summary>
+    public void SetRandomClasses(int n, ulong seed, uint stream, ulong offset) =>
+        b.OneHotRandom(Rows(n), n, Classes, Width, Features, seed, stream, offset);
+
+    /// <summary>Given classes (sampling, not training: it uploads them).</summary>
+    public void SetClasses(ReadOnlySpan<int> classes)
+    {
+        if (classes.Length > maxRows) throw new ArgumentOutOfRangeException(nameof(classes));
+        foreach (var c in classes)
+            if (c < 0 || c >= Classes) throw new UsageException($"class {c} is outside 0..{Classes - 1}");
+        classBuffer.CopyFromHost(classes, 0);
+        b.OneHotLabels(classBuffer, identity, 0, Rows(classes.Length), classes.Length, Classes, Width, Features);
+    }
+
+    /// <summary>Sample i of a conditional draw gets class i mod classes unless one class is asked for.</summary>
+    public static int ClassOf(long sample, int classes, int fixedClass) => fixedClass >= 0 ? fixedClass : (int)(sample % classes);
+
+    public void Dispose()
+    {
+        rows.Dispose();
+        classBuffer.Dispose();
+        identity.Dispose();
+    }
+}

@@ -1,0 +1,76 @@
+using ILGPU;
+
+namespace IlgpuGan.Kernels;
+
+/// <summary>
+/// Conditional GANs (Mirza and Osindero 2014, as PyTorch-GAN's cgan) feed G and D their inputs
+/// with a one-hot class block appended to every row. These kernels write that block into a
+/// strided row layout and move column blocks between row layouts, so the unconditional models'
+/// buffers and kernels serve unchanged.
+/// </summary>
+public static class ConditionalKernels
+{
+    /// <summary>dst[r, col + k] = (labels[indices[indexOffset + r]] == k) for k &lt; classes; row stride dstStride.</summary>
+    public static void OneHotLabels(ArrayView<int> labels, ArrayView<int> indices, ArrayView<float> dst,
+        int indexOffset, int rows, int classes, int dstStride, int dstColumn)
+    {
+        int n = rows * classes;
+        for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
+        {
+            int r = i / classes, k = i - r * classes;
+            dst[r * dstStride + dstColumn + k] = labels[indices[indexOffset + r]] == k ? 1f : 0f;
+        }
+    }
+
+    /// <summary>
+    /// The same block for random classes: row r gets class ⌊u·classes⌋ with u the Philox uniform at
+    /// counter offset + r of (seed, stream), so G's input and D's fake input can be written
+    /// separately and still agree.
+    /// </summary>
+    public static void OneHotRandom(ArrayView<float> dst, int rows, int classes, int dstStride, int dstColumn,
+        ulong seed, uint stream, ulong offset)
+    {
+        int n = rows * classes;
+        for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
+        {
+            int r = i / classes, k = i - r * classes;
+            dst[r * dstStride + dstColumn + k] = RandomClass(seed, stream, offset + (ulong)r, classes) == k ? 1f : 0f;
+        }
+    }
+
+    public static int RandomClass(ulong seed, uint stream, ulong counter, int classes)
+    {
+        Philox.Element(seed, stream, counter, out uint r0, out _, out _, out _);
+        int c = (int)(Philox.ToUniform(r0) * classes);
+        return c < classes ? c : classes - 1;
+    }
+
+    /// <summary>dst[r, dstColumn + c] = src[r, srcColumn + c] for c &lt; cols: a column block between two row layouts.</summary>
+    public static void CopyColumns(ArrayView<float> src, ArrayView<float> dst, int rows, int cols,
+        int srcStride, int srcColumn, int dstStride, int dstColumn)
+    {
+        int n = rows * cols;
+        for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
+        {
+            int r = i / cols, c = i - r * cols;
+            dst[r * dstStride + dstColumn + c] = src[r * srcStride + srcColumn + c];
+        }
+    }
+
+    // ---- references (exact: these kernels only move values) ----
+
+    public static void OneHotReference(ReadOnlySpan<int> classOfRow, Span<float> dst, int classes, int dstStride, int dstColumn)
+    {
+        for (int r = 0; r < classOfRow.Length; r++)
+            for (int k = 0; k < classes; k++)
+                dst[r * dstStride + dstColumn + k] = classOfRow[r] == k ? 1f : 0f;
+    }
+
+    public static void CopyColumnsReference(ReadOnlySpan<float> src, Span<float> dst, int rows, int cols,
+        int srcStride, int srcColumn, int dstStride, int dstColumn)
+    {
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                dst[r * dstStride + dstColumn + c] = src[r * srcStride + srcColumn + c];
+    }
+}
