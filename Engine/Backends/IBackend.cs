@@ -58,6 +58,15 @@ public interface IBackend : IDisposable
     /// <summary>One Adam step over a flat parameter buffer.</summary>
     void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars);
 
+    /// <summary>One RMSprop step (centered=False, momentum=0) over a flat parameter buffer.</summary>
+    void RmsProp(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s);
+
+    /// <summary>
+    /// One SGD step over a flat parameter buffer; with momentum 0 the buffer is neither read nor
+    /// written (it may hold anything).
+    /// </summary>
+    void Sgd(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s);
+
     /// <summary>dst[i] = N(mean, std²) from Philox (seed, stream), counter offset + i.</summary>
     void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f);
 

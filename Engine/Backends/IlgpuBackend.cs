@@ -26,6 +26,8 @@ public sealed class IlgpuBackend : IBackend
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> bnBackward;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float, int> loss;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars> adam;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, RmsPropScalars> rmsProp;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdScalars> sgd;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int> crossEntropy;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> softmax;
     readonly Action<KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> normal;
@@ -71,6 +73,8 @@ public sealed class IlgpuBackend : IBackend
         bnBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(BatchNormKernels.Backward);
         loss = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float, int>(LossKernels.Adversarial);
         adam = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars>(AdamKernels.Step);
+        rmsProp = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, RmsPropScalars>(RmsPropKernels.Step);
+        sgd = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdScalars>(SgdKernels.Step);
         crossEntropy = acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(SoftmaxKernels.CrossEntropy);
         softmax = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(SoftmaxKernels.Softmax);
         normal = acc.LoadStreamKernel<ArrayView<float>, int, ulong, uint, ulong, float, float>(RandomKernels.Normal);
@@ -165,6 +169,12 @@ public sealed class IlgpuBackend : IBackend
 
     public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
         adam(Stride(param.Length), V(param), V(grad), V(m), V(v), param.Length, scalars);
+
+    public void RmsProp(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s) =>
+        rmsProp(Stride(param.Length), V(param), V(grad), V(squareAvg), param.Length, s);
+
+    public void Sgd(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s) =>
+        sgd(Stride(param.Length), V(param), V(grad), V(momentumBuffer), param.Length, s);
 
     public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f) =>
         normal(Stride(dst.Length), V(dst), dst.Length, seed, stream, offset, mean, std);

@@ -6,9 +6,10 @@ namespace IlgpuGan.Engine.Backends;
 /// <summary>
 /// A pass-through <see cref="IBackend"/> that, while <see cref="Profiling"/> is on, waits for each
 /// op to finish and charges its wall time to a category (gemm, activation, batchnorm, loss, adam,
-/// data), and counts the FLOPs of every GEMM. Off, it only forwards calls. Waiting per op changes
-/// nothing on the CPU backend, whose ops are synchronous; on a GPU it removes overlap, so the
-/// breakdown there is an upper bound per op.
+/// data), and counts the FLOPs of every GEMM. "adam" is the optimizer step, whichever optimizer
+/// runs (RMSprop and SGD too); the name stays for the reports and bench JSON that already use it.
+/// Off, it only forwards calls. Waiting per op changes nothing on the CPU backend, whose ops are
+/// synchronous; on a GPU it removes overlap, so the breakdown there is an upper bound per op.
 /// </summary>
 public sealed class ProfilingBackend(IBackend inner) : IBackend
 {
@@ -114,6 +115,16 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
     public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars)
     {
         using (Measure("adam")) inner.Adam(param, grad, m, v, scalars);
+    }
+
+    public void RmsProp(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s)
+    {
+        using (Measure("adam")) inner.RmsProp(param, grad, squareAvg, s);
+    }
+
+    public void Sgd(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s)
+    {
+        using (Measure("adam")) inner.Sgd(param, grad, momentumBuffer, s);
     }
 
     public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0, float std = 1)

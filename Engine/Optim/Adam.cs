@@ -9,7 +9,7 @@ namespace IlgpuGan.Engine.Optim;
 /// torch.optim.Adam over a model's flat parameter buffer: its m and v are two more flat buffers of
 /// the same layout, allocated here, and a step is one kernel launch.
 /// </summary>
-public sealed class Adam : IDisposable
+public sealed class Adam : IOptimizer
 {
     readonly IBackend backend;
     readonly Sequential model;
@@ -24,6 +24,8 @@ public sealed class Adam : IDisposable
         try { vBuffer = backend.Allocate<float>(model.ParameterCount); }
         catch { mBuffer.Dispose(); throw; }
     }
+
+    public string Name => "adam";
 
     /// <summary>Learning rate; settable for schedules.</summary>
     public double Lr { get; set; }
@@ -43,31 +45,11 @@ public sealed class Adam : IDisposable
     }
 
     /// <summary>exp_avg and exp_avg_sq per parameter, named "&lt;prefix&gt;&lt;param&gt;.exp_avg", plus the step.</summary>
-    public IEnumerable<NamedArray> State(string prefix)
-    {
-        yield return new NamedArray(prefix + "step", [], Longs: [StepCount]);
-        foreach (var s in model.ParameterSlots)
-        {
-            yield return new NamedArray($"{prefix}{s.Name}.exp_avg", s.Shape, Floats: Tensor.Whole(mBuffer).Slice(s.Offset, s.Length).ToArray());
-            yield return new NamedArray($"{prefix}{s.Name}.exp_avg_sq", s.Shape, Floats: Tensor.Whole(vBuffer).Slice(s.Offset, s.Length).ToArray());
-        }
-    }
+    public IEnumerable<NamedArray> State(string prefix) =>
+        OptimizerState.Save(model, prefix, StepCount, (".exp_avg", mBuffer), (".exp_avg_sq", vBuffer));
 
-    public void LoadState(IReadOnlyDictionary<string, NamedArray> state, string prefix, string source)
-    {
-        if (!state.TryGetValue(prefix + "step", out var step) || step.Longs is not { Length: 1 })
-            throw new GanException($"{source}: missing {prefix}step");
-        StepCount = step.Longs[0];
-        foreach (var s in model.ParameterSlots)
-        {
-            foreach (var (suffix, buf) in new[] { (".exp_avg", mBuffer), (".exp_avg_sq", vBuffer) })
-            {
-                if (!state.TryGetValue(prefix + s.Name + suffix, out var t) || t.Floats is null || t.Floats.Length != s.Length)
-                    throw new GanException($"{source}: missing or mis-shaped {prefix}{s.Name}{suffix}");
-                Tensor.Whole(buf).Slice(s.Offset, s.Length).CopyFrom(t.Floats);
-            }
-        }
-    }
+    public void LoadState(IReadOnlyDictionary<string, NamedArray> state, string prefix, string source) =>
+        StepCount = OptimizerState.Load(state, model, prefix, source, Name, (".exp_avg", mBuffer), (".exp_avg_sq", vBuffer));
 
     public void Dispose()
     {

@@ -198,6 +198,61 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         return new($"adam ({steps} steps)", $"{n}", err, 1e-6);
     }
 
+    /// <summary>
+    /// Error of a small-valued output relative to its own magnitude: <see cref="Error"/> is absolute
+    /// below 1, which would let a wrong optimizer state of size 1e-6 pass.
+    /// </summary>
+    static double RelativeToPeak(ReadOnlySpan<float> got, ReadOnlySpan<double> want)
+    {
+        double peak = 0;
+        foreach (var w in want) peak = Math.Max(peak, Math.Abs(w));
+        return Error(got, want) / Math.Clamp(peak, 1e-30, 1);
+    }
+
+    public CheckResult RmsProp(int n, int steps, double weightDecay)
+    {
+        const double lr = 1e-2, alpha = 0.99, eps = 1e-8;
+        var p = Rand(n); var avg = new double[n];
+        var pRef = p.Select(f => (double)f).ToArray();
+        Tensor tp = Upload(p), tgr = Upload(new float[n]), tavg = Upload(new float[n]);
+        for (int s = 1; s <= steps; s++)
+        {
+            // |g| in [0.1, 1], larger than wd·|p|: near g + wd·p = 0, where √square_avg is down at
+            // eps, the update g/(√v + eps) turns over with slope 1/eps, and float32 rounding of the
+            // decayed gradient alone would move it by 1e-4 in any implementation, torch's included.
+            var g = Rand(n).Select(u => u >= 0 ? 0.1f + 0.9f * u : -0.1f + 0.9f * u).ToArray();
+            tgr.CopyFrom(g);
+            backend.RmsProp(tp, tgr, tavg, RmsPropScalars.For(lr, alpha, eps, weightDecay));
+            RmsPropKernels.StepReference(pRef, g, avg, lr, alpha, eps, weightDecay);
+        }
+        double err = Worst(Error(tp.ToArray(), pRef), RelativeToPeak(tavg.ToArray(), avg));
+        Free(tp, tgr, tavg);
+        return new($"rmsprop ({steps} steps{(weightDecay != 0 ? $", wd {weightDecay}" : "")})", $"{n}", err, 1e-6);
+    }
+
+    /// <summary>
+    /// With momentum 0 the buffer starts as NaN and must come back as NaN: plain SGD neither reads
+    /// it (a read would poison the parameters) nor writes it.
+    /// </summary>
+    public CheckResult Sgd(int n, int steps, double momentum, double weightDecay)
+    {
+        const double lr = 0.1;
+        var p = Rand(n); var buf = new double[n];
+        var pRef = p.Select(f => (double)f).ToArray();
+        Tensor tp = Upload(p), tgr = Upload(new float[n]), tbuf = momentum != 0 ? Upload(new float[n]) : Poisoned(n);
+        for (int s = 1; s <= steps; s++)
+        {
+            var g = Rand(n);
+            tgr.CopyFrom(g);
+            backend.Sgd(tp, tgr, tbuf, SgdScalars.For(lr, momentum, weightDecay));
+            SgdKernels.StepReference(pRef, g, buf, lr, momentum, weightDecay, s);
+        }
+        double bufErr = momentum != 0 ? Error(tbuf.ToArray(), buf) : tbuf.ToArray().All(float.IsNaN) ? 0 : double.PositiveInfinity;
+        double err = Worst(Error(tp.ToArray(), pRef), bufErr);
+        Free(tp, tgr, tbuf);
+        return new($"sgd ({steps} steps, momentum {momentum}{(weightDecay != 0 ? $", wd {weightDecay}" : "")})", $"{n}", err, 1e-6);
+    }
+
     public CheckResult Random(int n, ulong offset, bool normalDist)
     {
         // The whole range in one launch, then its second half alone: counter-based values must not
@@ -267,6 +322,11 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         yield return SoftmaxCrossEntropy(300, 10, 7);
         yield return Adam(1000, 3);
         yield return Adam(65537, 2);
+        yield return RmsProp(1000, 3, 0);
+        yield return RmsProp(65537, 2, 1e-2);
+        yield return Sgd(1000, 3, 0.9, 0);
+        yield return Sgd(65537, 2, 0.9, 1e-2);
+        yield return Sgd(1000, 2, 0, 1e-2);
         yield return Random(1001, 0, normalDist: true);
         yield return Random(1001, 1UL << 33, normalDist: true);
         yield return Random(777, 5, normalDist: false);

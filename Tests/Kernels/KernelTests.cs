@@ -128,6 +128,25 @@ public abstract class KernelTests(BackendFixture fixture)
     public void Adam_matches_reference(int n, int steps) => Pass(Checks.Adam(n, steps));
 
     [Theory]
+    [InlineData(1000, 3, 0.0)]
+    [InlineData(1000, 3, 1e-2)]
+    [InlineData(65537, 3, 0.0)]
+    [InlineData(65537, 3, 1e-2)]
+    public void RmsProp_matches_reference(int n, int steps, double weightDecay) => Pass(Checks.RmsProp(n, steps, weightDecay));
+
+    [Theory]
+    [InlineData(1000, 3, 0.9, 0.0)]
+    [InlineData(1000, 3, 0.9, 1e-2)]
+    [InlineData(1000, 3, 0.0, 0.0)]
+    [InlineData(1000, 3, 0.0, 1e-2)]
+    [InlineData(65537, 3, 0.9, 0.0)]
+    [InlineData(65537, 3, 0.9, 1e-2)]
+    [InlineData(65537, 3, 0.0, 0.0)]
+    [InlineData(65537, 3, 0.0, 1e-2)]
+    public void Sgd_matches_reference(int n, int steps, double momentum, double weightDecay) =>
+        Pass(Checks.Sgd(n, steps, momentum, weightDecay));
+
+    [Theory]
     [InlineData(1001, 0UL, true)]
     [InlineData(1001, 1UL << 33, true)]
     [InlineData(777, 5UL, false)]

@@ -313,6 +313,68 @@ public sealed unsafe class CpuBackend : IBackend
         });
     }
 
+    public void RmsProp(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s)
+    {
+        var pb = B(param); var gb = B(grad); var ab = B(squareAvg);
+        long po = param.Offset, go = grad.Offset, ao = squareAvg.Offset;
+        int n = param.Length;
+        Chunks(n, n, (start, end) =>
+        {
+            int len = end - start;
+            var p = pb.Slice(po + start, len); var g = gb.Slice(go + start, len); var a = ab.Slice(ao + start, len);
+            var alpha = new Vector<float>(s.Alpha); var c = new Vector<float>(s.OneMinusAlpha);
+            var eps = new Vector<float>(s.Eps); var wd = new Vector<float>(s.WeightDecay); var lr = new Vector<float>(s.Lr);
+            int i = 0, w = Vector<float>.Count;
+            for (; i <= len - w; i += w)
+            {
+                var pv = new Vector<float>(p[i..]);
+                var gv = new Vector<float>(g[i..]) + wd * pv;
+                var av = alpha * new Vector<float>(a[i..]) + c * gv * gv;
+                av.CopyTo(a[i..]);
+                (pv - lr * (gv / (Vector.SquareRoot(av) + eps))).CopyTo(p[i..]);
+            }
+            for (; i < len; i++)
+            {
+                float gi = g[i] + s.WeightDecay * p[i];
+                a[i] = s.Alpha * a[i] + s.OneMinusAlpha * gi * gi;
+                p[i] -= s.Lr * (gi / (MathF.Sqrt(a[i]) + s.Eps));
+            }
+        });
+    }
+
+    public void Sgd(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s)
+    {
+        var pb = B(param); var gb = B(grad); var bb = B(momentumBuffer);
+        long po = param.Offset, go = grad.Offset, bo = momentumBuffer.Offset;
+        int n = param.Length;
+        bool momentum = s.Momentum != 0f;   // μ = 0: plain SGD, the buffer is not touched (as on the device)
+        Chunks(n, n, (start, end) =>
+        {
+            int len = end - start;
+            var p = pb.Slice(po + start, len); var g = gb.Slice(go + start, len);
+            var buf = momentum ? bb.Slice(bo + start, len) : default;
+            var mu = new Vector<float>(s.Momentum); var wd = new Vector<float>(s.WeightDecay); var lr = new Vector<float>(s.Lr);
+            int i = 0, w = Vector<float>.Count;
+            for (; i <= len - w; i += w)
+            {
+                var pv = new Vector<float>(p[i..]);
+                var gv = new Vector<float>(g[i..]) + wd * pv;
+                if (momentum)
+                {
+                    gv = mu * new Vector<float>(buf[i..]) + gv;
+                    gv.CopyTo(buf[i..]);
+                }
+                (pv - lr * gv).CopyTo(p[i..]);
+            }
+            for (; i < len; i++)
+            {
+                float gi = g[i] + s.WeightDecay * p[i];
+                if (momentum) buf[i] = gi = s.Momentum * buf[i] + gi;
+                p[i] -= s.Lr * gi;
+            }
+        });
+    }
+
     public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f)
     {
         var buf = B(dst); long o = dst.Offset;
