@@ -60,6 +60,41 @@ public sealed class Sampler : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// The z behind <see cref="Sample"/>: count rows [count, Latent] from Philox(seed, Sample
+    /// stream), so that Generate(Noise(n, s), n) draws the same images as Sample(n, s).
+    /// </summary>
+    public float[] Noise(int count, ulong seed)
+    {
+        var result = new float[(long)count * Latent];
+        for (int start = 0; start < count; start += Generator.MaxBatch)
+        {
+            int n = Math.Min(Generator.MaxBatch, count - start);
+            var z = Tensor.Whole(zBuffer).Slice(0, n * Latent);
+            backend.RandomNormal(z, seed, RngStreams.Sample, (ulong)start * (ulong)Latent);
+            z.CopyTo(result.AsSpan(start * Latent, n * Latent));
+        }
+        return result;
+    }
+
+    /// <summary>G on n given latent rows z [n, Latent]; returns [n, Out]. n may exceed the chunk size.</summary>
+    public float[] Generate(ReadOnlySpan<float> z, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        if (z.Length != (long)n * Latent)
+            throw new ArgumentException($"expected {n}×{Latent} = {(long)n * Latent} latent values, got {z.Length}", nameof(z));
+        var result = new float[(long)n * OutFeatures];
+        for (int start = 0; start < n; start += Generator.MaxBatch)
+        {
+            int rows = Math.Min(Generator.MaxBatch, n - start);
+            var zChunk = Tensor.Whole(zBuffer).Slice(0, rows * Latent);
+            zChunk.CopyFrom(z.Slice(start * Latent, rows * Latent));
+            var images = Generator.Forward(zChunk, rows, training: false);
+            images.CopyTo(result.AsSpan(start * OutFeatures, rows * OutFeatures));
+        }
+        return result;
+    }
+
     public void Dispose()
     {
         Generator.Dispose();
