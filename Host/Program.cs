@@ -10,7 +10,7 @@ namespace IlgpuGan.Host;
 /// </summary>
 public static class Program
 {
-    public static readonly ICommand[] Commands = [new TrainCommand(), new SampleCommand(), new DevicesCommand(), new VerifyCommand(), new BenchCommand(), new ClassifierTrainCommand(), new EvalCommand()];
+    public static readonly ICommand[] Commands = [new TrainCommand(), new SampleCommand(), new MorphCommand(), new DevicesCommand(), new VerifyCommand(), new BenchCommand(), new ClassifierTrainCommand(), new EvalCommand()];
 
     public static int Main(string[] args)
     {

@@ -85,6 +85,66 @@ public sealed class Sampler : IDisposable
         return conditional.Rows(n);
     }
 
+    /// <summary>
+    /// The z behind <see cref="Sample"/>: count rows [count, Latent] from Philox(seed, Sample
+    /// stream), so that Generate(Noise(n, s), n) draws the same images as Sample(n, s).
+    /// </summary>
+    public float[] Noise(int count, ulong seed)
+    {
+        var result = new float[(long)count * Latent];
+        for (int start = 0; start < count; start += Generator.MaxBatch)
+        {
+            int n = Math.Min(Generator.MaxBatch, count - start);
+            var z = Tensor.Whole(zBuffer).Slice(0, n * Latent);
+            backend.RandomNormal(z, seed, RngStreams.Sample, (ulong)start * (ulong)Latent);
+            z.CopyTo(result.AsSpan(start * Latent, n * Latent));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// G on n given latent rows z [n, Latent]; returns [n, Out]. n may exceed the chunk size. A
+    /// conditional generator gets class i mod classes for row i, or <paramref name="fixedClass"/>.
+    /// </summary>
+    public float[] Generate(ReadOnlySpan<float> z, int n, int fixedClass = -1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        if (z.Length != (long)n * Latent)
+            throw new ArgumentException($"expected {n}×{Latent} = {(long)n * Latent} latent values, got {z.Length}", nameof(z));
+        if (!IsConditional) return GenerateInputs(z, n);
+        var inputs = new float[(long)n * InputFeatures];
+        for (int r = 0; r < n; r++)
+        {
+            z.Slice(r * Latent, Latent).CopyTo(inputs.AsSpan(r * InputFeatures, Latent));
+            inputs[r * InputFeatures + Latent + ConditionalInput.ClassOf(r, Classes, fixedClass)] = 1f;
+        }
+        return GenerateInputs(inputs, n);
+    }
+
+    /// <summary>G's input width: z, then the class block of a conditional generator.</summary>
+    public int InputFeatures => Latent + Classes;
+
+    /// <summary>
+    /// G on n complete input rows [n, InputFeatures]. For a conditional generator the class block
+    /// may hold any mixture of classes, which is how a morph moves between classes.
+    /// </summary>
+    public float[] GenerateInputs(ReadOnlySpan<float> inputs, int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
+        if (inputs.Length != (long)n * InputFeatures)
+            throw new ArgumentException($"expected {n}×{InputFeatures} = {(long)n * InputFeatures} input values, got {inputs.Length}", nameof(inputs));
+        var result = new float[(long)n * OutFeatures];
+        for (int start = 0; start < n; start += Generator.MaxBatch)
+        {
+            int rows = Math.Min(Generator.MaxBatch, n - start);
+            var chunk = conditional?.Rows(rows) ?? Tensor.Whole(zBuffer).Slice(0, rows * Latent);
+            chunk.CopyFrom(inputs.Slice(start * InputFeatures, rows * InputFeatures));
+            var images = Generator.Forward(chunk, rows, training: false);
+            images.CopyTo(result.AsSpan(start * OutFeatures, rows * OutFeatures));
+        }
+        return result;
+    }
+
     public void Dispose()
     {
         Generator.Dispose();

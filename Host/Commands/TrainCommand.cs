@@ -206,12 +206,14 @@ public sealed class TrainCommand : ICommand
         }
         finally
         {
-            // The report is a convenience: failing to write it must not hide how training ended.
+            // The report and the timeline are conveniences: failing to write them must not hide how
+            // training ended (finished, interrupted with 130, or failed).
             try { RunReport.Write(runDir, log); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or GanException)
             {
                 log.LogWarning("could not write {Dir}/report.html: {Message}", runDir, e.Message);
             }
+            if (!is2D) WriteTimeline(runDir, log);   // 2D runs plot SVG scatters: no frames to animate
         }
     }
 
@@ -296,6 +298,19 @@ public sealed class TrainCommand : ICommand
         finally
         {
             Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    static void WriteTimeline(string runDir, ILogger log)
+    {
+        try
+        {
+            if (Timeline.Write(Path.Combine(runDir, "samples")) is { } path)
+                log.LogInformation("timeline of the sample grids: {Path}", path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SixLabors.ImageSharp.ImageFormatException)
+        {
+            log.LogWarning("could not write {Dir}/samples/{File}: {Message}", runDir, Timeline.FileName, e.Message);
         }
     }
 

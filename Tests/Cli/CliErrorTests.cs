@@ -69,8 +69,24 @@ public sealed class CliErrorTests
         OneLineError(Ilgpugan.Run("sample", "--checkpoint", "x", "--out", "x.jpg"), 2, "must end in .png or .npy");
 
     [Theory]
+    [InlineData("--frames 1", "--frames must be at least 2")]
+    [InlineData("--frames abc", "--frames must be a whole number")]
+    [InlineData("--from-seed 1", "--from-seed and --to-seed go together")]
+    [InlineData("--from-seed 1 --to-seed 2 --keys 3", "drop them with --from-seed")]
+    [InlineData("--keys 1", "--keys must be at least 2")]
+    [InlineData("--fps 0", "--fps must be at least 1")]
+    [InlineData("--out m.png", "--out must end in .gif")]
+    public void Bad_morph_flags_exit_2(string args, string message) =>
+        OneLineError(Ilgpugan.Run(["morph", "--checkpoint", "x", .. args.Split(' ')]), 2, message);
+
+    [Fact]
+    public void Morph_of_a_missing_checkpoint_is_a_runtime_error() =>
+        OneLineError(Ilgpugan.Run("morph", "--checkpoint", Path.Combine(Ilgpugan.TempDir(), "none"), "--device", "cpu"), 1, "not found");
+
+    [Theory]
     [InlineData("train")]
     [InlineData("sample")]
+    [InlineData("morph")]
     [InlineData("devices")]
     [InlineData("verify")]
     [InlineData("bench")]

@@ -1,6 +1,8 @@
 using IlgpuGan.Engine.Checkpoints;
 using IlgpuGan.Host.Images;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.PixelFormats;
 using System.Buffers.Binary;
 using System.Text.Json;
 
@@ -38,6 +40,27 @@ public sealed class TrainCliTests(ShortRunFixture run) : IClassFixture<ShortRunF
         foreach (var f in new[] { "G.safetensors", "D.safetensors", "optimizer.safetensors", "state.json" })
             Assert.True(File.Exists(Path.Combine(run.Dir, "checkpoint", f)), f);
         Assert.Contains("step 4/4", run.Result.Stderr);   // progress went to the log
+    }
+
+    [Fact]
+    public void Train_writes_a_timeline_gif_of_its_sample_grids()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        var samples = Path.Combine(run.Dir, "samples");
+        var grids = Directory.GetFiles(samples, "step_*.png").Order().ToArray();
+        Assert.Equal(2, grids.Length);   // steps 2 and 4
+        using var gif = Image.Load<L8>(Path.Combine(samples, "timeline.gif"));
+        Assert.Equal(grids.Length, gif.Frames.Count);
+        // In step order: frame k is grid k, pixel for pixel (the GIF palette holds every gray level).
+        for (int k = 0; k < grids.Length; k++)
+        {
+            using var grid = Image.Load<L8>(grids[k]);
+            Assert.Equal((grid.Width, grid.Height), (gif.Width, gif.Height));
+            for (int y = 0; y < grid.Height; y += 3)
+                for (int x = 0; x < grid.Width; x += 3)
+                    Assert.Equal(grid[x, y].PackedValue, gif.Frames[k][x, y].PackedValue);
+        }
+        Assert.True(gif.Frames[^1].Metadata.GetGifMetadata().FrameDelay > gif.Frames[0].Metadata.GetGifMetadata().FrameDelay, "the last frame holds");
     }
 
     /// <summary>
@@ -91,6 +114,8 @@ public sealed class TrainCliTests(ShortRunFixture run) : IClassFixture<ShortRunF
         var second = Ilgpugan.Run(["train", "--resume", dir, "--steps", $"{ShortRunFixture.Steps}"]);
         Assert.True(second.ExitCode == 0, second.ToString());
         Assert.Contains("resumed", second.Stderr);
+        using (var timeline = Image.Load(Path.Combine(dir, "samples", "timeline.gif")))
+            Assert.Equal(2, timeline.Frames.Count);   // the first session's grid (step 2) and the second's (step 4)
 
         foreach (var f in new[] { "G.safetensors", "D.safetensors", "optimizer.safetensors" })
             Assert.True(File.ReadAllBytes(Path.Combine(run.Dir, "checkpoint", f)).SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "checkpoint", f))),

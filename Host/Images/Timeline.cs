@@ -1,0 +1,63 @@
+using System.Text.RegularExpressions;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace IlgpuGan.Host.Images;
+
+/// <summary>
+/// samples/timeline.gif: the run's fixed-z sample grids as one animation, in step order. It is
+/// built from the step_*.png files on disk rather than from memory, so a resumed run's timeline
+/// includes the grids of its earlier sessions.
+/// </summary>
+public static partial class Timeline
+{
+    public const string FileName = "timeline.gif";
+    public const int MaxFrames = 100;   // ~6 MB of 242×242 frames in memory at most, and a GIF one can watch
+    public const int FrameDelay = 15;   // 1/100 s
+    public const int LastFrameDelay = 200;   // hold the final samples before the loop restarts
+
+    [GeneratedRegex(@"^step_(\d+)\.png$", RegexOptions.CultureInvariant)]
+    private static partial Regex GridName();
+
+    /// <summary>
+    /// Writes samples/timeline.gif from samples/step_*.png; returns its path, or null when there are
+    /// no PNG grids (2D runs plot SVG scatters, which have no frames to animate).
+    /// </summary>
+    public static string? Write(string samplesDir)
+    {
+        var grids = Directory.Exists(samplesDir)
+            ? Directory.EnumerateFiles(samplesDir)
+                .Select(p => (Path: p, Match: GridName().Match(Path.GetFileName(p))))
+                .Where(g => g.Match.Success)
+                .OrderBy(g => long.Parse(g.Match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+                .Select(g => g.Path)
+                .ToList()
+            : [];
+        if (grids.Count == 0) return null;
+
+        var chosen = EvenlySpaced(grids, MaxFrames);
+        var frames = new List<Image<L8>>(chosen.Count);
+        try
+        {
+            foreach (var p in chosen) frames.Add(Image.Load<L8>(p));
+            var delays = Enumerable.Repeat(FrameDelay, frames.Count).ToArray();
+            delays[^1] = LastFrameDelay;
+            var path = Path.Combine(samplesDir, FileName);
+            AnimatedGif.Save(path, frames, delays);
+            return path;
+        }
+        finally
+        {
+            foreach (var f in frames) f.Dispose();
+        }
+    }
+
+    /// <summary>At most max items, evenly spaced in order, always with the first and the last.</summary>
+    public static IReadOnlyList<T> EvenlySpaced<T>(IReadOnlyList<T> items, int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 2);
+        if (items.Count <= max) return items;
+        // Index round(i·(n−1)/(max−1)): steps of (n−1)/(max−1) > 1, so no index repeats.
+        return Enumerable.Range(0, max).Select(i => items[(int)Math.Round((double)i * (items.Count - 1) / (max - 1))]).ToList();
+    }
+}
