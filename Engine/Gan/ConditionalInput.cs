@@ -34,7 +34,7 @@ public sealed class ConditionalInput : IDisposable
     public Tensor Rows(int n) => Tensor.Whole(rows).Slice(0, n * Width);
 
     /// <summary>Copies x [n, Features] into the feature columns.</summary>
-    public void SetFeatures(Tensor x, int n) => b.CopyColumns(x, Rows(n), n, Features, Features, 0, Width, Features);
+    public void SetFeatures(Tensor x, int n) => b.CopyColumns(x, Rows(n), n, Features, Features, 0, Width, 0);
 
     /// <summary>Classes of the dataset rows a minibatch gathered: labels[indices[indexOffset + r]].</summary>
     public void SetLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, int n) =>

@@ -73,7 +73,7 @@ public sealed class TrainCommand : ICommand
             throw new UsageException($"train: --real-label/--fake-label apply to bce and lsgan; {loss} has no label targets");
         if (loss != "wgan" && o.Has("clip")) throw new UsageException("train: --clip applies to --loss wgan only");
         if (loss != "wgan-gp" && o.Has("gp-lambda")) throw new UsageException("train: --gp-lambda applies to --loss wgan-gp only");
-        string optimizer = o.String("optimizer", d.Optimizer);
+        string optimizer = o.Has("optimizer") ? o.String("optimizer")! : d.Optimizer;   // the help default is a description
         if (optimizer is not ("adam" or "rmsprop" or "sgd")) throw new UsageException($"train: --optimizer must be adam, rmsprop or sgd, got '{optimizer}'");
         double lr = o.Has("lr") ? o.Double("lr", 0, exclusiveMin: true) : d.Lr;
         var config = c with

@@ -21,6 +21,18 @@ public sealed class CliErrorTests
     [InlineData("--device tpu", "unknown device 'tpu'")]
     [InlineData("--dataset cifar", "unknown dataset")]
     [InlineData("--generator big", "--generator must be")]
+    [InlineData("--loss kl", "--loss must be bce, wgan, wgan-gp, lsgan, hinge")]
+    [InlineData("--d-steps 0", "--d-steps must be at least 1")]
+    [InlineData("--optimizer adagrad", "--optimizer must be adam, rmsprop or sgd")]
+    [InlineData("--loss wgan --real-label 0.9", "apply to bce and lsgan")]
+    [InlineData("--loss hinge --fake-label 0.1", "apply to bce and lsgan")]
+    [InlineData("--real-label 1.5", "--real-label must be at least 0 and at most 1")]
+    [InlineData("--clip 0.02", "--clip applies to --loss wgan only")]
+    [InlineData("--loss wgan --clip 0", "--clip must be above 0")]
+    [InlineData("--gp-lambda 5", "--gp-lambda applies to --loss wgan-gp only")]
+    [InlineData("--g-lr 0", "--g-lr must be above 0")]
+    [InlineData("--dataset ring8 --conditional", "--conditional needs a labelled image dataset")]
+    [InlineData("--conditional --pack 2", "--conditional cannot be combined with --pack")]
     public void Bad_train_flags_exit_2(string args, string message) =>
         OneLineError(Ilgpugan.Run(["train", .. args.Split(' ')]), 2, message);
 

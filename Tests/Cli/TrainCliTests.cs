@@ -32,7 +32,7 @@ public sealed class TrainCliTests(ShortRunFixture run) : IClassFixture<ShortRunF
             Assert.Equal((8 * 28 + 9 * 2, 8 * 28 + 9 * 2), (grid.Width, grid.Height));   // 8×8 digits
         }
         var rows = File.ReadAllLines(Path.Combine(run.Dir, "metrics.csv"));
-        Assert.Equal("step,d_loss,g_loss,d_x,d_g_z,steps_per_s,fid,is_mean,is_std,modes_covered,kl_uniform,precision,recall", rows[0]);
+        Assert.Equal("step,d_steps,d_loss,g_loss,d_x,d_g_z,gp,steps_per_s,fid,is_mean,is_std,modes_covered,kl_uniform,precision,recall", rows[0]);
         Assert.Equal(["1", "2", "3", "4"], rows.Skip(1).Select(r => r.Split(',')[0]));
         using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.Dir, "config.json")));
         Assert.Equal("cpu", config.RootElement.GetProperty("device").GetString());
