@@ -42,21 +42,7 @@ public static class LossKernels
         float loss = 0f, output = 0f;
         for (int i = t; i < n; i += Group.DimX)
         {
-            float x = logits[i];
-            float l, g, o;
-            if (kind == (int)LossKind.BceWithLogits)
-            {
-                o = ActivationKernels.Sigmoid(x);
-                l = XMath.Max(x, 0f) - x * target + XMath.Log(1f + XMath.Exp(-XMath.Abs(x)));
-                g = o - target;
-            }
-            else
-            {
-                o = x;
-                if (kind == (int)LossKind.Linear) { l = -target * x; g = -target; }
-                else if (kind == (int)LossKind.Squared) { l = 0.5f * (x - target) * (x - target); g = x - target; }
-                else { float margin = 1f - target * x; l = XMath.Max(margin, 0f); g = margin > 0f ? -target : 0f; }
-            }
+            float l = Term(kind, logits[i], target, out float g, out float o);
             loss += l;
             output += o;
             grad[i] = g * gradScale;
@@ -69,6 +55,23 @@ public static class LossKernels
             stats[statsIndex] = lossShared[0] / n;
             stats[statsIndex + 1] = outShared[0] / n;
         }
+    }
+
+    /// <summary>One element's loss, ∂ℓ/∂x and reported output; shared by this kernel and the managed CPU backend.</summary>
+    public static float Term(int kind, float x, float target, out float grad, out float output)
+    {
+        if (kind == (int)LossKind.BceWithLogits)
+        {
+            output = ActivationKernels.Sigmoid(x);
+            grad = output - target;
+            return XMath.Max(x, 0f) - x * target + XMath.Log(1f + XMath.Exp(-XMath.Abs(x)));
+        }
+        output = x;
+        if (kind == (int)LossKind.Linear) { grad = -target; return -target * x; }
+        if (kind == (int)LossKind.Squared) { grad = x - target; return 0.5f * (x - target) * (x - target); }
+        float margin = 1f - target * x;
+        grad = margin > 0f ? -target : 0f;
+        return XMath.Max(margin, 0f);
     }
 
     /// <summary>float64 reference: (mean loss, mean output as in the stats, gradient).</summary>

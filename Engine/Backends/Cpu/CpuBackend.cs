@@ -228,19 +228,7 @@ public sealed unsafe class CpuBackend : IBackend
         double loss = 0, output = 0;
         for (int i = 0; i < x.Length; i++)
         {
-            float v = x[i], l, d, o;
-            switch (kind)
-            {
-                case LossKind.BceWithLogits:
-                    o = v >= 0f ? 1f / (1f + MathF.Exp(-v)) : MathF.Exp(v) / (1f + MathF.Exp(v));
-                    l = MathF.Max(v, 0f) - v * target + MathF.Log(1f + MathF.Exp(-MathF.Abs(v)));
-                    d = o - target;
-                    break;
-                case LossKind.Linear: o = v; l = -target * v; d = -target; break;
-                case LossKind.Squared: o = v; l = 0.5f * (v - target) * (v - target); d = v - target; break;
-                case LossKind.Hinge: o = v; l = MathF.Max(1f - target * v, 0f); d = 1f - target * v > 0f ? -target : 0f; break;
-                default: throw new ArgumentOutOfRangeException(nameof(kind));
-            }
+            float l = LossKernels.Term((int)kind, x[i], target, out float d, out float o);
             loss += l;
             output += o;
             g[i] = d * gradScale;
