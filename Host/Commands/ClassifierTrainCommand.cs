@@ -15,7 +15,7 @@ public sealed class ClassifierTrainCommand : ICommand
     [
         new("dataset", "NAME", "mnist or fashion-mnist", "mnist"),
         new("data", "DIR", "folder with the IDX files; otherwise they are downloaded and cached"),
-        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        CommonOptions.Device,
         new("epochs", "N", "passes over the training set", $"{ClassifierStore.DefaultEpochs}"),
         new("batch", "N", "batch size", $"{ClassifierStore.DefaultBatch}"),
         new("lr", "X", "Adam learning rate", "0.001"),

@@ -25,7 +25,7 @@ public sealed class EvalCommand : ICommand
         new("samples", "N", "images generated and compared", "10000"),
         new("classifier", "FILE", "feature classifier (default: the cached one, trained on first use)"),
         new("seed", "S", "noise seed for the samples", "0"),
-        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        CommonOptions.Device,
         new("json", "FILE", "also write the numbers as JSON"),
     ];
 

@@ -37,7 +37,7 @@ public sealed class MorphCommand : ICommand
         new("from-class", "A", "conditional runs: morph from class A ... (z fixed, from --seed)"),
         new("to-class", "B", "... to class B; without either, a loop through every class"),
         new("class", "K", "conditional runs: morph z (as above) with class K held fixed instead"),
-        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        CommonOptions.Device,
     ];
 
     public int Run(Options o, ILoggerFactory logs)

@@ -14,13 +14,13 @@ public sealed class SampleCommand : ICommand
     public string Usage => "ilgpugan sample --checkpoint RUN --out FILE.png|FILE.npy [--count N] [--seed S] [--class K]";
     public IReadOnlyList<OptionSpec> Options =>
     [
-        new("checkpoint", "RUN", "a run folder, its checkpoint folder, or a G.safetensors file"),
+        CommonOptions.GeneratorCheckpoint,
         new("out", "FILE", "output file: .png writes a grid, .npy writes N×28×28 float32"),
         new("count", "N", "number of images", "64"),
         new("seed", "S", "noise seed", "0"),
         new("class", "K", "conditional runs: draw only class K (default: classes in turn, one per grid row of 10)"),
         new("columns", "C", "grid columns (default: square-ish)"),
-        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        CommonOptions.Device,
     ];
 
     public int Run(Options o, ILoggerFactory logs)

@@ -28,7 +28,7 @@ public sealed class TrainCommand : ICommand
     [
         new("dataset", "NAME", "mnist, fashion-mnist, or a 2D benchmark: ring8, grid25", "mnist"),
         new("data", "DIR", "folder with the IDX files (.gz or raw); otherwise they are downloaded and cached"),
-        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        CommonOptions.Device,
         new("steps", "N", "total training steps (--d-steps D updates + one G update each)", "5000"),
         new("max-time", "SECONDS", "stop (with a checkpoint) after this much training time; resumable", "none"),
         new("batch", "N", "batch size", "64"),

@@ -16,7 +16,7 @@ public sealed class VerifyCommand : ICommand
     public string Usage => "ilgpugan verify [--device D] [--large]";
     public IReadOnlyList<OptionSpec> Options =>
     [
-        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
+        CommonOptions.Device,
         new("large", null, "add the seed model's full-size GEMM shapes (slow on the CPU simulator)"),
     ];
 
