@@ -16,6 +16,12 @@ public struct GemmArgs
     public int Tx, Ty;
     /// <summary>Depth of the K slice staged in shared memory per iteration.</summary>
     public int Bk;
+    /// <summary>
+    /// Depth of the K range one split covers (split-K): the group at grid z works on
+    /// [z·KChunk, (z + 1)·KChunk) ∩ [0, K) and writes its partial C to slab z of the output view.
+    /// Without split-K the grid has one z and KChunk ≥ K.
+    /// </summary>
+    public int KChunk;
 
     public const int Micro = 8;
     public readonly int TileM => Micro * Ty;
@@ -54,8 +60,12 @@ public struct Acc8
 /// (tx, ty) owns rows ty + i·Ty and columns tx + j·Tx: strided ownership keeps the shared-memory
 /// reads of a warp on distinct banks and the final stores coalesced. Out-of-range rows, columns
 /// and K entries are staged as zeros, so any M, N, K works.
+///
+/// Split-K (grid z > 1): group z covers one K range and stores its partial product, unscaled and
+/// without accumulating, to slab z of c (then a [splits, M, N] workspace);
+/// <see cref="SumSplits"/> adds the slabs in a fixed order, so results stay deterministic.
 /// </summary>
-public static class GemmKernels
+public static partial class GemmKernels
 {
     public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmArgs p)
     {
@@ -66,9 +76,12 @@ public static class GemmKernels
         int tid = Group.IdxX;
         int tx = tid % p.Tx, ty = tid / p.Tx;
         int m0 = Grid.IdxY * tileM, n0 = Grid.IdxX * tileN;
+        int split = Grid.IdxZ;
+        int kBegin = split * p.KChunk;
+        int kStop = p.K - kBegin < p.KChunk ? p.K : kBegin + p.KChunk;
         Acc8 c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
 
-        for (int k0 = 0; k0 < p.K; k0 += bk)
+        for (int k0 = kBegin; k0 < kStop; k0 += bk)
         {
             // Stage op(A)[m0.., k0..] as As[kk, mm]; tid walks the stored layout's fast axis so
             // global reads are coalesced in both forms.
@@ -79,7 +92,7 @@ public static class GemmKernels
                 else { kk = i % bk; mm = i / bk; }
                 int gm = m0 + mm, gk = k0 + kk;
                 float v = 0f;
-                if (gm < p.M && gk < p.K)
+                if (gm < p.M && gk < kStop)
                     v = p.TransA != 0 ? a[gk * p.M + gm] : a[gm * p.K + gk];
                 shared[aOff + kk * tileM + mm] = v;
             }
@@ -91,14 +104,14 @@ public static class GemmKernels
                 else { nn = i % tileN; kk = i / tileN; }
                 int gn = n0 + nn, gk = k0 + kk;
                 float v = 0f;
-                if (gn < p.N && gk < p.K)
+                if (gn < p.N && gk < kStop)
                     v = p.TransB != 0 ? b[gn * p.K + gk] : b[gk * p.N + gn];
                 shared[bOff + kk * tileN + nn] = v;
             }
             Group.Barrier();
 
             int kEnd = bk;
-            if (p.K - k0 < kEnd) kEnd = p.K - k0;
+            if (kStop - k0 < kEnd) kEnd = kStop - k0;
             for (int kk = 0; kk < kEnd; kk++)
             {
                 var av = Acc8.Load(shared, aOff + kk * tileM + ty, p.Ty);
@@ -115,20 +128,22 @@ public static class GemmKernels
             Group.Barrier();
         }
 
-        Row(c, p, m0 + ty + 0 * p.Ty, n0 + tx, c0);
-        Row(c, p, m0 + ty + 1 * p.Ty, n0 + tx, c1);
-        Row(c, p, m0 + ty + 2 * p.Ty, n0 + tx, c2);
-        Row(c, p, m0 + ty + 3 * p.Ty, n0 + tx, c3);
-        Row(c, p, m0 + ty + 4 * p.Ty, n0 + tx, c4);
-        Row(c, p, m0 + ty + 5 * p.Ty, n0 + tx, c5);
-        Row(c, p, m0 + ty + 6 * p.Ty, n0 + tx, c6);
-        Row(c, p, m0 + ty + 7 * p.Ty, n0 + tx, c7);
+        // Slab 0 is C itself without split-K; with it, slab z of the workspace.
+        int slab = split * p.M * p.N;
+        Row(c, p, slab, m0 + ty + 0 * p.Ty, n0 + tx, c0);
+        Row(c, p, slab, m0 + ty + 1 * p.Ty, n0 + tx, c1);
+        Row(c, p, slab, m0 + ty + 2 * p.Ty, n0 + tx, c2);
+        Row(c, p, slab, m0 + ty + 3 * p.Ty, n0 + tx, c3);
+        Row(c, p, slab, m0 + ty + 4 * p.Ty, n0 + tx, c4);
+        Row(c, p, slab, m0 + ty + 5 * p.Ty, n0 + tx, c5);
+        Row(c, p, slab, m0 + ty + 6 * p.Ty, n0 + tx, c6);
+        Row(c, p, slab, m0 + ty + 7 * p.Ty, n0 + tx, c7);
     }
 
-    static void Row(ArrayView<float> c, GemmArgs p, int m, int n, Acc8 v)
+    static void Row(ArrayView<float> c, GemmArgs p, int slab, int m, int n, Acc8 v)
     {
         if (m >= p.M) return;
-        int row = m * p.N;
+        int row = slab + m * p.N;
         Store(c, p, row, n + 0 * p.Tx, v.V0);
         Store(c, p, row, n + 1 * p.Tx, v.V1);
         Store(c, p, row, n + 2 * p.Tx, v.V2);

@@ -74,7 +74,10 @@ public static class DeviceCatalog
     /// Opens a backend for a device name. Throws <see cref="UsageException"/> for a name that is not
     /// a device and <see cref="GanException"/> when the device is absent.
     /// </summary>
-    public static IBackend Open(string name, Action<string>? log = null, CPUDevice? simulator = null, GemmTiles? tiles = null)
+    /// <param name="tiles">One GEMM tiling for every shape (tests); see <see cref="IlgpuBackend"/>.</param>
+    /// <param name="gemmPlans">The GEMM plan per shape (tests); by default the backend's own choice.</param>
+    public static IBackend Open(string name, Action<string>? log = null, CPUDevice? simulator = null, GemmTiles? tiles = null,
+        Func<GemmProblem, GemmPlan>? gemmPlans = null)
     {
         var (kind, index) = Parse(name);
         if (kind == "cpu") return new CpuBackend();
@@ -105,7 +108,7 @@ public static class DeviceCatalog
                 pick = matching[index];
             }
             var acc = pick.Value.Device.CreateAccelerator(ctx);
-            return new IlgpuBackend(acc, pick.Value.Entry.Kind, ctx, tiles);
+            return new IlgpuBackend(acc, pick.Value.Entry.Kind, ctx, tiles, gemmPlans);
         }
         catch
         {

@@ -6,18 +6,27 @@ namespace IlgpuGan.Engine.Backends;
 
 /// <summary>
 /// The ILGPU implementation of <see cref="IBackend"/>: every kernel is compiled once when the
-/// backend opens, and each call is one launch on the accelerator's default stream.
+/// backend opens, and each call is one launch on the accelerator's default stream (two for a
+/// split-K GEMM).
+///
+/// GEMM plans are chosen per shape the first time a shape is seen and cached (see
+/// <see cref="PlanFor"/>); a model's shapes are fixed, so after the first step every GEMM launch
+/// costs one dictionary lookup, and the split-K workspace is never allocated again. Like the rest
+/// of the backend, the cache is for one thread.
 /// </summary>
 public sealed class IlgpuBackend : IBackend
 {
     readonly Accelerator acc;
     readonly bool ownsContext;
     readonly Context context;
-    readonly GemmTiles tiles;
+    readonly Func<GemmProblem, GemmPlan> choosePlan;
+    readonly Dictionary<GemmProblem, GemmPlan> plans = [];
+    DeviceBuffer<float>? splitWorkspace;   // grow-only; sized by PlanFor for the largest split-K plan so far
     readonly int threads;      // threads per group for element-wise and column kernels
     readonly int maxGroups;    // grid size cap for grid-stride kernels
 
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> gemm;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> sumSplits;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float> biasAct;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> actBackward;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> biasGrad;
@@ -45,17 +54,26 @@ public sealed class IlgpuBackend : IBackend
     /// <param name="accelerator">An open accelerator; the backend disposes it.</param>
     /// <param name="kind">The user-facing device name ("cuda", "opencl", "ilgpu-cpu").</param>
     /// <param name="ownedContext">A context to dispose with the backend, if it owns one.</param>
-    /// <param name="tiles">GEMM tiling; chosen from the accelerator when null.</param>
-    public IlgpuBackend(Accelerator accelerator, string kind, Context? ownedContext = null, GemmTiles? tiles = null)
+    /// <param name="tiles">One GEMM tiling for every shape, without split-K; ignored when <paramref name="gemmPlans"/> is given.</param>
+    /// <param name="gemmPlans">
+    /// The GEMM plan for each shape. When neither this nor <paramref name="tiles"/> is given: on a
+    /// GPU, <see cref="GemmPlanner"/> for this accelerator; on the simulator, <see cref="GemmTiles.Simulator"/>.
+    /// </param>
+    public IlgpuBackend(Accelerator accelerator, string kind, Context? ownedContext = null, GemmTiles? tiles = null,
+        Func<GemmProblem, GemmPlan>? gemmPlans = null)
     {
         acc = accelerator;
         Kind = kind;
         context = accelerator.Context;
         ownsContext = ownedContext is not null;
         bool cpu = accelerator.AcceleratorType == AcceleratorType.CPU;
-        this.tiles = tiles ?? (cpu ? GemmTiles.Simulator : GemmTiles.Gpu);
-        if (this.tiles.Tx * this.tiles.Ty > accelerator.MaxNumThreadsPerGroup)
-            throw new ArgumentException($"GEMM tile needs {this.tiles.Tx * this.tiles.Ty} threads per group; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}");
+        GemmDevice = new GemmDevice(accelerator.NumMultiprocessors, accelerator.MaxNumThreadsPerGroup);
+        if (tiles is null && cpu) tiles = GemmTiles.Simulator;
+        if (tiles is not null && tiles.Threads > accelerator.MaxNumThreadsPerGroup)
+            throw new ArgumentException($"GEMM tile needs {tiles.Threads} threads per group; {accelerator.Name} allows {accelerator.MaxNumThreadsPerGroup}");
+        var device = GemmDevice;
+        choosePlan = gemmPlans
+            ?? (tiles is { } fixedTiles ? p => GemmPlan.Single(fixedTiles, p.K) : p => GemmPlanner.Choose(p, device));
         threads = LargestPowerOfTwoAtMost(Math.Min(LossKernels.ReduceThreads, accelerator.MaxNumThreadsPerGroup));
         // On a GPU a few waves of groups hide latency; on the simulator every group is a batch of
         // OS-thread work, so one group per simulated multiprocessor is fastest.
@@ -65,6 +83,7 @@ public sealed class IlgpuBackend : IBackend
             : $"{accelerator.Name} ({accelerator.AcceleratorType}, {accelerator.MemorySize / (1024 * 1024)} MiB)";
 
         gemm = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernels.Gemm);
+        sumSplits = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(GemmKernels.SumSplits);
         biasAct = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(ActivationKernels.BiasActivationForward);
         actBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(ActivationKernels.ActivationBackward);
         biasGrad = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ActivationKernels.BiasGrad);
@@ -95,6 +114,16 @@ public sealed class IlgpuBackend : IBackend
     public string Description { get; }
     public Accelerator Accelerator => acc;
 
+    /// <summary>The accelerator as the GEMM planner sees it.</summary>
+    public GemmDevice GemmDevice { get; }
+
+    /// <summary>The GEMM plans made so far, by shape.</summary>
+    public IReadOnlyDictionary<GemmProblem, GemmPlan> Plans => plans;
+
+    /// <summary>Floats in the split-K workspace now, and how many times it has been (re)allocated.</summary>
+    public long WorkspaceFloats => splitWorkspace?.Length ?? 0;
+    public int WorkspaceAllocations { get; private set; }
+
     public DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged
     {
         try
@@ -119,17 +148,75 @@ public sealed class IlgpuBackend : IBackend
     public void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
     {
         if (m == 0 || n == 0) return;
-        var p = new GemmArgs
+        Launch(PlanFor(new GemmProblem(m, n, k, transA, transB)), a, b, c, m, n, k, transA, transB, accumulate);
+    }
+
+    /// <summary>
+    /// The plan for a shape: chosen and checked the first time the shape is seen, when the split-K
+    /// workspace also grows to fit it, then a lookup. Models issue the same few shapes every step,
+    /// so all of this happens in the first step, in effect at model build time.
+    /// </summary>
+    public GemmPlan PlanFor(GemmProblem p)
+    {
+        if (plans.TryGetValue(p, out var plan)) return plan;
+        plan = choosePlan(p);
+        Check(plan, p.K);
+        EnsureWorkspace(plan.WorkspaceFloats(p.M, p.N));
+        plans.Add(p, plan);
+        return plan;
+    }
+
+    /// <summary>
+    /// One GEMM with the given plan rather than the cached one: how tests and `verify` exercise
+    /// split-K and every tiling on any accelerator. Grows the workspace if the plan needs more.
+    /// </summary>
+    public void Gemm(GemmPlan plan, Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        if (m == 0 || n == 0) return;
+        Check(plan, k);
+        EnsureWorkspace(plan.WorkspaceFloats(m, n));
+        Launch(plan, a, b, c, m, n, k, transA, transB, accumulate);
+    }
+
+    /// <summary>One GEMM with a checked plan whose workspace is in place: launches only.</summary>
+    void Launch(GemmPlan plan, Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    {
+        var p = plan.Args(m, n, k, transA, transB, accumulate);
+        var t = plan.Tiles;
+        var grid = new Index3D((n + t.TileN - 1) / t.TileN, (m + t.TileM - 1) / t.TileM, plan.SplitK);
+        var cfg = new KernelConfig(grid, new Index3D(t.Threads, 1, 1), SharedMemoryConfig.RequestDynamic<float>(p.SharedFloats));
+        if (plan.SplitK == 1)
         {
-            M = m, N = n, K = k,
-            TransA = transA ? 1 : 0, TransB = transB ? 1 : 0, Accumulate = accumulate ? 1 : 0,
-            Tx = tiles.Tx, Ty = tiles.Ty,
-            // A K slice deeper than K would only stage zeros.
-            Bk = Math.Min(tiles.Bk, Math.Max(1, k)),
-        };
-        var grid = new Index2D((n + p.TileN - 1) / p.TileN, (m + p.TileM - 1) / p.TileM);
-        var cfg = new KernelConfig(grid, new Index2D(tiles.Tx * tiles.Ty, 1), SharedMemoryConfig.RequestDynamic<float>(p.SharedFloats));
-        gemm(cfg, V(a), V(b), V(c), p);
+            gemm(cfg, V(a), V(b), V(c), p);
+            return;
+        }
+        int mn = m * n;
+        var partials = V(splitWorkspace!).SubView(0, (long)plan.SplitK * mn);
+        gemm(cfg, V(a), V(b), partials, p);
+        sumSplits(Stride(mn), partials, V(c), mn, plan.SplitK, accumulate ? 1 : 0);
+    }
+
+    void Check(GemmPlan plan, int k)
+    {
+        if (plan.Tiles.Threads > acc.MaxNumThreadsPerGroup)
+            throw new ArgumentException($"GEMM plan ({plan}) needs {plan.Tiles.Threads} threads per group; {acc.Name} allows {acc.MaxNumThreadsPerGroup}");
+        if (plan.SplitK < 1 || plan.Tiles.Bk < 1 || !plan.Covers(k))
+            throw new ArgumentException($"GEMM plan ({plan}) does not cover K = {k} once");
+    }
+
+    /// <summary>
+    /// Grows the split-K workspace (never shrinks it). Called when a plan enters the cache, so a
+    /// training loop allocates only while its first step meets its shapes.
+    /// </summary>
+    void EnsureWorkspace(long floats)
+    {
+        if (floats == 0 || splitWorkspace is { } w && w.Length >= floats) return;
+        if (floats > int.MaxValue) throw new ArgumentException($"split-K workspace of {floats} floats exceeds the kernel's int indexing");
+        // Launches already queued may still read the old buffer.
+        acc.Synchronize();
+        splitWorkspace?.Dispose();
+        splitWorkspace = Allocate<float>(floats);
+        WorkspaceAllocations++;
     }
 
     public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
@@ -218,6 +305,7 @@ public sealed class IlgpuBackend : IBackend
 
     public void Dispose()
     {
+        splitWorkspace?.Dispose();
         acc.Dispose();
         if (ownsContext) context.Dispose();
     }
@@ -228,17 +316,4 @@ public sealed class IlgpuBackend : IBackend
         while (p * 2 <= n) p *= 2;
         return p;
     }
-}
-
-/// <summary>GEMM tiling: Tx×Ty threads per group, each owning 8×8 outputs; Bk deep K slices.</summary>
-public sealed record GemmTiles(int Tx, int Ty, int Bk)
-{
-    /// <summary>64×64 tiles of 64 threads: a reasonable GPU default (to be tuned per shape).</summary>
-    public static readonly GemmTiles Gpu = new(8, 8, 16);
-
-    /// <summary>
-    /// 32×32 tiles of 16 threads with deep K slices: on ILGPU's CPU simulator each barrier costs
-    /// about 0.1 ms, so few groups and few K steps matter more than anything else.
-    /// </summary>
-    public static readonly GemmTiles Simulator = new(4, 4, 256);
 }

@@ -60,17 +60,9 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
 
     static void Free(params Tensor[] ts) { foreach (var t in ts) t.Buffer.Dispose(); }
 
-    public CheckResult Gemm(int m, int n, int k, bool transA, bool transB, bool accumulate)
-    {
-        var a = Rand(m * k); var b = Rand(k * n); var c0 = Rand(m * n);
-        Tensor ta = Upload(a), tb = Upload(b), tc = accumulate ? Upload(c0) : Poisoned(m * n);
-        backend.Gemm(ta, tb, tc, m, n, k, transA, transB, accumulate);
-        var want = GemmKernels.Reference(a, b, c0, m, n, k, transA, transB, accumulate);
-        double err = Error(tc.ToArray(), want);
-        Free(ta, tb, tc);
-        string form = (transA ? "Aᵀ" : "A") + "·" + (transB ? "Bᵀ" : "B") + (accumulate ? " +C" : "");
-        return new("gemm " + form, $"{m}x{n}x{k}", err, 2e-6 * Math.Sqrt(k) + 1e-6);
-    }
+    public CheckResult Gemm(int m, int n, int k, bool transA, bool transB, bool accumulate) =>
+        GemmAgainstReference("gemm", m, n, k, transA, transB, accumulate,
+            (ta, tb, tc) => backend.Gemm(ta, tb, tc, m, n, k, transA, transB, accumulate));
 
     public CheckResult BiasActivation(int rows, int cols, Activation act, bool withBias)
     {
@@ -295,6 +287,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
                 yield return Gemm(m, n, k, ta, tb, accumulate: false);
         yield return Gemm(33, 47, 29, true, false, accumulate: true);
         yield return Gemm(33, 47, 29, false, true, accumulate: true);
+        foreach (var check in GemmPlanChecks(large)) yield return check;
         foreach (var act in Enum.GetValues<Activation>())
         {
             yield return BiasActivation(7, 65, act, withBias: true);

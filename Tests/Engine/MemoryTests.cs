@@ -53,3 +53,31 @@ public sealed class MemoryTests(SimulatorFixture fixture) : IClassFixture<Simula
         Assert.Contains("out of device memory", e.Message);
     }
 }
+
+/// <summary>
+/// With the GPU planner a small batch splits the seed GAN's GEMMs along K. The split-K workspace is
+/// sized as each shape's plan enters the backend's cache, during the first step; after that, steps
+/// allocate nothing, through <see cref="IBackend.Allocate{T}"/> or inside the backend. (About 10 s
+/// a step on the simulator, so two steps.)
+/// </summary>
+public sealed class SplitKMemoryTests(SimulatorGpuTilesFixture fixture) : IClassFixture<SimulatorGpuTilesFixture>
+{
+    [Fact]
+    public void Split_K_workspace_is_allocated_in_the_first_step_only()
+    {
+        var ilgpu = (IlgpuBackend)fixture.Backend;
+        var (backend, counter) = CountingBackend.Wrap(ilgpu);
+        var pixels = new byte[16 * 784];
+        new Random(2).NextBytes(pixels);
+        using var trainer = new GanTrainer(backend, new GanConfig { Batch = 4 }, pixels, 16, 784);
+        trainer.TrainStep();
+        int allocations = counter.Allocations, workspaces = ilgpu.WorkspaceAllocations, shapes = ilgpu.Plans.Count;
+        Assert.True(ilgpu.Plans.TryGetValue(new GemmProblem(4, 512, 784, false, true), out var plan) && plan.SplitK > 1,
+            "the first D layer's forward should be planned, and split, at batch 4");
+        Assert.True(ilgpu.WorkspaceFloats > 0);
+        trainer.TrainStep();
+        Assert.Equal(allocations, counter.Allocations);
+        Assert.Equal(workspaces, ilgpu.WorkspaceAllocations);
+        Assert.Equal(shapes, ilgpu.Plans.Count);
+    }
+}

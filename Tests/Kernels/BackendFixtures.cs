@@ -42,13 +42,22 @@ public sealed class SimulatorFixture : BackendFixture
 }
 
 /// <summary>
-/// The simulator with GPU-sized groups running the GPU GEMM tiling, so the exact tile geometry
-/// CUDA uses is exercised without a GPU.
+/// The simulator with GPU-sized groups (64 threads) running the GPU GEMM planner as it would plan
+/// on an H100's 132 SMs, so the small tiles and split-K plans CUDA gets for the seed GAN's shapes
+/// are exercised without a GPU. (The 256-thread tile needs <see cref="SimulatorLargeGroupsFixture"/>.)
 /// </summary>
 public sealed class SimulatorGpuTilesFixture : BackendFixture
 {
+    public static readonly GemmDevice Device = GemmDevice.H100 with { MaxThreadsPerGroup = 64 };
+
     protected override IBackend Open() =>
-        DeviceCatalog.Open("ilgpu-cpu", simulator: DeviceCatalog.SimulatorDevice(32, 2, 1), tiles: GemmTiles.Gpu);
+        DeviceCatalog.Open("ilgpu-cpu", simulator: DeviceCatalog.SimulatorDevice(32, 2, 1), gemmPlans: p => GemmPlanner.Choose(p, Device));
+}
+
+/// <summary>The simulator with 256-thread groups, for forced plans with the 128×128 tile.</summary>
+public sealed class SimulatorLargeGroupsFixture : BackendFixture
+{
+    protected override IBackend Open() => DeviceCatalog.Open("ilgpu-cpu", simulator: DeviceCatalog.SimulatorDevice(32, 8, 1));
 }
 
 /// <summary>The managed SIMD CPU backend.</summary>

@@ -36,6 +36,10 @@ public sealed class KernelCompileTests
     public void All_kernel_classes_are_covered() =>
         Assert.True(KernelMethods().Count() >= 17, $"found only {KernelMethods().Count()} kernels: {string.Join(", ", KernelMethods().Select(m => m.Name))}");
 
+    [Fact]
+    public void The_split_K_reduction_is_covered() =>
+        Assert.Contains(KernelMethods(), m => m.DeclaringType == typeof(GemmKernels) && m.Name == nameof(GemmKernels.SumSplits));
+
     [Theory]
     [MemberData(nameof(Kernels))]
     public void Kernel_compiles_to_ptx(string kernel)

@@ -163,7 +163,7 @@ public sealed class CudaKernelTests(CudaFixture f) : KernelTests(f), IClassFixtu
 
 public sealed class CpuKernelTests(CpuFixture f) : KernelTests(f), IClassFixture<CpuFixture>;
 
-/// <summary>The GPU tile geometry (64×64, 64 threads) on the simulator, GEMM only: it is the one kernel whose shape differs.</summary>
+/// <summary>The GPU planner's tilings (up to 64×64, 64 threads) on the simulator, GEMM only: it is the one kernel whose shape differs.</summary>
 public sealed class SimulatorGpuTileGemmTests(SimulatorGpuTilesFixture f) : IClassFixture<SimulatorGpuTilesFixture>
 {
     [Theory]
