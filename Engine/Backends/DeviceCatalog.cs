@@ -26,8 +26,17 @@ public static class DeviceCatalog
     public static CPUDevice SimulatorDevice(int threadsPerWarp = 4, int warpsPerGroup = 4, int multiprocessors = 2) =>
         new(threadsPerWarp, warpsPerGroup, multiprocessors);
 
-    static Context CreateContext(CPUDevice? simulator = null) =>
-        Context.Create(b => b.Cuda().OpenCL().CPU(simulator ?? SimulatorDevice()).EnableAlgorithms());
+    /// <summary>
+    /// With <paramref name="profiling"/>, ILGPU accepts profiling markers (device events). It is off
+    /// by default: CUDA then changes nothing until a marker is added, but OpenCL creates its queue
+    /// with CL_QUEUE_PROFILING_ENABLE, which makes the driver timestamp every command.
+    /// </summary>
+    static Context CreateContext(CPUDevice? simulator = null, bool profiling = false) =>
+        Context.Create(b =>
+        {
+            b.Cuda().OpenCL().CPU(simulator ?? SimulatorDevice()).EnableAlgorithms();
+            if (profiling) b.Profiling();
+        });
 
     public static IReadOnlyList<DeviceEntry> List()
     {
@@ -72,16 +81,17 @@ public static class DeviceCatalog
 
     /// <summary>
     /// Opens a backend for a device name. Throws <see cref="UsageException"/> for a name that is not
-    /// a device and <see cref="GanException"/> when the device is absent.
+    /// a device and <see cref="GanException"/> when the device is absent. <paramref name="profiling"/>
+    /// lets ILGPU backends record device events (for `bench --profile`); the cpu backend ignores it.
     /// </summary>
     /// <param name="tiles">One GEMM tiling for every shape (tests); see <see cref="IlgpuBackend"/>.</param>
     /// <param name="gemmPlans">The GEMM plan per shape (tests); by default the backend's own choice.</param>
     public static IBackend Open(string name, Action<string>? log = null, CPUDevice? simulator = null, GemmTiles? tiles = null,
-        Func<GemmProblem, GemmPlan>? gemmPlans = null)
+        Func<GemmProblem, GemmPlan>? gemmPlans = null, bool profiling = false)
     {
         var (kind, index) = Parse(name);
         if (kind == "cpu") return new CpuBackend();
-        var ctx = CreateContext(simulator);
+        var ctx = CreateContext(simulator, profiling);
         try
         {
             var entries = Entries(ctx);

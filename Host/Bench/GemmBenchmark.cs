@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Nn;
 
 namespace IlgpuGan.Host.Bench;
 
@@ -13,8 +14,8 @@ public sealed record GemmShape(string Label, int M, int N, int K, bool TransA, b
 public sealed record GemmResult(GemmShape Shape, double Ms, double Gflops);
 
 /// <summary>
-/// GEMM throughput over a grid of shapes: the square 1024³ (and 4096³ on request), and the seed
-/// GAN's own GEMMs at batch 64 and 4096 in the form the engine issues them.
+/// GEMM throughput over a grid of shapes: the square 1024³ (and 4096³ on request), and every GEMM
+/// the seed GAN's step issues, at batch 64 and 4096, in the form the engine issues it.
 /// </summary>
 public static class GemmBenchmark
 {
@@ -27,18 +28,33 @@ public static class GemmBenchmark
             new("square", 1024, 1024, 1024, true, false),
         };
         if (large) list.Add(new("square", 4096, 4096, 4096, false, false));
-        foreach (int b in new[] { 64, 4096 })
-        {
-            list.Add(new($"D fwd L1, B={b}", b, 512, 784, false, true));
-            list.Add(new($"D fwd L2, B={b}", b, 256, 512, false, true));
-            list.Add(new($"G fwd L3, B={b}", b, 784, 512, false, true));
-            list.Add(new($"D dW L1, B={b}", 512, 784, b, true, false));
-            list.Add(new($"G dW L3, B={b}", 784, 512, b, true, false));
-            list.Add(new($"D dX L2, B={b}", b, 512, 256, false, false));
-            list.Add(new($"D dX L1, B={b}", b, 784, 512, false, false));
-        }
+        foreach (int b in new[] { 64, 4096 }) list.AddRange(SeedStepShapes(b));
         return list;
     }
+
+    /// <summary>
+    /// The GEMMs of Linear (Engine/Nn/Linear.cs) for every layer of the seed G (64-256-512-784) and
+    /// D (784-512-256-64-1) at batch b: forward x·Wᵀ (A·Bᵀ, b×out×in), input gradient dy·W (A·B,
+    /// b×in×out) and weight gradient dyᵀ·x (Aᵀ·B, out×in×b). G's first layer has no input gradient:
+    /// the step never asks for dL/dz.
+    /// </summary>
+    public static IEnumerable<GemmShape> SeedStepShapes(int b)
+    {
+        foreach (var (model, layers) in new[] { ("G", Linears(Presets.Generator("mlp", 64))), ("D", Linears(Presets.Discriminator())) })
+        {
+            for (int i = 0; i < layers.Count; i++)
+            {
+                var (inF, outF) = layers[i];
+                string layer = $"{model} L{i + 1}";
+                yield return new($"{layer} fwd, B={b}", b, outF, inF, false, true);
+                if (model == "D" || i > 0) yield return new($"{layer} dX, B={b}", b, inF, outF, false, false);
+                yield return new($"{layer} dW, B={b}", outF, inF, b, true, false);
+            }
+        }
+    }
+
+    static List<(int In, int Out)> Linears(IReadOnlyList<LayerSpec> spec) =>
+        spec.OfType<LinearSpec>().Select(l => (l.InFeatures, l.OutFeatures)).ToList();
 
     public static List<GemmResult> Run(IBackend backend, IReadOnlyList<GemmShape> shapes, TimeSpan minTime)
     {

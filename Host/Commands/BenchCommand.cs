@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using IlgpuGan.Engine;
 using IlgpuGan.Engine.Backends;
-using IlgpuGan.Engine.IO;
 using IlgpuGan.Host.Bench;
 using IlgpuGan.Host.Cli;
 using Microsoft.Extensions.Logging;
@@ -12,17 +10,21 @@ namespace IlgpuGan.Host.Commands;
 public sealed class BenchCommand : ICommand
 {
     public string Name => "bench";
-    public string Summary => "Time the seed GAN training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown.";
-    public string Usage => "ilgpugan bench [--device D] [--batches 64,256,1024,4096] [--json FILE] | --kernels [--large]";
+    public string Summary => "Time the seed GAN training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown; or profile it per kernel, measure the device's peaks, or time GEMM shapes.";
+    public string Usage => "ilgpugan bench [--device D] [--batches 64,256,1024,4096] [--json FILE] | --profile [--steps N] | --peak [--copy-mib N] | --kernels [--large]";
     public IReadOnlyList<OptionSpec> Options =>
     [
         new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
-        new("batches", "LIST", "comma-separated batch sizes", "64,256,1024,4096"),
+        new("batches", "LIST", "comma-separated batch sizes (with --profile: 64,4096)", "64,256,1024,4096"),
         new("warmup", "N", "untimed steps first", "3"),
-        new("seconds", "S", "time each batch for at least S seconds", "3"),
+        new("seconds", "S", "time each batch for at least S seconds (--profile: warm up that long; --peak, --kernels: each shape, at most 1)", "3"),
         new("min-steps", "N", "and for at least N steps", "5"),
         new("json", "FILE", "also write the results as a JSON array"),
-        new("kernels", null, "instead, time GEMM over a grid of shapes (1024³ and the seed GAN's own)"),
+        new("profile", null, "instead, a per-kernel table of one step: launches, µs per launch, share, GFLOP/s, GB/s, % of peak"),
+        new("steps", "N", "with --profile: profiled steps to average over (and as many unprofiled ones for the wall time)", "10"),
+        new("peak", null, "instead, measure and cache the device's copy GB/s and best GEMM GFLOP/s (for --profile's % of peak)"),
+        new("copy-mib", "N", "with --peak: size of the copied buffer", "256; 64 on ilgpu-cpu"),
+        new("kernels", null, "instead, time GEMM over a grid of shapes (1024³ and every GEMM of the seed GAN's step at batch 64 and 4096)"),
         new("large", null, "with --kernels, add 4096³"),
     ];
 
@@ -35,6 +37,12 @@ public sealed class BenchCommand : ICommand
         int minSteps = o.Int("min-steps", 1);
         string? json = o.String("json");
         DeviceCatalog.Validate(o.String("device", "auto"));
+        if (new[] { "profile", "peak", "kernels" }.Count(o.Has) > 1)
+            throw new UsageException("bench: --profile, --peak and --kernels are separate runs; pick one");
+        if (o.Has("profile"))
+            return BenchModes.Profile(o.String("device", "auto"), o.Has("batches") ? batches : [64, 4096], warmup, o.Int("steps", 1), TimeSpan.FromSeconds(seconds), json, log);
+        if (o.Has("peak"))
+            return BenchModes.Peak(o.String("device", "auto"), o.Has("copy-mib") ? o.Int("copy-mib", 1, 2048) : null, TimeSpan.FromSeconds(Math.Min(seconds, 1)), log);
 
         using var backend = new ProfilingBackend(DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m)));
         if (o.Has("kernels"))
@@ -71,15 +79,15 @@ public sealed class BenchCommand : ICommand
         log.LogInformation("timing GEMM shapes on {Device}", backend.Description);
         var results = GemmBenchmark.Run(backend, GemmBenchmark.Shapes(large), minTime);
         Console.WriteLine($"GEMM on {backend.Description}");
-        Console.WriteLine($"{"shape",-18} {"form",-6} {"M",6} {"N",6} {"K",6} {"ms",10} {"GFLOP/s",9}");
+        Console.WriteLine($"{"shape",-20} {"form",-6} {"M",6} {"N",6} {"K",6} {"ms",10} {"GFLOP/s",9} {"TFLOP/s",8}");
         foreach (var r in results)
-            Console.WriteLine($"{r.Shape.Label,-18} {r.Shape.Form,-6} {r.Shape.M,6} {r.Shape.N,6} {r.Shape.K,6} {r.Ms,10:F3} {r.Gflops,9:F1}");
+            Console.WriteLine($"{r.Shape.Label,-20} {r.Shape.Form,-6} {r.Shape.M,6} {r.Shape.N,6} {r.Shape.K,6} {r.Ms,10:F3} {r.Gflops,9:F1} {r.Gflops / 1e3,8:F3}");
         if (json is not null)
             WriteRows(json, results.Select(r => new Dictionary<string, object>
             {
                 ["device"] = backend.Kind, ["shape"] = r.Shape.Label, ["form"] = r.Shape.Form,
                 ["m"] = r.Shape.M, ["n"] = r.Shape.N, ["k"] = r.Shape.K,
-                ["ms"] = Significant(r.Ms), ["gflops"] = Significant(r.Gflops),
+                ["ms"] = Significant(r.Ms), ["gflops"] = Significant(r.Gflops), ["tflops"] = Significant(r.Gflops / 1e3),
             }));
         return 0;
     }
@@ -115,20 +123,8 @@ public sealed class BenchCommand : ICommand
         WriteRows(path, rows);
     }
 
-    static void WriteRows(string path, IEnumerable<Dictionary<string, object>> rows)
-    {
-        try { AtomicFile.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true })); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new GanException($"cannot write {path}: {e.Message}"); }
-    }
+    static void WriteRows(string path, IEnumerable<Dictionary<string, object>> rows) =>
+        BenchJson.WriteRows(path, rows.Select(r => (IReadOnlyDictionary<string, object?>)r.ToDictionary(kv => kv.Key, kv => (object?)kv.Value)));
 
-    /// <summary>
-    /// Rounds to 5 significant digits: JSON stays readable, and a slow device (the simulator runs
-    /// at a few MFLOP/s) still reports a non-zero rate, which fixed decimals would round away.
-    /// </summary>
-    static double Significant(double v)
-    {
-        if (v == 0 || !double.IsFinite(v)) return v;
-        double scale = Math.Pow(10, 4 - Math.Floor(Math.Log10(Math.Abs(v))));
-        return Math.Round(v * scale) / scale;
-    }
+    static double Significant(double v) => BenchJson.Significant(v);
 }

@@ -11,7 +11,10 @@ public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs the built `ilgpugan` app as a user would: a separate process, real exit code and streams.</summary>
 public static class Ilgpugan
 {
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => RunWithEnvironment([], args);
+
+    /// <summary>Runs the app with extra environment variables (e.g. ILGPUGAN_CACHE pointed at a test folder).</summary>
+    public static CliResult RunWithEnvironment(Dictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -19,6 +22,7 @@ public static class Ilgpugan
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment) psi.Environment[name] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ilgpugan.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

@@ -1,0 +1,87 @@
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Backends.Profiling;
+
+/// <summary>A kernel's readable name and the work one launch does, by <see cref="KernelCost.Of"/>'s rules.</summary>
+public sealed record KernelCostInfo(string Name, double Flops, double Bytes);
+
+/// <summary>
+/// Names kernels and counts their FLOPs and bytes per launch. The rules, so the GFLOP/s and GB/s a
+/// profile prints can be checked by hand:
+/// GEMM m×n×k: 2mnk FLOPs; (mk + kn + mn [+ mn if it accumulates])·4 bytes.
+/// Other ops: bytes are the compulsory traffic, every input read once and every output written
+/// once (a kernel that re-reads, such as BatchNorm's column passes, moves more than that, so its
+/// GB/s is a lower bound); FLOPs are the arithmetic of the op's formula per element (bias+act 2,
+/// activation backward 2, bias grad 1, BatchNorm 8 forward / 4 eval / 10 backward), Adam 12 FLOPs
+/// with 4 reads + 3 writes per parameter, RMSprop 8 with 3 + 2, SGD 4 with 3 + 2 (2 + 1 without
+/// momentum). Random numbers, gathers, copies, fills, clamps, one-hots and losses count bytes only
+/// (their FLOPs are not comparable with a GEMM's), reported as 0 FLOPs.
+/// </summary>
+public static class KernelCost
+{
+    const double F = sizeof(float);
+
+    public static KernelCostInfo Of(KernelKey k)
+    {
+        long a = k.A, b = k.B, c = k.C, n = a * b;
+        bool acc = k.Has(KernelKey.Accumulate);
+        switch (k.Op)
+        {
+            case KernelOp.Gemm:
+                string form = (k.Has(KernelKey.TransA) ? "Aᵀ" : "A") + "·" + (k.Has(KernelKey.TransB) ? "Bᵀ" : "B");
+                return new($"gemm {a}x{b}x{c} {form}{(acc ? " +=" : "")}", 2.0 * a * b * c, F * (a * c + c * b + a * b * (acc ? 2 : 1)));
+            case KernelOp.BiasActivation:
+                bool bias = k.Has(KernelKey.WithBias);
+                return new($"{(bias ? "bias+act" : "act")} {Act(k)} {a}x{b}", n * (bias ? 2.0 : 1.0), F * (2 * n + (bias ? b : 0)));
+            case KernelOp.ActivationBackward:
+                return new($"act backward {Act(k)} {a}", 2.0 * a, F * 3 * a);
+            case KernelOp.BiasGrad:
+                return new($"bias grad {a}x{b}{(acc ? " +=" : "")}", n, F * (n + b * (acc ? 2 : 1)));
+            case KernelOp.BatchNormTrain:
+                return new($"batchnorm train {a}x{b}", 8.0 * n, F * (2 * n + 8 * b));
+            case KernelOp.BatchNormEval:
+                return new($"batchnorm eval {a}x{b}", 4.0 * n, F * (2 * n + 4 * b));
+            case KernelOp.BatchNormBackward:
+                return new($"batchnorm backward {a}x{b}{(acc ? " +=" : "")}", 10.0 * n, F * (3 * n + 5 * b + (acc ? 2 * b : 0)));
+            case KernelOp.AdversarialLoss:
+                return new($"loss {(LossKind)k.Variant} {a}", 0, F * (2 * a + 2));
+            case KernelOp.SoftmaxCrossEntropy:
+                return new($"softmax xent {a}x{b}", 0, F * (2 * n + 2 * a + 2));
+            case KernelOp.Softmax:
+                return new($"softmax {a}x{b}", 0, F * 2 * n);
+            case KernelOp.Adam:
+                return new($"adam {a:N0}", 12.0 * a, F * 7 * a);
+            case KernelOp.RmsProp:
+                return new($"rmsprop {a:N0}", 8.0 * a, F * 5 * a);
+            case KernelOp.Sgd:
+                bool momentum = k.Variant != 0;
+                return new($"sgd {a:N0}{(momentum ? " momentum" : "")}", 4.0 * a, F * (momentum ? 5 : 3) * a);
+            case KernelOp.RandomNormal:
+                return new($"randn {a}", 0, F * a);
+            case KernelOp.RandomUniform:
+                return new($"rand {a}", 0, F * a);
+            case KernelOp.GatherRows:
+                return new($"gather {a}x{b}", 0, n + F * (n + a));   // bytes in, floats out, one index per row
+            case KernelOp.Fill:
+                return new($"fill {a}", 0, F * a);
+            case KernelOp.Clamp:
+                return new($"clamp {a}", 0, F * 2 * a);
+            case KernelOp.Interpolate:
+                return new($"interpolate {a}x{b}", 3.0 * n, F * (3 * n + a));
+            case KernelOp.GradientPenalty:
+                return new($"gradient penalty {a}x{b}", 4.0 * n, F * (2 * n + 2 * a + 2));
+            case KernelOp.OneHotLabels:
+                return new($"one-hot labels {a}x{b}", 0, F * (n + 2 * a));
+            case KernelOp.OneHotRandom:
+                return new($"one-hot random {a}x{b}", 0, F * n);
+            case KernelOp.CopyColumns:
+                return new($"copy columns {a}x{b}", 0, F * 2 * n);
+            case KernelOp.Copy:
+                return new($"copy {a}", 0, F * 2 * a);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(k), k.Op, "unknown kernel op");
+        }
+    }
+
+    static string Act(KernelKey k) => ((Activation)(k.Variant & 0xff)).ToString();
+}

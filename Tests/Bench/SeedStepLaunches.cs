@@ -1,0 +1,78 @@
+using System.Globalization;
+
+namespace IlgpuGan.Tests.Bench;
+
+/// <summary>
+/// The kernels one step of the seed GAN launches (BCE loss, one D step, Adam), with launches per
+/// step, named as `bench --profile` names them. Derived from the models and the step's order
+/// (Engine/Gan/GanTrainer.cs, Engine/Nn/Linear.cs, Presets), not from a run, so a profile that
+/// miscounts, or a step that starts launching something else, shows up here.
+/// </summary>
+public static class SeedStepLaunches
+{
+    // Linear layers (in, out) and the activation fused into each; BatchNorm follows G's first two.
+    static readonly (int In, int Out, string Act)[] G = [(64, 256, "LeakyReLU"), (256, 512, "LeakyReLU"), (512, 784, "Tanh")];
+    static readonly (int In, int Out, string Act)[] D = [(784, 512, "LeakyReLU"), (512, 256, "LeakyReLU"), (256, 64, "LeakyReLU"), (64, 1, "Identity")];
+
+    public static Dictionary<string, int> Expected(int b)
+    {
+        var launches = new Dictionary<string, int>();
+        void Add(string name) => launches[name] = launches.GetValueOrDefault(name) + 1;
+
+        void Forward((int In, int Out, string Act)[] model, bool batchNorm)
+        {
+            for (int i = 0; i < model.Length; i++)
+            {
+                var (inF, outF, act) = model[i];
+                Add($"gemm {b}x{outF}x{inF} A·Bᵀ");
+                Add($"bias+act {act} {b}x{outF}");
+                if (batchNorm && i < model.Length - 1) Add($"batchnorm train {b}x{outF}");
+            }
+        }
+
+        // Linear.Backward, last layer first: activation backward, then dW and db, then dX (the
+        // first layer's dX only when the caller wants the input gradient).
+        void Backward((int In, int Out, string Act)[] model, bool batchNorm, bool paramGrads, bool accumulate, bool inputGrad)
+        {
+            string acc = accumulate ? " +=" : "";
+            for (int i = model.Length - 1; i >= 0; i--)
+            {
+                var (inF, outF, act) = model[i];
+                if (act != "Identity") Add($"act backward {act} {b * outF}");
+                if (paramGrads)
+                {
+                    Add($"gemm {outF}x{inF}x{b} Aᵀ·B{acc}");
+                    Add($"bias grad {b}x{outF}{acc}");
+                }
+                if (i > 0 || inputGrad) Add($"gemm {b}x{inF}x{outF} A·B");
+                if (batchNorm && i > 0) Add($"batchnorm backward {b}x{inF}");
+            }
+        }
+
+        // D step: a real batch, z, fake = G(z); D on real (gradients written), D on fake (added); Adam on D.
+        Add($"gather {b}x784");
+        Add($"randn {b * 64}");
+        Forward(G, batchNorm: true);
+        Forward(D, batchNorm: false);
+        Add($"loss BceWithLogits {b}");
+        Backward(D, false, paramGrads: true, accumulate: false, inputGrad: false);
+        Forward(D, batchNorm: false);
+        Add($"loss BceWithLogits {b}");
+        Backward(D, false, paramGrads: true, accumulate: true, inputGrad: false);
+        Add($"adam {Parameters(D, 0):N0}");
+        // G step: the updated D on the same fake, back to its input only; then G's gradients; Adam on G.
+        Forward(D, batchNorm: false);
+        Add($"loss BceWithLogits {b}");
+        Backward(D, false, paramGrads: false, accumulate: false, inputGrad: true);
+        Backward(G, true, paramGrads: true, accumulate: false, inputGrad: false);
+        Add($"adam {Parameters(G, 256 + 512):N0}");
+        return launches;
+    }
+
+    /// <summary>Weights and biases, plus BatchNorm's γ and β (two per feature).</summary>
+    static long Parameters((int In, int Out, string Act)[] model, int batchNormFeatures) =>
+        model.Sum(l => (long)l.In * l.Out + l.Out) + 2L * batchNormFeatures;
+
+    public static string Format(IReadOnlyDictionary<string, int> launches) =>
+        string.Join("\n", launches.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Value,3} {kv.Key}")));
+}
