@@ -33,23 +33,31 @@ public static class GemmBenchmark
     }
 
     /// <summary>
-    /// The GEMMs of Linear (Engine/Nn/Linear.cs) for every layer of the seed G (64-256-512-784) and
-    /// D (784-512-256-64-1) at batch b: forward x·Wᵀ (A·Bᵀ, b×out×in), input gradient dy·W (A·B,
-    /// b×in×out) and weight gradient dyᵀ·x (Aᵀ·B, out×in×b). G's first layer has no input gradient:
-    /// the step never asks for dL/dz.
+    /// The GEMMs of one seed-GAN step (Engine/Gan/GanTrainer.cs, Engine/Nn/Linear.cs) at batch b:
+    /// forward x·Wᵀ (A·Bᵀ, rows×out×in), input gradient dy·W (A·B, rows×in×out) and weight
+    /// gradient dyᵀ·x (Aᵀ·B, out×in×rows). G runs on b rows and never needs dL/dz. D runs twice:
+    /// in the D step on real and fake as one batch of 2b rows (weight gradients, and input
+    /// gradients only between its layers), and in the G step on b rows (input gradients only).
     /// </summary>
     public static IEnumerable<GemmShape> SeedStepShapes(int b)
     {
-        foreach (var (model, layers) in new[] { ("G", Linears(Presets.Generator("mlp", 64))), ("D", Linears(Presets.Discriminator())) })
+        var g = Linears(Presets.Generator("mlp", 64));
+        for (int i = 0; i < g.Count; i++)
         {
-            for (int i = 0; i < layers.Count; i++)
-            {
-                var (inF, outF) = layers[i];
-                string layer = $"{model} L{i + 1}";
-                yield return new($"{layer} fwd, B={b}", b, outF, inF, false, true);
-                if (model == "D" || i > 0) yield return new($"{layer} dX, B={b}", b, inF, outF, false, false);
-                yield return new($"{layer} dW, B={b}", outF, inF, b, true, false);
-            }
+            var (inF, outF) = g[i];
+            yield return new($"G L{i + 1} fwd, B={b}", b, outF, inF, false, true);
+            if (i > 0) yield return new($"G L{i + 1} dX, B={b}", b, inF, outF, false, false);
+            yield return new($"G L{i + 1} dW, B={b}", outF, inF, b, true, false);
+        }
+        var d = Linears(Presets.Discriminator());
+        for (int i = 0; i < d.Count; i++)
+        {
+            var (inF, outF) = d[i];
+            yield return new($"D L{i + 1} fwd, 2B={2 * b}", 2 * b, outF, inF, false, true);
+            if (i > 0) yield return new($"D L{i + 1} dX, 2B={2 * b}", 2 * b, inF, outF, false, false);
+            yield return new($"D L{i + 1} dW, 2B={2 * b}", outF, inF, 2 * b, true, false);
+            yield return new($"D L{i + 1} fwd, B={b}", b, outF, inF, false, true);
+            yield return new($"D L{i + 1} dX, B={b}", b, inF, outF, false, false);
         }
     }
 

@@ -3,7 +3,8 @@ using System.Globalization;
 namespace IlgpuGan.Tests.Bench;
 
 /// <summary>
-/// The kernels one step of the seed GAN launches (BCE loss, one D step, Adam), with launches per
+/// The kernels one step of the seed GAN launches (BCE loss, one D step on real and fake as one
+/// batch, Adam), with launches per
 /// step, named as `bench --profile` names them. Derived from the models and the step's order
 /// (Engine/Gan/GanTrainer.cs, Engine/Nn/Linear.cs, Presets), not from a run, so a profile that
 /// miscounts, or a step that starts launching something else, shows up here.
@@ -19,52 +20,52 @@ public static class SeedStepLaunches
         var launches = new Dictionary<string, int>();
         void Add(string name) => launches[name] = launches.GetValueOrDefault(name) + 1;
 
-        void Forward((int In, int Out, string Act)[] model, bool batchNorm)
+        void Forward((int In, int Out, string Act)[] model, bool batchNorm, int rows)
         {
             for (int i = 0; i < model.Length; i++)
             {
                 var (inF, outF, act) = model[i];
-                Add($"gemm {b}x{outF}x{inF} A·Bᵀ");
-                Add($"bias+act {act} {b}x{outF}");
-                if (batchNorm && i < model.Length - 1) Add($"batchnorm train {b}x{outF}");
+                Add($"gemm {rows}x{outF}x{inF} A·Bᵀ");
+                Add($"bias+act {act} {rows}x{outF}");
+                if (batchNorm && i < model.Length - 1) Add($"batchnorm train {rows}x{outF}");
             }
         }
 
         // Linear.Backward, last layer first: activation backward, then dW and db, then dX (the
         // first layer's dX only when the caller wants the input gradient).
-        void Backward((int In, int Out, string Act)[] model, bool batchNorm, bool paramGrads, bool accumulate, bool inputGrad)
+        void Backward((int In, int Out, string Act)[] model, bool batchNorm, bool paramGrads, bool accumulate, bool inputGrad, int rows)
         {
             string acc = accumulate ? " +=" : "";
             for (int i = model.Length - 1; i >= 0; i--)
             {
                 var (inF, outF, act) = model[i];
-                if (act != "Identity") Add($"act backward {act} {b * outF}");
+                if (act != "Identity") Add($"act backward {act} {rows * outF}");
                 if (paramGrads)
                 {
-                    Add($"gemm {outF}x{inF}x{b} Aᵀ·B{acc}");
-                    Add($"bias grad {b}x{outF}{acc}");
+                    Add($"gemm {outF}x{inF}x{rows} Aᵀ·B{acc}");
+                    Add($"bias grad {rows}x{outF}{acc}");
                 }
-                if (i > 0 || inputGrad) Add($"gemm {b}x{inF}x{outF} A·B");
-                if (batchNorm && i > 0) Add($"batchnorm backward {b}x{inF}");
+                if (i > 0 || inputGrad) Add($"gemm {rows}x{inF}x{outF} A·B");
+                if (batchNorm && i > 0) Add($"batchnorm backward {rows}x{inF}");
             }
         }
 
-        // D step: a real batch, z, fake = G(z); D on real (gradients written), D on fake (added); Adam on D.
+        // D step: a real batch, z, fake = G(z) copied beside the real rows; D (no BatchNorm) on both
+        // as one batch of 2b, one loss launch per half; Adam on D.
         Add($"gather {b}x784");
         Add($"randn {b * 64}");
-        Forward(G, batchNorm: true);
-        Forward(D, batchNorm: false);
+        Forward(G, batchNorm: true, b);
+        Add($"copy {b * 784}");
+        Forward(D, batchNorm: false, 2 * b);
         Add($"loss BceWithLogits {b}");
-        Backward(D, false, paramGrads: true, accumulate: false, inputGrad: false);
-        Forward(D, batchNorm: false);
         Add($"loss BceWithLogits {b}");
-        Backward(D, false, paramGrads: true, accumulate: true, inputGrad: false);
+        Backward(D, false, paramGrads: true, accumulate: false, inputGrad: false, 2 * b);
         Add($"adam {Parameters(D, 0):N0}");
         // G step: the updated D on the same fake, back to its input only; then G's gradients; Adam on G.
-        Forward(D, batchNorm: false);
+        Forward(D, batchNorm: false, b);
         Add($"loss BceWithLogits {b}");
-        Backward(D, false, paramGrads: false, accumulate: false, inputGrad: true);
-        Backward(G, true, paramGrads: true, accumulate: false, inputGrad: false);
+        Backward(D, false, paramGrads: false, accumulate: false, inputGrad: true, b);
+        Backward(G, true, paramGrads: true, accumulate: false, inputGrad: false, b);
         Add($"adam {Parameters(G, 256 + 512):N0}");
         return launches;
     }
