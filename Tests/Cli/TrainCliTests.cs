@@ -120,7 +120,7 @@ public sealed class TrainCliTests(ShortRunFixture run) : IClassFixture<ShortRunF
         foreach (var f in new[] { "G.safetensors", "D.safetensors", "optimizer.safetensors" })
             Assert.True(File.ReadAllBytes(Path.Combine(run.Dir, "checkpoint", f)).SequenceEqual(File.ReadAllBytes(Path.Combine(dir, "checkpoint", f))),
                 $"{f} differs from the uninterrupted run");
-        static IEnumerable<string> Losses(string d) => File.ReadAllLines(Path.Combine(d, "metrics.csv")).Select(l => string.Join(',', l.Split(',')[..5]));
+        static IEnumerable<string> Losses(string d) => File.ReadAllLines(Path.Combine(d, "metrics.csv")).Select(l => string.Join(',', l.Split(',')[..7]));
         Assert.Equal(Losses(run.Dir), Losses(dir));
     }
 
