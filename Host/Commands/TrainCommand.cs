@@ -105,7 +105,7 @@ public sealed class TrainCommand : ICommand
     public int Run(Options o, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("train");
-        TimeSpan? maxTime;
+        TimeSpan? maxTime = MaxTime(o);
         RunInfo run;
         string runDir;
         bool resuming = o.Has("resume");
@@ -127,7 +127,6 @@ public sealed class TrainCommand : ICommand
                 EvalEvery = o.Has("eval-every") ? o.Int("eval-every", 0) : saved.EvalEvery,
                 EvalSamples = o.Has("eval-samples") ? o.Int("eval-samples", 10) : saved.EvalSamples,
             };
-            maxTime = MaxTime(o);
         }
         else
         {
@@ -143,7 +142,6 @@ public sealed class TrainCommand : ICommand
                 Pack = o.Int("pack", 1, 64),
                 Seed = o.ULong("seed"),
             });
-            maxTime = MaxTime(o);
             if (mixture && o.Has("generator"))
                 throw new UsageException("train: 2D runs use the mlp2d generator; drop --generator");
             if (!Presets.GeneratorNames.Contains(config.Generator))
