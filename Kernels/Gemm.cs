@@ -22,11 +22,37 @@ public struct GemmArgs
     /// Without split-K the grid has one z and KChunk ≥ K.
     /// </summary>
     public int KChunk;
+    /// <summary>
+    /// What happens to each output before it is stored (the Linear forward's bias and activation);
+    /// off (all zero) for a plain GEMM. Only with Accumulate = 0, and never in a split-K partial:
+    /// there <see cref="GemmKernels.SumSplits"/> applies it to the summed value.
+    /// </summary>
+    public GemmEpilogue Epilogue;
 
     public const int Micro = 8;
     public readonly int TileM => Micro * Ty;
     public readonly int TileN => Micro * Tx;
     public readonly int SharedFloats => Bk * (TileM + TileN);
+}
+
+/// <summary>
+/// A GEMM epilogue: out = act(v + bias[column]), with the activation numbered as
+/// <see cref="Activation"/>. Applied by the kernel that writes C, so Y = act(X·Wᵀ + b) is one
+/// launch instead of a GEMM and a bias+activation pass over Y.
+/// </summary>
+public struct GemmEpilogue
+{
+    /// <summary>1: add bias[column] (the kernel's bias view) before the activation.</summary>
+    public int HasBias;
+    /// <summary>The activation, as <see cref="Activation"/>'s number; 0 is identity.</summary>
+    public int Act;
+    /// <summary>LeakyReLU's negative slope.</summary>
+    public float Alpha;
+
+    public readonly bool IsOn => HasBias != 0 || Act != 0;
+
+    public static GemmEpilogue For(bool hasBias, Activation act, float alpha) =>
+        new() { HasBias = hasBias ? 1 : 0, Act = (int)act, Alpha = alpha };
 }
 
 /// <summary>Eight accumulators (or operands) of one thread, kept in registers.</summary>
@@ -64,10 +90,14 @@ public struct Acc8
 /// Split-K (grid z > 1): group z covers one K range and stores its partial product, unscaled and
 /// without accumulating, to slab z of c (then a [splits, M, N] workspace);
 /// <see cref="SumSplits"/> adds the slabs in a fixed order, so results stay deterministic.
+///
+/// Epilogue (<see cref="GemmArgs.Epilogue"/>): when on, each output becomes act(v + bias[column])
+/// in the store loop. One uniform branch per store decides, so with it off the stores are those
+/// of the plain kernel; the bias view is then never read (pass any valid view).
 /// </summary>
 public static partial class GemmKernels
 {
-    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmArgs p)
+    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, GemmArgs p)
     {
         var shared = SharedMemory.GetDynamic<float>();
         int tileM = p.TileM, tileN = p.TileN, bk = p.Bk;
@@ -130,34 +160,59 @@ public static partial class GemmKernels
 
         // Slab 0 is C itself without split-K; with it, slab z of the workspace.
         int slab = split * p.M * p.N;
-        Row(c, p, slab, m0 + ty + 0 * p.Ty, n0 + tx, c0);
-        Row(c, p, slab, m0 + ty + 1 * p.Ty, n0 + tx, c1);
-        Row(c, p, slab, m0 + ty + 2 * p.Ty, n0 + tx, c2);
-        Row(c, p, slab, m0 + ty + 3 * p.Ty, n0 + tx, c3);
-        Row(c, p, slab, m0 + ty + 4 * p.Ty, n0 + tx, c4);
-        Row(c, p, slab, m0 + ty + 5 * p.Ty, n0 + tx, c5);
-        Row(c, p, slab, m0 + ty + 6 * p.Ty, n0 + tx, c6);
-        Row(c, p, slab, m0 + ty + 7 * p.Ty, n0 + tx, c7);
+        // The bias of this thread's eight columns, read once for its eight rows.
+        Acc8 b8 = p.Epilogue.HasBias != 0 ? ColumnBias(bias, p, n0 + tx) : default;
+        Row(c, p, slab, m0 + ty + 0 * p.Ty, n0 + tx, c0, b8);
+        Row(c, p, slab, m0 + ty + 1 * p.Ty, n0 + tx, c1, b8);
+        Row(c, p, slab, m0 + ty + 2 * p.Ty, n0 + tx, c2, b8);
+        Row(c, p, slab, m0 + ty + 3 * p.Ty, n0 + tx, c3, b8);
+        Row(c, p, slab, m0 + ty + 4 * p.Ty, n0 + tx, c4, b8);
+        Row(c, p, slab, m0 + ty + 5 * p.Ty, n0 + tx, c5, b8);
+        Row(c, p, slab, m0 + ty + 6 * p.Ty, n0 + tx, c6, b8);
+        Row(c, p, slab, m0 + ty + 7 * p.Ty, n0 + tx, c7, b8);
     }
 
-    static void Row(ArrayView<float> c, GemmArgs p, int slab, int m, int n, Acc8 v)
+    /// <summary>bias[n], bias[n + Tx], …: the columns a thread owns; 0 past N.</summary>
+    static Acc8 ColumnBias(ArrayView<float> bias, GemmArgs p, int n) => new()
+    {
+        V0 = BiasAt(bias, p, n + 0 * p.Tx), V1 = BiasAt(bias, p, n + 1 * p.Tx), V2 = BiasAt(bias, p, n + 2 * p.Tx), V3 = BiasAt(bias, p, n + 3 * p.Tx),
+        V4 = BiasAt(bias, p, n + 4 * p.Tx), V5 = BiasAt(bias, p, n + 5 * p.Tx), V6 = BiasAt(bias, p, n + 6 * p.Tx), V7 = BiasAt(bias, p, n + 7 * p.Tx),
+    };
+
+    static float BiasAt(ArrayView<float> bias, GemmArgs p, int n) => n < p.N ? bias[n] : 0f;
+
+    static void Row(ArrayView<float> c, GemmArgs p, int slab, int m, int n, Acc8 v, Acc8 bias)
     {
         if (m >= p.M) return;
         int row = slab + m * p.N;
-        Store(c, p, row, n + 0 * p.Tx, v.V0);
-        Store(c, p, row, n + 1 * p.Tx, v.V1);
-        Store(c, p, row, n + 2 * p.Tx, v.V2);
-        Store(c, p, row, n + 3 * p.Tx, v.V3);
-        Store(c, p, row, n + 4 * p.Tx, v.V4);
-        Store(c, p, row, n + 5 * p.Tx, v.V5);
-        Store(c, p, row, n + 6 * p.Tx, v.V6);
-        Store(c, p, row, n + 7 * p.Tx, v.V7);
+        Store(c, p, row, n + 0 * p.Tx, v.V0, bias.V0);
+        Store(c, p, row, n + 1 * p.Tx, v.V1, bias.V1);
+        Store(c, p, row, n + 2 * p.Tx, v.V2, bias.V2);
+        Store(c, p, row, n + 3 * p.Tx, v.V3, bias.V3);
+        Store(c, p, row, n + 4 * p.Tx, v.V4, bias.V4);
+        Store(c, p, row, n + 5 * p.Tx, v.V5, bias.V5);
+        Store(c, p, row, n + 6 * p.Tx, v.V6, bias.V6);
+        Store(c, p, row, n + 7 * p.Tx, v.V7, bias.V7);
     }
 
-    static void Store(ArrayView<float> c, GemmArgs p, int row, int n, float v)
+    static void Store(ArrayView<float> c, GemmArgs p, int row, int n, float v, float bias)
     {
         if (n >= p.N) return;
+        if (p.Epilogue.IsOn) v = Epilogue(p.Epilogue, v, bias);
         c[row + n] = p.Accumulate != 0 ? c[row + n] + v : v;
+    }
+
+    /// <summary>act(v + bias); the bias is 0 when the epilogue has none.</summary>
+    static float Epilogue(GemmEpilogue e, float v, float bias) => ActivationKernels.Apply(e.Act, v + bias, e.Alpha);
+
+    /// <summary>float64 reference of the Linear forward: y[r, o] = act(Σ_i x[r, i]·W[o, i] + b[o]); bias may be empty.</summary>
+    public static double[] LinearForwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
+        int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    {
+        var y = Reference(x, w, default, rows, outFeatures, inFeatures, transA: false, transB: true, accumulate: false);
+        for (int i = 0; i < y.Length; i++)
+            y[i] = ActivationKernels.ApplyReference(act, y[i] + (bias.IsEmpty ? 0.0 : bias[i % outFeatures]), alpha);
+        return y;
     }
 
     /// <summary>float64 reference: C (+)= op(A)·op(B) with the same storage conventions.</summary>

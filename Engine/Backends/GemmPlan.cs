@@ -49,16 +49,24 @@ public sealed record GemmPlan(GemmTiles Tiles, int SplitK, int KChunk)
     /// <summary>True when the splits cover K exactly once: every K index in one range, no range empty.</summary>
     public bool Covers(int k) => SplitK == 1 ? KChunk >= k : (long)SplitK * KChunk >= k && (long)(SplitK - 1) * KChunk < k;
 
-    /// <summary>The kernel's arguments for one launch of this plan.</summary>
-    public GemmArgs Args(int m, int n, int k, bool transA, bool transB, bool accumulate) => new()
+    /// <summary>
+    /// The kernel's arguments for one launch of this plan. An epilogue needs accumulate off: act(v + b)
+    /// added to what C held is no layer's formula, and the kernels do not define it.
+    /// </summary>
+    public GemmArgs Args(int m, int n, int k, bool transA, bool transB, bool accumulate, GemmEpilogue epilogue = default)
     {
-        M = m, N = n, K = k,
-        TransA = transA ? 1 : 0, TransB = transB ? 1 : 0,
-        // Split-K partials are plain stores; the reduction applies Accumulate.
-        Accumulate = accumulate && SplitK == 1 ? 1 : 0,
-        Tx = Tiles.Tx, Ty = Tiles.Ty, Bk = Tiles.Bk,
-        KChunk = KChunk,
-    };
+        if (accumulate && epilogue.IsOn) throw new ArgumentException("a GEMM epilogue (bias, activation) needs accumulate off");
+        return new()
+        {
+            M = m, N = n, K = k,
+            TransA = transA ? 1 : 0, TransB = transB ? 1 : 0,
+            // Split-K partials are plain stores; the reduction applies Accumulate and the epilogue.
+            Accumulate = accumulate && SplitK == 1 ? 1 : 0,
+            Tx = Tiles.Tx, Ty = Tiles.Ty, Bk = Tiles.Bk,
+            KChunk = KChunk,
+            Epilogue = SplitK == 1 ? epilogue : default,
+        };
+    }
 
     public override string ToString() => $"{Tiles.TileM}x{Tiles.TileN} tiles, Bk {Tiles.Bk}, split-K {SplitK}" + (SplitK > 1 ? $" x {KChunk}" : "");
 

@@ -21,6 +21,13 @@ public interface IBackend : IDisposable
     /// <summary>C[m,n] (+)= op(A)·op(B); A is m×k (k×m if transA), B is k×n (n×k if transB).</summary>
     void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate);
 
+    /// <summary>
+    /// The Linear forward, y[r,o] = act(Σ_i x[r,i]·W[o,i] + b[o]): x is rows×in, W is out×in (as
+    /// torch stores it), y is rows×out; bias may be null. The GEMM with its epilogue: one launch on
+    /// ILGPU backends where Gemm + BiasActivation would be two. y must not overlap x or W.
+    /// </summary>
+    void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha);
+
     /// <summary>y[r,c] = act(x[r,c] + bias[c]) over rows×cols; bias may be null. In place is fine.</summary>
     void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha);
 

@@ -7,7 +7,7 @@ namespace IlgpuGan.Engine.Backends;
 /// <summary>
 /// The ILGPU implementation of <see cref="IBackend"/>: every kernel is compiled once when the
 /// backend opens, and each call is one launch on the accelerator's default stream (two for a
-/// split-K GEMM).
+/// split-K GEMM). <see cref="LinearForward"/> is the GEMM with its epilogue on: one launch too.
 ///
 /// GEMM plans are chosen per shape the first time a shape is seen and cached (see
 /// <see cref="PlanFor"/>); a model's shapes are fixed, so after the first step every GEMM launch
@@ -25,8 +25,8 @@ public sealed class IlgpuBackend : IBackend
     readonly int threads;      // threads per group for element-wise and column kernels
     readonly int maxGroups;    // grid size cap for grid-stride kernels
 
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> gemm;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> sumSplits;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> gemm;
+    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, GemmEpilogue> sumSplits;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float> biasAct;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> actBackward;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> biasGrad;
@@ -82,8 +82,8 @@ public sealed class IlgpuBackend : IBackend
             ? $"ILGPU CPU simulator ({accelerator.NumMultiprocessors} x {accelerator.MaxNumThreadsPerGroup} threads)"
             : $"{accelerator.Name} ({accelerator.AcceleratorType}, {accelerator.MemorySize / (1024 * 1024)} MiB)";
 
-        gemm = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernels.Gemm);
-        sumSplits = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(GemmKernels.SumSplits);
+        gemm = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernels.Gemm);
+        sumSplits = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, GemmEpilogue>(GemmKernels.SumSplits);
         biasAct = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(ActivationKernels.BiasActivationForward);
         actBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(ActivationKernels.ActivationBackward);
         biasGrad = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ActivationKernels.BiasGrad);
@@ -152,6 +152,27 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <summary>
+    /// The GEMM y = x·Wᵀ with bias and activation applied as it stores: one launch (the split-K
+    /// reduction applies them when the shape's plan splits K). Plans are shared with plain GEMMs
+    /// of the same shape: the epilogue does not change which tiling is best.
+    /// </summary>
+    public void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    {
+        if (rows == 0 || outFeatures == 0) return;
+        Launch(PlanFor(new GemmProblem(rows, outFeatures, inFeatures, false, true)), x, weight, y, rows, outFeatures, inFeatures,
+            false, true, false, GemmEpilogue.For(bias is not null, act, alpha), bias);
+    }
+
+    /// <summary>The Linear forward with the given plan rather than the cached one, as <see cref="Gemm(GemmPlan, Tensor, Tensor, Tensor, int, int, int, bool, bool, bool)"/>.</summary>
+    public void LinearForward(GemmPlan plan, Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    {
+        if (rows == 0 || outFeatures == 0) return;
+        Check(plan, inFeatures);
+        EnsureWorkspace(plan.WorkspaceFloats(rows, outFeatures));
+        Launch(plan, x, weight, y, rows, outFeatures, inFeatures, false, true, false, GemmEpilogue.For(bias is not null, act, alpha), bias);
+    }
+
+    /// <summary>
     /// The plan for a shape: chosen and checked the first time the shape is seen, when the split-K
     /// workspace also grows to fit it, then a lookup. Models issue the same few shapes every step,
     /// so all of this happens in the first step, in effect at model build time.
@@ -178,22 +199,27 @@ public sealed class IlgpuBackend : IBackend
         Launch(plan, a, b, c, m, n, k, transA, transB, accumulate);
     }
 
-    /// <summary>One GEMM with a checked plan whose workspace is in place: launches only.</summary>
-    void Launch(GemmPlan plan, Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    /// <summary>
+    /// One GEMM with a checked plan whose workspace is in place: launches only. Without a bias
+    /// tensor the kernels get C's view in its place, which they never read.
+    /// </summary>
+    void Launch(GemmPlan plan, Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate,
+        GemmEpilogue epilogue = default, Tensor? bias = null)
     {
-        var p = plan.Args(m, n, k, transA, transB, accumulate);
+        var p = plan.Args(m, n, k, transA, transB, accumulate, epilogue);
         var t = plan.Tiles;
         var grid = new Index3D((n + t.TileN - 1) / t.TileN, (m + t.TileM - 1) / t.TileM, plan.SplitK);
         var cfg = new KernelConfig(grid, new Index3D(t.Threads, 1, 1), SharedMemoryConfig.RequestDynamic<float>(p.SharedFloats));
+        var biasView = bias is { } bt ? V(bt) : V(c);
         if (plan.SplitK == 1)
         {
-            gemm(cfg, V(a), V(b), V(c), p);
+            gemm(cfg, V(a), V(b), V(c), biasView, p);
             return;
         }
         int mn = m * n;
         var partials = V(splitWorkspace!).SubView(0, (long)plan.SplitK * mn);
-        gemm(cfg, V(a), V(b), partials, p);
-        sumSplits(Stride(mn), partials, V(c), mn, plan.SplitK, accumulate ? 1 : 0);
+        gemm(cfg, V(a), V(b), partials, biasView, p);
+        sumSplits(Stride(mn), partials, V(c), biasView, mn, n, plan.SplitK, accumulate ? 1 : 0, epilogue);
     }
 
     void Check(GemmPlan plan, int k)

@@ -6,7 +6,8 @@ namespace IlgpuGan.Engine.Backends;
 /// <summary>
 /// A pass-through <see cref="IBackend"/> that, while <see cref="Profiling"/> is on, waits for each
 /// op to finish and charges its wall time to a category (gemm, activation, batchnorm, loss, adam,
-/// data), and counts the FLOPs of every GEMM. "adam" is the optimizer step, whichever optimizer
+/// data), and counts the FLOPs of every GEMM. The Linear forward is a GEMM with an epilogue, so its
+/// time (bias and activation included) is "gemm" and its FLOPs the GEMM's 2·m·n·k. "adam" is the optimizer step, whichever optimizer
 /// runs (RMSprop and SGD too); the name stays for the reports and bench JSON that already use it.
 /// Off, it only forwards calls. Waiting per op changes nothing on the CPU backend, whose ops are
 /// synchronous; on a GPU it removes overlap, so the breakdown there is an upper bound per op.
@@ -64,6 +65,12 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
     {
         GemmFlops += 2.0 * m * n * k;
         using (Measure("gemm")) inner.Gemm(a, b, c, m, n, k, transA, transB, accumulate);
+    }
+
+    public void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    {
+        GemmFlops += 2.0 * rows * outFeatures * inFeatures;
+        using (Measure("gemm")) inner.LinearForward(x, weight, bias, y, rows, outFeatures, inFeatures, act, alpha);
     }
 
     public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)

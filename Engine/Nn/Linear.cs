@@ -5,7 +5,7 @@ namespace IlgpuGan.Engine.Nn;
 
 /// <summary>
 /// y = act(x·Wᵀ + b), W stored [out, in] as torch.nn.Linear. When the next layer of the spec is an
-/// activation, the model fuses it here (bias and activation in one kernel after the GEMM); the
+/// activation, the model fuses it here (bias and activation in the GEMM's epilogue); the
 /// activation keeps its own index for naming.
 /// Initialisation is PyTorch's default: kaiming_uniform(a=√5) for W, which is U(±1/√in), and
 /// U(±1/√in) for b.
@@ -31,11 +31,9 @@ public sealed class Linear : Layer
 
     public override IReadOnlyList<Slot> Slots => [weight, bias];
 
-    public override void Forward(IBackend b, Tensor x, Tensor y, int n, bool training)
-    {
-        b.Gemm(x, weight.Value, y, n, OutFeatures, InFeatures, transA: false, transB: true, accumulate: false);
-        b.BiasActivation(y, bias.Value, y, n, OutFeatures, FusedActivation, FusedAlpha);
-    }
+    /// <summary>One op: the backend's GEMM applies bias and activation as it stores y.</summary>
+    public override void Forward(IBackend b, Tensor x, Tensor y, int n, bool training) =>
+        b.LinearForward(x, weight.Value, bias.Value, y, n, OutFeatures, InFeatures, FusedActivation, FusedAlpha);
 
     public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate)
     {

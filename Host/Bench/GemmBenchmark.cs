@@ -1,21 +1,37 @@
 using System.Diagnostics;
 using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Backends.Profiling;
 using IlgpuGan.Engine.Nn;
+using IlgpuGan.Kernels;
 
 namespace IlgpuGan.Host.Bench;
 
-/// <summary>One GEMM shape: C[m,n] = op(A)·op(B) in the named form.</summary>
-public sealed record GemmShape(string Label, int M, int N, int K, bool TransA, bool TransB)
+/// <summary>
+/// One GEMM shape: C[m,n] = op(A)·op(B) in the named form; with an <paramref name="Epilogue"/>
+/// activation, a Linear forward (A·Bᵀ plus bias and that activation, as the step runs it).
+/// </summary>
+public sealed record GemmShape(string Label, int M, int N, int K, bool TransA, bool TransB, Activation? Epilogue = null)
 {
     public string Form => (TransA ? "Aᵀ" : "A") + "·" + (TransB ? "Bᵀ" : "B");
+
+    /// <summary>"bias+Tanh" and the like for a Linear forward; "none" for a plain GEMM.</summary>
+    public string EpilogueName => Epilogue is { } act ? $"bias+{act}" : "none";
+
+    /// <summary>The GEMM's 2mnk: the epilogue's few FLOPs per output are left out, so rates compare with plain GEMMs.</summary>
     public double Flops => 2.0 * M * N * K;
+
+    /// <summary>The kernel as `bench --profile` names it.</summary>
+    public KernelKey Key => Epilogue is { } act
+        ? KernelKey.LinearForward(M, N, K, act, bias: true)
+        : KernelKey.Gemm(M, N, K, TransA, TransB, accumulate: false);
 }
 
 public sealed record GemmResult(GemmShape Shape, double Ms, double Gflops);
 
 /// <summary>
 /// GEMM throughput over a grid of shapes: the square 1024³ (and 4096³ on request), and every GEMM
-/// the seed GAN's step issues, at batch 64 and 4096, in the form the engine issues it.
+/// the seed GAN's step issues, at batch 64 and 4096, in the form the engine issues it: forward
+/// GEMMs as Linear forwards, with their bias and activation epilogue.
 /// </summary>
 public static class GemmBenchmark
 {
@@ -35,7 +51,8 @@ public static class GemmBenchmark
     /// <summary>
     /// The GEMMs of one seed-GAN step (Engine/Gan/GanTrainer.cs, Engine/Nn/Linear.cs) at batch b:
     /// forward x·Wᵀ (A·Bᵀ, rows×out×in), input gradient dy·W (A·B, rows×in×out) and weight
-    /// gradient dyᵀ·x (Aᵀ·B, out×in×rows). G runs on b rows and never needs dL/dz. D runs twice:
+    /// gradient dyᵀ·x (Aᵀ·B, out×in×rows); the forward carries the layer's bias and the activation
+    /// fused into it (Identity for the last layer of D). G runs on b rows and never needs dL/dz. D runs twice:
     /// in the D step on real and fake as one batch of 2b rows (weight gradients, and input
     /// gradients only between its layers), and in the G step on b rows (input gradients only).
     /// </summary>
@@ -44,25 +61,29 @@ public static class GemmBenchmark
         var g = Linears(Presets.Generator("mlp", 64));
         for (int i = 0; i < g.Count; i++)
         {
-            var (inF, outF) = g[i];
-            yield return new($"G L{i + 1} fwd, B={b}", b, outF, inF, false, true);
+            var (inF, outF, act) = g[i];
+            yield return new($"G L{i + 1} fwd, B={b}", b, outF, inF, false, true, act);
             if (i > 0) yield return new($"G L{i + 1} dX, B={b}", b, inF, outF, false, false);
             yield return new($"G L{i + 1} dW, B={b}", outF, inF, b, true, false);
         }
         var d = Linears(Presets.Discriminator());
         for (int i = 0; i < d.Count; i++)
         {
-            var (inF, outF) = d[i];
-            yield return new($"D L{i + 1} fwd, 2B={2 * b}", 2 * b, outF, inF, false, true);
+            var (inF, outF, act) = d[i];
+            yield return new($"D L{i + 1} fwd, 2B={2 * b}", 2 * b, outF, inF, false, true, act);
             if (i > 0) yield return new($"D L{i + 1} dX, 2B={2 * b}", 2 * b, inF, outF, false, false);
             yield return new($"D L{i + 1} dW, 2B={2 * b}", outF, inF, 2 * b, true, false);
-            yield return new($"D L{i + 1} fwd, B={b}", b, outF, inF, false, true);
+            yield return new($"D L{i + 1} fwd, B={b}", b, outF, inF, false, true, act);
             yield return new($"D L{i + 1} dX, B={b}", b, inF, outF, false, false);
         }
     }
 
-    static List<(int In, int Out)> Linears(IReadOnlyList<LayerSpec> spec) =>
-        spec.OfType<LinearSpec>().Select(l => (l.InFeatures, l.OutFeatures)).ToList();
+    /// <summary>Each Linear with the activation the model fuses into it: the spec's next layer, when that is an activation.</summary>
+    static List<(int In, int Out, Activation Act)> Linears(IReadOnlyList<LayerSpec> spec) =>
+        spec.Select((layer, i) => (layer, next: i + 1 < spec.Count ? spec[i + 1] : null))
+            .Where(p => p.layer is LinearSpec)
+            .Select(p => (((LinearSpec)p.layer).InFeatures, ((LinearSpec)p.layer).OutFeatures, p.next is ActivationSpec a ? a.Kind : Activation.Identity))
+            .ToList();
 
     public static List<GemmResult> Run(IBackend backend, IReadOnlyList<GemmShape> shapes, TimeSpan minTime)
     {
@@ -70,19 +91,26 @@ public static class GemmBenchmark
         using var a = backend.Allocate<float>(maxA);
         using var b = backend.Allocate<float>(maxB);
         using var c = backend.Allocate<float>(maxC);
+        using var bias = backend.Allocate<float>(shapes.Max(s => s.N));
         var results = new List<GemmResult>();
         foreach (var s in shapes)
         {
             var ta = Tensor.Whole(a).Slice(0, s.M * s.K);
             var tb = Tensor.Whole(b).Slice(0, s.K * s.N);
             var tc = Tensor.Whole(c).Slice(0, s.M * s.N);
-            backend.Gemm(ta, tb, tc, s.M, s.N, s.K, s.TransA, s.TransB, false);   // warm-up (and JIT/compile)
+            var tbias = Tensor.Whole(bias).Slice(0, s.N);
+            void Once()
+            {
+                if (s.Epilogue is { } act) backend.LinearForward(ta, tb, tbias, tc, s.M, s.N, s.K, act, 0.2f);
+                else backend.Gemm(ta, tb, tc, s.M, s.N, s.K, s.TransA, s.TransB, false);
+            }
+            Once();   // warm-up (and JIT/compile)
             backend.Synchronize();
             int reps = 0;
             var clock = Stopwatch.StartNew();
             while (reps < 3 || clock.Elapsed < minTime)
             {
-                backend.Gemm(ta, tb, tc, s.M, s.N, s.K, s.TransA, s.TransB, false);
+                Once();
                 reps++;
                 if (reps % 8 == 0) backend.Synchronize();
             }

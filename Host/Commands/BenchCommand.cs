@@ -79,13 +79,13 @@ public sealed class BenchCommand : ICommand
         log.LogInformation("timing GEMM shapes on {Device}", backend.Description);
         var results = GemmBenchmark.Run(backend, GemmBenchmark.Shapes(large), minTime);
         Console.WriteLine($"GEMM on {backend.Description}");
-        Console.WriteLine($"{"shape",-20} {"form",-6} {"M",6} {"N",6} {"K",6} {"ms",10} {"GFLOP/s",9} {"TFLOP/s",8}");
+        Console.WriteLine($"{"shape",-20} {"form",-6} {"epilogue",-16} {"M",6} {"N",6} {"K",6} {"ms",10} {"GFLOP/s",9} {"TFLOP/s",8}");
         foreach (var r in results)
-            Console.WriteLine($"{r.Shape.Label,-20} {r.Shape.Form,-6} {r.Shape.M,6} {r.Shape.N,6} {r.Shape.K,6} {r.Ms,10:F3} {r.Gflops,9:F1} {r.Gflops / 1e3,8:F3}");
+            Console.WriteLine($"{r.Shape.Label,-20} {r.Shape.Form,-6} {r.Shape.EpilogueName,-16} {r.Shape.M,6} {r.Shape.N,6} {r.Shape.K,6} {r.Ms,10:F3} {r.Gflops,9:F1} {r.Gflops / 1e3,8:F3}");
         if (json is not null)
             WriteRows(json, results.Select(r => new Dictionary<string, object>
             {
-                ["device"] = backend.Kind, ["shape"] = r.Shape.Label, ["form"] = r.Shape.Form,
+                ["device"] = backend.Kind, ["shape"] = r.Shape.Label, ["form"] = r.Shape.Form, ["epilogue"] = r.Shape.EpilogueName,
                 ["m"] = r.Shape.M, ["n"] = r.Shape.N, ["k"] = r.Shape.K,
                 ["ms"] = Significant(r.Ms), ["gflops"] = Significant(r.Gflops), ["tflops"] = Significant(r.Gflops / 1e3),
             }));

@@ -23,6 +23,19 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
     }
 
     [Fact]
+    public void Linear_forward_cost_is_the_gemm_plus_its_epilogue()
+    {
+        var fwd = KernelCost.Of(KernelKey.LinearForward(64, 512, 784, Activation.LeakyReLU, bias: true));
+        Assert.Equal("gemm+bias+act LeakyReLU 64x512x784 A·Bᵀ", fwd.Name);
+        Assert.Equal(2.0 * 64 * 512 * 784 + 2.0 * 64 * 512, fwd.Flops);
+        Assert.Equal(4.0 * (64 * 784 + 784 * 512 + 64 * 512 + 512), fwd.Bytes);   // C written once, the bias read once
+        var noBias = KernelCost.Of(KernelKey.LinearForward(7, 5, 3, Activation.Tanh, bias: false));
+        Assert.Equal("gemm+act Tanh 7x5x3 A·Bᵀ", noBias.Name);
+        Assert.Equal(2.0 * 7 * 5 * 3 + 7 * 5, noBias.Flops);
+        Assert.Equal(4.0 * (7 * 3 + 3 * 5 + 7 * 5), noBias.Bytes);
+    }
+
+    [Fact]
     public void Adam_moves_four_reads_and_three_writes_per_parameter()
     {
         var adam = KernelCost.Of(new KernelKey(KernelOp.Adam, 549_761));
@@ -40,7 +53,11 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
         var expected = SeedStepLaunches.Expected(4);
         Assert.True(expected.Count == seen.Count && expected.All(kv => seen.GetValueOrDefault(kv.Key) == kv.Value),
             $"expected:\n{SeedStepLaunches.Format(expected)}\nprofiled:\n{SeedStepLaunches.Format(seen)}");
-        Assert.Equal(27, seen.Where(kv => kv.Key.StartsWith("gemm ")).Sum(kv => kv.Value));
+        // Every GEMM of the step, the forward ones with their epilogue ("gemm+bias+act …"); no separate bias+act is left.
+        Assert.Equal(27, seen.Where(kv => kv.Key.StartsWith("gemm")).Sum(kv => kv.Value));
+        Assert.Equal(11, seen.Where(kv => kv.Key.StartsWith("gemm+bias+act ")).Sum(kv => kv.Value));
+        Assert.DoesNotContain(seen.Keys, k => k.StartsWith("bias+act "));
+        Assert.Equal(55, seen.Values.Sum());   // 66 before the forward GEMMs took their bias+act: G 3, D 4 in each step
         Assert.InRange(result.Kernels.Sum(k => k.Share), 0.999, 1.001);
     }
 
@@ -48,15 +65,28 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
     public void Every_gemm_of_the_step_at_batch_64_and_4096_is_in_the_kernels_grid()
     {
         var grid = GemmBenchmark.Shapes(large: true)
-            .Select(s => KernelCost.Of(KernelKey.Gemm(s.M, s.N, s.K, s.TransA, s.TransB, false)).Name).ToHashSet();
+            .Select(s => KernelCost.Of(s.Key).Name).ToHashSet();
         Assert.Contains("gemm 4096x4096x4096 A·B", grid);
         foreach (int b in new[] { 64, 4096 })
         {
             // Accumulating or not, a GEMM has the same shape and form.
-            var step = SeedStepLaunches.Expected(b).Keys.Where(k => k.StartsWith("gemm ")).Select(k => k.Replace(" +=", "")).ToHashSet();
+            var step = SeedStepLaunches.Expected(b).Keys.Where(k => k.StartsWith("gemm")).Select(k => k.Replace(" +=", "")).ToHashSet();
             Assert.Equal(27, step.Count);   // G: 3 layers × 3 forms less dL/dz; D: 4 × (forward, dW and inner dX at 2B; forward and dX at B) less its first dX at 2B
             Assert.Subset(grid, step);
         }
+    }
+
+    [Fact]
+    public void The_kernels_grid_times_forwards_with_the_activation_the_model_fuses()
+    {
+        var shapes = GemmBenchmark.SeedStepShapes(4).ToList();
+        var forwards = shapes.Where(s => s.Epilogue is not null).ToList();
+        Assert.Equal(11, forwards.Count);
+        Assert.All(forwards, s => Assert.Contains("fwd", s.Label));
+        Assert.Equal(Activation.Tanh, forwards.Single(s => s.Label.StartsWith("G L3")).Epilogue);
+        Assert.All(forwards.Where(s => s.Label.StartsWith("D L4")), s => Assert.Equal(Activation.Identity, s.Epilogue));
+        var results = GemmBenchmark.Run(cpu.Backend, shapes, TimeSpan.Zero);
+        Assert.All(results, r => Assert.True(r.Gflops > 0, r.Shape.Label));
     }
 
     [Fact]

@@ -25,8 +25,7 @@ public static class SeedStepLaunches
             for (int i = 0; i < model.Length; i++)
             {
                 var (inF, outF, act) = model[i];
-                Add($"gemm {rows}x{outF}x{inF} A·Bᵀ");
-                Add($"bias+act {act} {rows}x{outF}");
+                Add($"gemm+bias+act {act} {rows}x{outF}x{inF} A·Bᵀ");   // Linear.Forward: one op, bias and activation in the GEMM's epilogue
                 if (batchNorm && i < model.Length - 1) Add($"batchnorm train {rows}x{outF}");
             }
         }

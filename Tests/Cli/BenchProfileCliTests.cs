@@ -28,7 +28,7 @@ public sealed class BenchProfileCliTests
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"clock: {clock}", r.Stdout);
         Assert.Contains("run bench --peak", r.Stdout);
-        foreach (var name in new[] { "gemm 4x512x784 A·Bᵀ", "adam 549,761", "loss BceWithLogits 4" })
+        foreach (var name in new[] { "gemm+bias+act LeakyReLU 4x512x784 A·Bᵀ", "adam 549,761", "loss BceWithLogits 4" })
             Assert.Contains(name, r.Stdout);
 
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
@@ -74,7 +74,7 @@ public sealed class BenchProfileCliTests
             // % of peak FLOP/s wherever FLOPs are counted (every GEMM), null where they are not.
             bool counted = row.GetProperty("flops").GetDouble() > 0;
             Assert.Equal(counted ? JsonValueKind.Number : JsonValueKind.Null, row.GetProperty("pct_peak_flops").ValueKind);
-            if (row.GetProperty("kernel").GetString()!.StartsWith("gemm ")) Assert.True(counted);
+            if (row.GetProperty("kernel").GetString()!.StartsWith("gemm")) Assert.True(counted);   // plain and fused (gemm+bias+act)
         }
     }
 

@@ -1,5 +1,6 @@
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Verification;
+using IlgpuGan.Kernels;
 
 namespace IlgpuGan.Tests.Kernels;
 
@@ -62,6 +63,51 @@ public sealed class SimulatorSplitKGemmTests(SimulatorGpuTilesFixture f) : IClas
         var t = (GemmTiles)typeof(GemmTiles).GetField(tiles)!.GetValue(null)!;
         var plan = chunk == 0 ? GemmPlan.Split(t, k, splitK) : new GemmPlan(t, splitK, chunk);
         Pass(new KernelChecks(Backend).GemmWithPlan(plan, m, n, k, ta, tb, accumulate));
+    }
+
+    /// <summary>The seed's forward GEMMs as Linear forwards with the H100 plan: the big ones split K, so the reduction applies the epilogue.</summary>
+    [Fact]
+    public void Seed_linear_forwards_with_the_h100_plan_match_reference()
+    {
+        var forwards = KernelChecks.SeedGemms(large: true).Where(s => !s.TransA && s.TransB).ToList();
+        Assert.Contains(forwards, s => Backend.PlanFor(new GemmProblem(s.M, s.N, s.K, false, true)).SplitK > 1);
+        var checks = new KernelChecks(Backend);
+        foreach (var s in forwards)
+            Pass(checks.LinearForward(s.M, s.N, s.K, s.N == 784 ? Activation.Tanh : Activation.LeakyReLU, withBias: true));
+    }
+
+    public static TheoryData<string, int, int, int, int, Activation, bool> ForcedLinearPlans()
+    {
+        var data = new TheoryData<string, int, int, int, int, Activation, bool>();
+        foreach (var act in Enum.GetValues<Activation>())
+        {
+            data.Add(nameof(GemmTiles.Gpu), 33, 47, 129, 4, act, true);       // ragged last range
+            data.Add(nameof(GemmTiles.Small), 65, 70, 50, 2, act, false);     // last range shorter than a slice, no bias
+        }
+        foreach (var tiles in new[] { nameof(GemmTiles.Wide), nameof(GemmTiles.Tall) })
+        {
+            data.Add(tiles, 1, 70, 40, 2, Activation.Sigmoid, true);         // M = 1
+            data.Add(tiles, 70, 1, 100, 3, Activation.LeakyReLU, true);      // N = 1
+            data.Add(tiles, 9, 17, 5, 2, Activation.Tanh, true);             // K under one slice: runs unsplit, epilogue in the GEMM
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ForcedLinearPlans))]
+    public void Linear_forward_with_forced_plans_matches_reference(string tiles, int rows, int outF, int inF, int splitK, Activation act, bool withBias)
+    {
+        var t = (GemmTiles)typeof(GemmTiles).GetField(tiles)!.GetValue(null)!;
+        Pass(new KernelChecks(Backend).LinearForwardWithPlan(GemmPlan.Split(t, inF, splitK), rows, outF, inF, act, withBias));
+    }
+
+    [Fact]
+    public void An_epilogue_with_accumulate_is_refused()
+    {
+        var plan = GemmPlan.Split(GemmTiles.Gpu, 129, 4);
+        Assert.Throws<ArgumentException>(() => plan.Args(33, 47, 129, false, true, accumulate: true, GemmEpilogue.For(true, Activation.ReLU, 0)));
+        Assert.False(plan.Args(33, 47, 129, false, true, accumulate: false, GemmEpilogue.For(true, Activation.ReLU, 0)).Epilogue.IsOn);   // the partials stay plain
+        Assert.True(GemmPlan.Single(GemmTiles.Gpu, 129).Args(33, 47, 129, false, true, false, GemmEpilogue.For(false, Activation.Tanh, 0)).Epilogue.IsOn);
     }
 
     [Fact]

@@ -52,6 +52,26 @@ public abstract class KernelTests(BackendFixture fixture)
         Pass(Checks.ActivationBackward(9, 33, act));
     }
 
+    public static TheoryData<Activation, bool> ActivationsWithAndWithoutBias()
+    {
+        var data = new TheoryData<Activation, bool>();
+        foreach (var act in Enum.GetValues<Activation>())
+        {
+            data.Add(act, true);
+            data.Add(act, false);
+        }
+        return data;
+    }
+
+    /// <summary>The GEMM with its bias+activation epilogue, at tile-edge shapes and the seed's 784-wide layer (rows×out×in).</summary>
+    [Theory]
+    [MemberData(nameof(ActivationsWithAndWithoutBias))]
+    public void Linear_forward_matches_reference(Activation act, bool withBias)
+    {
+        foreach (var (rows, outF, inF) in new[] { (1, 1, 1), (7, 5, 3), (63, 65, 129), (64, 784, 512) })
+            Pass(Checks.LinearForward(rows, outF, inF, act, withBias));
+    }
+
     [Theory]
     [InlineData(1, 7, false)]
     [InlineData(63, 129, false)]

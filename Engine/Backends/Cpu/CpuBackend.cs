@@ -62,6 +62,16 @@ public sealed unsafe class CpuBackend : IBackend
     public void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate) =>
         CpuGemm.Gemm(P(a), P(b), P(c), m, n, k, transA, transB, accumulate, threads);
 
+    /// <summary>
+    /// The GEMM, then bias and activation in place over y: the ops are synchronous here, so
+    /// fusing would save only the second pass over y, which is small next to the GEMM.
+    /// </summary>
+    public void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    {
+        Gemm(x, weight, y, rows, outFeatures, inFeatures, transA: false, transB: true, accumulate: false);
+        BiasActivation(y, bias, y, rows, outFeatures, act, alpha);
+    }
+
     public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
     {
         var xb = B(x); var yb = B(y);

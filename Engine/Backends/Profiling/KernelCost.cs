@@ -9,6 +9,8 @@ public sealed record KernelCostInfo(string Name, double Flops, double Bytes);
 /// Names kernels and counts their FLOPs and bytes per launch. The rules, so the GFLOP/s and GB/s a
 /// profile prints can be checked by hand:
 /// GEMM m×n×k: 2mnk FLOPs; (mk + kn + mn [+ mn if it accumulates])·4 bytes.
+/// Linear forward (GEMM with bias+act epilogue) m×n×k: 2mnk + 2 per output element (1 without a
+/// bias) FLOPs; (mk + kn + mn [+ n for the bias])·4 bytes: the epilogue adds no pass over C.
 /// Other ops: bytes are the compulsory traffic, every input read once and every output written
 /// once (a kernel that re-reads, such as BatchNorm's column passes, moves more than that, so its
 /// GB/s is a lower bound); FLOPs are the arithmetic of the op's formula per element (bias+act 2,
@@ -30,6 +32,10 @@ public static class KernelCost
             case KernelOp.Gemm:
                 string form = (k.Has(KernelKey.TransA) ? "Aᵀ" : "A") + "·" + (k.Has(KernelKey.TransB) ? "Bᵀ" : "B");
                 return new($"gemm {a}x{b}x{c} {form}{(acc ? " +=" : "")}", 2.0 * a * b * c, F * (a * c + c * b + a * b * (acc ? 2 : 1)));
+            case KernelOp.LinearForward:
+                bool withBias = k.Has(KernelKey.WithBias);
+                return new($"gemm+{(withBias ? "bias+" : "")}act {Act(k)} {a}x{b}x{c} A·Bᵀ", 2.0 * a * b * c + n * (withBias ? 2.0 : 1.0),
+                    F * (a * c + c * b + n + (withBias ? b : 0)));
             case KernelOp.BiasActivation:
                 bool bias = k.Has(KernelKey.WithBias);
                 return new($"{(bias ? "bias+act" : "act")} {Act(k)} {a}x{b}", n * (bias ? 2.0 : 1.0), F * (2 * n + (bias ? b : 0)));

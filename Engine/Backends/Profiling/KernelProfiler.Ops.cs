@@ -12,6 +12,12 @@ public sealed partial class KernelProfiler
         using (Measure(KernelKey.Gemm(m, n, k, transA, transB, accumulate))) inner.Gemm(a, b, c, m, n, k, transA, transB, accumulate);
     }
 
+    public void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    {
+        using (Measure(KernelKey.LinearForward(rows, outFeatures, inFeatures, act, bias is not null)))
+            inner.LinearForward(x, weight, bias, y, rows, outFeatures, inFeatures, act, alpha);
+    }
+
     public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
     {
         using (Measure(new(KernelOp.BiasActivation, rows, cols, 0, Act(act, bias is not null)))) inner.BiasActivation(x, bias, y, rows, cols, act, alpha);
