@@ -18,12 +18,18 @@ public sealed record BenchResult(
 /// </summary>
 public static class GanBenchmark
 {
-    public static BenchResult Run(ProfilingBackend backend, int batch, int warmup, TimeSpan minTime, int minSteps, ulong seed = 0)
+    /// <summary>The seed GAN on random images (at least two batches' worth): what every benchmark trains.</summary>
+    public static GanTrainer SyntheticTrainer(IBackend backend, int batch, ulong seed)
     {
         int images = Math.Max(batch * 2, 256);
         var pixels = new byte[images * 784];
         new Random(1).NextBytes(pixels);
-        using var trainer = new GanTrainer(backend, new GanConfig { Batch = batch, Seed = seed }, pixels, images, 784);
+        return new GanTrainer(backend, new GanConfig { Batch = batch, Seed = seed }, pixels, images, 784);
+    }
+
+    public static BenchResult Run(ProfilingBackend backend, int batch, int warmup, TimeSpan minTime, int minSteps, ulong seed = 0)
+    {
+        using var trainer = SyntheticTrainer(backend, batch, seed);
 
         backend.Profiling = false;
         for (int i = 0; i < warmup; i++) trainer.TrainStep();

@@ -28,10 +28,7 @@ public static class KernelProfileBenchmark
     /// </summary>
     public static ProfileResult Run(KernelProfiler profiler, int batch, int warmup, int steps, TimeSpan minTime, ulong seed = 0)
     {
-        int images = Math.Max(batch * 2, 256);
-        var pixels = new byte[images * 784];
-        new Random(1).NextBytes(pixels);
-        using var trainer = new GanTrainer(profiler, new GanConfig { Batch = batch, Seed = seed }, pixels, images, 784);
+        using var trainer = GanBenchmark.SyntheticTrainer(profiler, batch, seed);
 
         profiler.Enabled = false;
         var clock = Stopwatch.StartNew();
