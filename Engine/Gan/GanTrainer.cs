@@ -247,6 +247,8 @@ public sealed class GanTrainer : IDisposable
             b.AdversarialLoss(terms.Kind, outFake, terms.FakeTarget, dLogits, scale, stats, 2);
             D.Backward(dLogits, paramGrads: true, accumulate: true, inputGrad: false);
         }
+        // Conditional runs interpolate whole D inputs, class blocks included (real and fake rows carry
+        // different classes), so the penalty also constrains D's gradient along the label inputs.
         penalty?.Accumulate(realInput, fakeInput, nd, Config.Seed, RngStreams.PenaltyMix, (ulong)DUpdates * (ulong)nd, stats, 6);
         OptD.Step();
         if (Config.Loss == "wgan") b.Clamp(D.Parameters, -Config.Clip, Config.Clip);
