@@ -23,7 +23,8 @@ public struct GemmArgs
     /// </summary>
     public int KChunk;
     /// <summary>
-    /// What happens to each output before it is stored (the Linear forward's bias and activation);
+    /// What happens to each output before it is stored (the Linear forward's bias and activation, or
+    /// the input gradient's activation-derivative mask);
     /// off (all zero) for a plain GEMM. Only with Accumulate = 0, and never in a split-K partial:
     /// there <see cref="GemmKernels.SumSplits"/> applies it to the summed value.
     /// </summary>
@@ -36,23 +37,35 @@ public struct GemmArgs
 }
 
 /// <summary>
-/// A GEMM epilogue: out = act(v + bias[column]), with the activation numbered as
-/// <see cref="Activation"/>. Applied by the kernel that writes C, so Y = act(X·Wᵀ + b) is one
-/// launch instead of a GEMM and a bias+activation pass over Y.
+/// A GEMM epilogue, applied by the kernel that writes C, in one of two modes:
+/// <see cref="BiasActivation"/>, out = act(v + bias[column]) (the Linear forward: Y = act(X·Wᵀ + b)
+/// is one launch instead of a GEMM and a bias+activation pass over Y), and
+/// <see cref="ActivationGrad"/>, out = v·act'(Y[row, column]) with Y an activation output of C's
+/// shape (the Linear input gradient masked by the lower layer's activation: one launch instead of
+/// a GEMM and an activation backward pass). The activation is numbered as <see cref="Activation"/>.
 /// </summary>
 public struct GemmEpilogue
 {
-    /// <summary>1: add bias[column] (the kernel's bias view) before the activation.</summary>
+    /// <summary>Modes: off, act(v + bias), v·act'(Y).</summary>
+    public const int None = 0, BiasActivation = 1, ActivationGrad = 2;
+
+    /// <summary><see cref="None"/>, <see cref="BiasActivation"/> or <see cref="ActivationGrad"/>.</summary>
+    public int Mode;
+    /// <summary>1: add bias[column] (the kernel's aux view) before the activation (<see cref="BiasActivation"/> only).</summary>
     public int HasBias;
     /// <summary>The activation, as <see cref="Activation"/>'s number; 0 is identity.</summary>
     public int Act;
     /// <summary>LeakyReLU's negative slope.</summary>
     public float Alpha;
 
-    public readonly bool IsOn => HasBias != 0 || Act != 0;
+    public readonly bool IsOn => Mode != None;
 
     public static GemmEpilogue For(bool hasBias, Activation act, float alpha) =>
-        new() { HasBias = hasBias ? 1 : 0, Act = (int)act, Alpha = alpha };
+        new() { Mode = hasBias || act != Activation.Identity ? BiasActivation : None, HasBias = hasBias ? 1 : 0, Act = (int)act, Alpha = alpha };
+
+    /// <summary>out = v·act'(Y), Y the kernel's aux view; off for the identity, whose derivative is 1.</summary>
+    public static GemmEpilogue Grad(Activation act, float alpha) =>
+        new() { Mode = act != Activation.Identity ? ActivationGrad : None, Act = (int)act, Alpha = alpha };
 }
 
 /// <summary>Eight accumulators (or operands) of one thread, kept in registers.</summary>
@@ -91,13 +104,13 @@ public struct Acc8
 /// without accumulating, to slab z of c (then a [splits, M, N] workspace);
 /// <see cref="SumSplits"/> adds the slabs in a fixed order, so results stay deterministic.
 ///
-/// Epilogue (<see cref="GemmArgs.Epilogue"/>): when on, each output becomes act(v + bias[column])
-/// in the store loop. One uniform branch per store decides, so with it off the stores are those
-/// of the plain kernel; the bias view is then never read (pass any valid view).
+/// Epilogue (<see cref="GemmArgs.Epilogue"/>): when on, each output becomes act(v + aux[column])
+/// or v·act'(aux[row, column]) in the store loop. One uniform branch per store decides, so with it
+/// off the stores are those of the plain kernel; the aux view is then never read (pass any valid view).
 /// </summary>
 public static partial class GemmKernels
 {
-    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, GemmArgs p)
+    public static void Gemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> aux, GemmArgs p)
     {
         var shared = SharedMemory.GetDynamic<float>();
         int tileM = p.TileM, tileN = p.TileN, bk = p.Bk;
@@ -161,15 +174,15 @@ public static partial class GemmKernels
         // Slab 0 is C itself without split-K; with it, slab z of the workspace.
         int slab = split * p.M * p.N;
         // The bias of this thread's eight columns, read once for its eight rows.
-        Acc8 b8 = p.Epilogue.HasBias != 0 ? ColumnBias(bias, p, n0 + tx) : default;
-        Row(c, p, slab, m0 + ty + 0 * p.Ty, n0 + tx, c0, b8);
-        Row(c, p, slab, m0 + ty + 1 * p.Ty, n0 + tx, c1, b8);
-        Row(c, p, slab, m0 + ty + 2 * p.Ty, n0 + tx, c2, b8);
-        Row(c, p, slab, m0 + ty + 3 * p.Ty, n0 + tx, c3, b8);
-        Row(c, p, slab, m0 + ty + 4 * p.Ty, n0 + tx, c4, b8);
-        Row(c, p, slab, m0 + ty + 5 * p.Ty, n0 + tx, c5, b8);
-        Row(c, p, slab, m0 + ty + 6 * p.Ty, n0 + tx, c6, b8);
-        Row(c, p, slab, m0 + ty + 7 * p.Ty, n0 + tx, c7, b8);
+        Acc8 b8 = p.Epilogue.HasBias != 0 ? ColumnBias(aux, p, n0 + tx) : default;
+        Row(c, aux, p, slab, m0 + ty + 0 * p.Ty, n0 + tx, c0, b8);
+        Row(c, aux, p, slab, m0 + ty + 1 * p.Ty, n0 + tx, c1, b8);
+        Row(c, aux, p, slab, m0 + ty + 2 * p.Ty, n0 + tx, c2, b8);
+        Row(c, aux, p, slab, m0 + ty + 3 * p.Ty, n0 + tx, c3, b8);
+        Row(c, aux, p, slab, m0 + ty + 4 * p.Ty, n0 + tx, c4, b8);
+        Row(c, aux, p, slab, m0 + ty + 5 * p.Ty, n0 + tx, c5, b8);
+        Row(c, aux, p, slab, m0 + ty + 6 * p.Ty, n0 + tx, c6, b8);
+        Row(c, aux, p, slab, m0 + ty + 7 * p.Ty, n0 + tx, c7, b8);
     }
 
     /// <summary>bias[n], bias[n + Tx], …: the columns a thread owns; 0 past N.</summary>
@@ -181,29 +194,50 @@ public static partial class GemmKernels
 
     static float BiasAt(ArrayView<float> bias, GemmArgs p, int n) => n < p.N ? bias[n] : 0f;
 
-    static void Row(ArrayView<float> c, GemmArgs p, int slab, int m, int n, Acc8 v, Acc8 bias)
+    static void Row(ArrayView<float> c, ArrayView<float> aux, GemmArgs p, int slab, int m, int n, Acc8 v, Acc8 bias)
     {
         if (m >= p.M) return;
         int row = slab + m * p.N;
-        Store(c, p, row, n + 0 * p.Tx, v.V0, bias.V0);
-        Store(c, p, row, n + 1 * p.Tx, v.V1, bias.V1);
-        Store(c, p, row, n + 2 * p.Tx, v.V2, bias.V2);
-        Store(c, p, row, n + 3 * p.Tx, v.V3, bias.V3);
-        Store(c, p, row, n + 4 * p.Tx, v.V4, bias.V4);
-        Store(c, p, row, n + 5 * p.Tx, v.V5, bias.V5);
-        Store(c, p, row, n + 6 * p.Tx, v.V6, bias.V6);
-        Store(c, p, row, n + 7 * p.Tx, v.V7, bias.V7);
+        Store(c, aux, p, row, n + 0 * p.Tx, v.V0, bias.V0);
+        Store(c, aux, p, row, n + 1 * p.Tx, v.V1, bias.V1);
+        Store(c, aux, p, row, n + 2 * p.Tx, v.V2, bias.V2);
+        Store(c, aux, p, row, n + 3 * p.Tx, v.V3, bias.V3);
+        Store(c, aux, p, row, n + 4 * p.Tx, v.V4, bias.V4);
+        Store(c, aux, p, row, n + 5 * p.Tx, v.V5, bias.V5);
+        Store(c, aux, p, row, n + 6 * p.Tx, v.V6, bias.V6);
+        Store(c, aux, p, row, n + 7 * p.Tx, v.V7, bias.V7);
     }
 
-    static void Store(ArrayView<float> c, GemmArgs p, int row, int n, float v, float bias)
+    /// <remarks>With the epilogue on there is no split (the partials are plain), so the slab is 0
+    /// and row + n is also the element's index in the [M, N] aux view.</remarks>
+    static void Store(ArrayView<float> c, ArrayView<float> aux, GemmArgs p, int row, int n, float v, float bias)
     {
         if (n >= p.N) return;
-        if (p.Epilogue.IsOn) v = Epilogue(p.Epilogue, v, bias);
+        if (p.Epilogue.IsOn) v = Epilogue(p.Epilogue, v, bias, aux, row + n);
         c[row + n] = p.Accumulate != 0 ? c[row + n] + v : v;
     }
 
-    /// <summary>act(v + bias); the bias is 0 when the epilogue has none.</summary>
-    static float Epilogue(GemmEpilogue e, float v, float bias) => ActivationKernels.Apply(e.Act, v + bias, e.Alpha);
+    /// <summary>
+    /// act(v + bias), the bias 0 when the epilogue has none; or, in <see cref="GemmEpilogue.ActivationGrad"/>
+    /// mode, v·act'(aux[at]) with aux the activation output. aux is read only in that mode.
+    /// </summary>
+    static float Epilogue(GemmEpilogue e, float v, float bias, ArrayView<float> aux, int at) =>
+        e.Mode == GemmEpilogue.ActivationGrad
+            ? v * ActivationKernels.DerivativeFromOutput(e.Act, aux[at], e.Alpha)
+            : ActivationKernels.Apply(e.Act, v + bias, e.Alpha);
+
+    /// <summary>float64 reference of the Linear input gradient: dx = (dy·W) ⊙ act'(y), act' from the output y (null: no mask).</summary>
+    public static double[] LinearInputGradReference(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, ReadOnlySpan<float> maskOutput,
+        int rows, int inFeatures, int outFeatures, Activation act, float alpha)
+    {
+        var dx = Reference(dy, w, default, rows, inFeatures, outFeatures, transA: false, transB: false, accumulate: false);
+        if (maskOutput.IsEmpty) return dx;
+        var ones = new float[dx.Length];
+        Array.Fill(ones, 1f);
+        var mask = ActivationKernels.ActivationBackwardReference(maskOutput, ones, act, alpha);
+        for (int i = 0; i < dx.Length; i++) dx[i] *= mask[i];
+        return dx;
+    }
 
     /// <summary>float64 reference of the Linear forward: y[r, o] = act(Σ_i x[r, i]·W[o, i] + b[o]); bias may be empty.</summary>
     public static double[] LinearForwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,

@@ -28,6 +28,15 @@ public interface IBackend : IDisposable
     /// </summary>
     void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha);
 
+    /// <summary>
+    /// The Linear input gradient, dx[r,i] = (Σ_o dy[r,o]·W[o,i])·act'(maskOutput[r,i]): dy is
+    /// rows×out, W is out×in, dx and maskOutput are rows×in, maskOutput being the lower layer's
+    /// activation output (act' is taken from it, as <see cref="ActivationBackward"/> does). With
+    /// maskOutput null (or act Identity) it is the plain dX = dY·W GEMM. One launch on ILGPU backends
+    /// where Gemm + ActivationBackward would be two. dx must not overlap dy, W or maskOutput.
+    /// </summary>
+    void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha);
+
     /// <summary>y[r,c] = act(x[r,c] + bias[c]) over rows×cols; bias may be null. In place is fine.</summary>
     void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha);
 

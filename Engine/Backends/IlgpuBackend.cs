@@ -7,7 +7,8 @@ namespace IlgpuGan.Engine.Backends;
 /// <summary>
 /// The ILGPU implementation of <see cref="IBackend"/>: every kernel is compiled once when the
 /// backend opens, and each call is one launch on the accelerator's default stream (two for a
-/// split-K GEMM). <see cref="LinearForward"/> is the GEMM with its epilogue on: one launch too.
+/// split-K GEMM). <see cref="LinearForward"/> and <see cref="LinearInputGrad"/> are the GEMM with
+/// its epilogue on: one launch too.
 ///
 /// GEMM plans are chosen per shape the first time a shape is seen and cached (see
 /// <see cref="PlanFor"/>); a model's shapes are fixed, so after the first step every GEMM launch
@@ -173,6 +174,35 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <summary>
+    /// dx = (dy·W) ⊙ act'(maskOutput) as one A·B GEMM whose epilogue applies the derivative as it
+    /// stores (the split-K reduction, when the shape's plan splits K). Plans are shared with the
+    /// plain dX GEMM of the same shape.
+    /// </summary>
+    public void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha)
+    {
+        if (rows == 0 || inFeatures == 0) return;
+        LinearInputGrad(PlanFor(new GemmProblem(rows, inFeatures, outFeatures, false, false)), dy, weight, dx, rows, inFeatures, outFeatures, maskOutput, act, alpha, check: false);
+    }
+
+    /// <summary>The Linear input gradient with the given plan rather than the cached one, as <see cref="Gemm(GemmPlan, Tensor, Tensor, Tensor, int, int, int, bool, bool, bool)"/>.</summary>
+    public void LinearInputGrad(GemmPlan plan, Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha) =>
+        LinearInputGrad(plan, dy, weight, dx, rows, inFeatures, outFeatures, maskOutput, act, alpha, check: true);
+
+    void LinearInputGrad(GemmPlan plan, Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha, bool check)
+    {
+        if (rows == 0 || inFeatures == 0) return;
+        if (maskOutput is { } mask && mask.Length < rows * inFeatures)
+            throw new ArgumentException($"activation mask holds {mask.Length} floats; the input gradient is {rows}x{inFeatures}");
+        if (check)
+        {
+            Check(plan, outFeatures);
+            EnsureWorkspace(plan.WorkspaceFloats(rows, inFeatures));
+        }
+        var epilogue = maskOutput is null ? default : GemmEpilogue.Grad(act, alpha);
+        Launch(plan, dy, weight, dx, rows, inFeatures, outFeatures, false, false, false, epilogue, epilogue.IsOn ? maskOutput : null);
+    }
+
+    /// <summary>
     /// The plan for a shape: chosen and checked the first time the shape is seen, when the split-K
     /// workspace also grows to fit it, then a lookup. Models issue the same few shapes every step,
     /// so all of this happens in the first step, in effect at model build time.
@@ -200,26 +230,27 @@ public sealed class IlgpuBackend : IBackend
     }
 
     /// <summary>
-    /// One GEMM with a checked plan whose workspace is in place: launches only. Without a bias
-    /// tensor the kernels get C's view in its place, which they never read.
+    /// One GEMM with a checked plan whose workspace is in place: launches only. aux is the
+    /// epilogue's operand (the bias, or the activation output of the input gradient's mask); without
+    /// one the kernels get C's view in its place, which they never read.
     /// </summary>
     void Launch(GemmPlan plan, Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate,
-        GemmEpilogue epilogue = default, Tensor? bias = null)
+        GemmEpilogue epilogue = default, Tensor? aux = null)
     {
         var p = plan.Args(m, n, k, transA, transB, accumulate, epilogue);
         var t = plan.Tiles;
         var grid = new Index3D((n + t.TileN - 1) / t.TileN, (m + t.TileM - 1) / t.TileM, plan.SplitK);
         var cfg = new KernelConfig(grid, new Index3D(t.Threads, 1, 1), SharedMemoryConfig.RequestDynamic<float>(p.SharedFloats));
-        var biasView = bias is { } bt ? V(bt) : V(c);
+        var auxView = aux is { } at ? V(at) : V(c);
         if (plan.SplitK == 1)
         {
-            gemm(cfg, V(a), V(b), V(c), biasView, p);
+            gemm(cfg, V(a), V(b), V(c), auxView, p);
             return;
         }
         int mn = m * n;
         var partials = V(splitWorkspace!).SubView(0, (long)plan.SplitK * mn);
-        gemm(cfg, V(a), V(b), partials, biasView, p);
-        sumSplits(Stride(mn), partials, V(c), biasView, mn, n, plan.SplitK, accumulate ? 1 : 0, epilogue);
+        gemm(cfg, V(a), V(b), partials, auxView, p);
+        sumSplits(Stride(mn), partials, V(c), auxView, mn, n, plan.SplitK, accumulate ? 1 : 0, epilogue);
     }
 
     void Check(GemmPlan plan, int k)

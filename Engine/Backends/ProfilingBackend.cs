@@ -7,7 +7,8 @@ namespace IlgpuGan.Engine.Backends;
 /// A pass-through <see cref="IBackend"/> that, while <see cref="Profiling"/> is on, waits for each
 /// op to finish and charges its wall time to a category (gemm, activation, batchnorm, loss, adam,
 /// data), and counts the FLOPs of every GEMM. The Linear forward is a GEMM with an epilogue, so its
-/// time (bias and activation included) is "gemm" and its FLOPs the GEMM's 2·m·n·k. "adam" is the optimizer step, whichever optimizer
+/// time (bias and activation included) is "gemm" and its FLOPs the GEMM's 2·m·n·k; so is the Linear
+/// input gradient with its activation-derivative mask. "adam" is the optimizer step, whichever optimizer
 /// runs (RMSprop and SGD too); the name stays for the reports and bench JSON that already use it.
 /// Off, it only forwards calls. Waiting per op changes nothing on the CPU backend, whose ops are
 /// synchronous; on a GPU it removes overlap, so the breakdown there is an upper bound per op.
@@ -71,6 +72,12 @@ public sealed class ProfilingBackend(IBackend inner) : IBackend
     {
         GemmFlops += 2.0 * rows * outFeatures * inFeatures;
         using (Measure("gemm")) inner.LinearForward(x, weight, bias, y, rows, outFeatures, inFeatures, act, alpha);
+    }
+
+    public void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha)
+    {
+        GemmFlops += 2.0 * rows * inFeatures * outFeatures;
+        using (Measure("gemm")) inner.LinearInputGrad(dy, weight, dx, rows, inFeatures, outFeatures, maskOutput, act, alpha);
     }
 
     public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)

@@ -35,9 +35,21 @@ public sealed class Linear : Layer
     public override void Forward(IBackend b, Tensor x, Tensor y, int n, bool training) =>
         b.LinearForward(x, weight.Value, bias.Value, y, n, OutFeatures, InFeatures, FusedActivation, FusedAlpha);
 
-    public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate)
+    public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate) =>
+        Backward(b, x, y, dy, dx, n, paramGrads, accumulate, dyIsPreActivation: false, below: null, belowOutput: default);
+
+    /// <summary>
+    /// The backward with the two halves of the activation fusion across layers:
+    /// <paramref name="dyIsPreActivation"/> says dy already holds dL/d(pre-activation) (the layer
+    /// above applied this layer's act' in its dX GEMM), so this layer skips its activation
+    /// backward; <paramref name="below"/>, when given, is the Linear under this one, whose fused
+    /// activation (its output <paramref name="belowOutput"/>, [n, In]) this layer's dX GEMM applies
+    /// as it stores, so dx leaves holding dL/d(the lower layer's pre-activation).
+    /// </summary>
+    public void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate,
+        bool dyIsPreActivation, Linear? below, Tensor belowOutput)
     {
-        if (FusedActivation != Activation.Identity)
+        if (FusedActivation != Activation.Identity && !dyIsPreActivation)
             b.ActivationBackward(y, dy, dy, FusedActivation, FusedAlpha);   // dy now holds dL/d(pre-activation)
         if (paramGrads)
         {
@@ -45,6 +57,11 @@ public sealed class Linear : Layer
             b.BiasGrad(dy, bias.Grad, n, OutFeatures, accumulate);
         }
         if (dx is { } d)
-            b.Gemm(dy, weight.Value, d, n, InFeatures, OutFeatures, transA: false, transB: false, accumulate: false);
+        {
+            if (below is { FusedActivation: not Activation.Identity } l)
+                b.LinearInputGrad(dy, weight.Value, d, n, InFeatures, OutFeatures, belowOutput, l.FusedActivation, l.FusedAlpha);
+            else
+                b.LinearInputGrad(dy, weight.Value, d, n, InFeatures, OutFeatures, null, Activation.Identity, 0f);
+        }
     }
 }

@@ -162,12 +162,15 @@ public sealed class Sequential : IDisposable
     /// Back-propagates dL/dOutput ([n, Out], overwritten) through the last forward. Parameter
     /// gradients are written (or added, with <paramref name="accumulate"/>) when
     /// <paramref name="paramGrads"/>; dL/dInput is returned when <paramref name="inputGrad"/>, as a
-    /// view into this model's scratch that stays valid until its next backward.
+    /// view into this model's scratch that stays valid until its next backward. Where a Linear sits
+    /// on a Linear with a fused activation, the upper one's dX GEMM also applies that activation's
+    /// derivative (<see cref="IBackend.LinearInputGrad"/>), saving the lower one's activation backward.
     /// </summary>
     public Tensor? Backward(Tensor dOutput, bool paramGrads, bool accumulate, bool inputGrad)
     {
         int n = lastBatch;
         var dy = dOutput.Slice(0, n * OutFeatures);
+        bool dyIsPreActivation = false;   // dy already past layer i's fused activation (see below)
         for (int i = layers.Count - 1; i >= 0; i--)
         {
             Tensor? dx = null;
@@ -176,7 +179,19 @@ public sealed class Sequential : IDisposable
                 var target = dy.Buffer == ping.Buffer && dy.Offset == ping.Offset ? pong : ping;
                 dx = target.Slice(0, n * layers[i].InFeatures);
             }
-            layers[i].Backward(backend, inputsSeen[i], outputs[i].Slice(0, n * layers[i].OutFeatures), dy, dx, n, paramGrads, accumulate);
+            var y = outputs[i].Slice(0, n * layers[i].OutFeatures);
+            // A Linear under a Linear with a fused activation: the upper one's dX GEMM applies the
+            // lower one's act' as it stores (one launch, not two), and the lower one skips its own.
+            var below = dx is not null && i > 0 && layers[i - 1] is Linear { FusedActivation: not Activation.Identity } l ? l : null;
+            if (layers[i] is Linear linear)
+                linear.Backward(backend, inputsSeen[i], y, dy, dx, n, paramGrads, accumulate, dyIsPreActivation, below,
+                    below is null ? default : outputs[i - 1].Slice(0, n * below.OutFeatures));
+            else
+            {
+                below = null;
+                layers[i].Backward(backend, inputsSeen[i], y, dy, dx, n, paramGrads, accumulate);
+            }
+            dyIsPreActivation = below is not null;
             if (dx is null) break;
             dy = dx.Value;
         }

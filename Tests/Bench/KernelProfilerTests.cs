@@ -36,6 +36,15 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
     }
 
     [Fact]
+    public void Linear_input_grad_cost_is_the_gemm_plus_its_mask()
+    {
+        var dx = KernelCost.Of(KernelKey.LinearInputGrad(128, 512, 256, Activation.LeakyReLU));
+        Assert.Equal("gemm+act' LeakyReLU 128x512x256 A·B", dx.Name);
+        Assert.Equal(2.0 * 128 * 512 * 256 + 128 * 512, dx.Flops);
+        Assert.Equal(4.0 * (128 * 256 + 256 * 512 + 2 * 128 * 512), dx.Bytes);   // dx written, the activation output read
+    }
+
+    [Fact]
     public void Adam_moves_four_reads_and_three_writes_per_parameter()
     {
         var adam = KernelCost.Of(new KernelKey(KernelOp.Adam, 549_761));
@@ -57,7 +66,10 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
         Assert.Equal(27, seen.Where(kv => kv.Key.StartsWith("gemm")).Sum(kv => kv.Value));
         Assert.Equal(11, seen.Where(kv => kv.Key.StartsWith("gemm+bias+act ")).Sum(kv => kv.Value));
         Assert.DoesNotContain(seen.Keys, k => k.StartsWith("bias+act "));
-        Assert.Equal(55, seen.Values.Sum());   // 66 before the forward GEMMs took their bias+act: G 3, D 4 in each step
+        // D's inner dX GEMMs apply the lower layer's LeakyReLU' (3 in each step); only the activation backward of G's layers is left.
+        Assert.Equal(6, seen.Where(kv => kv.Key.StartsWith("gemm+act' ")).Sum(kv => kv.Value));
+        Assert.Equal(3, seen.Where(kv => kv.Key.StartsWith("act backward ")).Sum(kv => kv.Value));   // 9 before: D's 3 in the D step and 3 in the G step are gone
+        Assert.Equal(49, seen.Values.Sum());   // 66 before the forward GEMMs took their bias+act (G 3, D 4 in each step); 55 before D's dX GEMMs took the act' of the layer below (3 in each step)
         Assert.InRange(result.Kernels.Sum(k => k.Share), 0.999, 1.001);
     }
 

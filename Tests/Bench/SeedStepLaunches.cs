@@ -31,20 +31,26 @@ public static class SeedStepLaunches
         }
 
         // Linear.Backward, last layer first: activation backward, then dW and db, then dX (the
-        // first layer's dX only when the caller wants the input gradient).
+        // first layer's dX only when the caller wants the input gradient). Where the layer below is
+        // a Linear with a fused activation (D, not G, whose Linears have BatchNorm between them),
+        // the dX GEMM applies that activation's derivative as it stores ("gemm+act'"), and the
+        // layer below skips its activation backward: only the top layer's (if any) is launched.
         void Backward((int In, int Out, string Act)[] model, bool batchNorm, bool paramGrads, bool accumulate, bool inputGrad, int rows)
         {
             string acc = accumulate ? " +=" : "";
             for (int i = model.Length - 1; i >= 0; i--)
             {
                 var (inF, outF, act) = model[i];
-                if (act != "Identity") Add($"act backward {act} {rows * outF}");
+                bool fusedFromAbove = !batchNorm && i < model.Length - 1;
+                if (act != "Identity" && !fusedFromAbove) Add($"act backward {act} {rows * outF}");
                 if (paramGrads)
                 {
                     Add($"gemm {outF}x{inF}x{rows} Aᵀ·B{acc}");
                     Add($"bias grad {rows}x{outF}{acc}");
                 }
-                if (i > 0 || inputGrad) Add($"gemm {rows}x{inF}x{outF} A·B");
+                string below = i > 0 && !batchNorm ? model[i - 1].Act : "Identity";
+                if (below != "Identity") Add($"gemm+act' {below} {rows}x{inF}x{outF} A·B");
+                else if (i > 0 || inputGrad) Add($"gemm {rows}x{inF}x{outF} A·B");
                 if (batchNorm && i > 0) Add($"batchnorm backward {rows}x{inF}");
             }
         }

@@ -101,6 +101,44 @@ public sealed class SimulatorSplitKGemmTests(SimulatorGpuTilesFixture f) : IClas
         Pass(new KernelChecks(Backend).LinearForwardWithPlan(GemmPlan.Split(t, inF, splitK), rows, outF, inF, act, withBias));
     }
 
+    public static TheoryData<string, int, int, int, int, Activation, bool> ForcedInputGradPlans()
+    {
+        var data = new TheoryData<string, int, int, int, int, Activation, bool>();
+        foreach (var act in Enum.GetValues<Activation>())
+        {
+            data.Add(nameof(GemmTiles.Gpu), 33, 47, 129, 4, act, true);       // ragged last range
+            data.Add(nameof(GemmTiles.Small), 65, 70, 50, 2, act, true);      // last range shorter than a slice
+        }
+        data.Add(nameof(GemmTiles.Gpu), 33, 47, 129, 4, Activation.LeakyReLU, false);   // no mask: the plain dX GEMM
+        foreach (var tiles in new[] { nameof(GemmTiles.Wide), nameof(GemmTiles.Tall) })
+        {
+            data.Add(tiles, 1, 70, 40, 2, Activation.Sigmoid, true);         // M = 1
+            data.Add(tiles, 70, 1, 100, 3, Activation.LeakyReLU, true);      // N = 1
+            data.Add(tiles, 9, 17, 5, 2, Activation.Tanh, true);             // K under one slice: runs unsplit, mask in the GEMM
+        }
+        return data;
+    }
+
+    /// <summary>dx = (dy·W) ⊙ act'(y) (rows×in×out) with forced plans: split, the reduction applies the mask to the sum.</summary>
+    [Theory]
+    [MemberData(nameof(ForcedInputGradPlans))]
+    public void Linear_input_grad_with_forced_plans_matches_reference(string tiles, int rows, int inF, int outF, int splitK, Activation act, bool masked)
+    {
+        var t = (GemmTiles)typeof(GemmTiles).GetField(tiles)!.GetValue(null)!;
+        Pass(new KernelChecks(Backend).LinearInputGradWithPlan(GemmPlan.Split(t, outF, splitK), rows, inF, outF, act, masked));
+    }
+
+    /// <summary>The seed's dX GEMMs with the H100 plan and a LeakyReLU mask (those that split K apply it in the reduction).</summary>
+    [Fact]
+    public void Seed_input_grads_with_the_h100_plan_match_reference()
+    {
+        var dxs = KernelChecks.SeedGemms(large: true).Where(s => !s.TransA && !s.TransB).ToList();
+        Assert.Contains(dxs, s => Backend.PlanFor(new GemmProblem(s.M, s.N, s.K, false, false)).SplitK > 1);
+        var checks = new KernelChecks(Backend);
+        foreach (var s in dxs)
+            Pass(checks.LinearInputGrad(s.M, s.N, s.K, Activation.LeakyReLU));
+    }
+
     [Fact]
     public void An_epilogue_with_accumulate_is_refused()
     {
@@ -108,6 +146,9 @@ public sealed class SimulatorSplitKGemmTests(SimulatorGpuTilesFixture f) : IClas
         Assert.Throws<ArgumentException>(() => plan.Args(33, 47, 129, false, true, accumulate: true, GemmEpilogue.For(true, Activation.ReLU, 0)));
         Assert.False(plan.Args(33, 47, 129, false, true, accumulate: false, GemmEpilogue.For(true, Activation.ReLU, 0)).Epilogue.IsOn);   // the partials stay plain
         Assert.True(GemmPlan.Single(GemmTiles.Gpu, 129).Args(33, 47, 129, false, true, false, GemmEpilogue.For(false, Activation.Tanh, 0)).Epilogue.IsOn);
+        Assert.Throws<ArgumentException>(() => plan.Args(33, 47, 129, false, false, accumulate: true, GemmEpilogue.Grad(Activation.LeakyReLU, 0.2f)));
+        Assert.False(plan.Args(33, 47, 129, false, false, accumulate: false, GemmEpilogue.Grad(Activation.LeakyReLU, 0.2f)).Epilogue.IsOn);
+        Assert.False(GemmEpilogue.Grad(Activation.Identity, 0).IsOn);   // act' = 1: the plain GEMM
     }
 
     [Fact]

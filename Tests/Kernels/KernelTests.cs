@@ -72,6 +72,22 @@ public abstract class KernelTests(BackendFixture fixture)
             Pass(Checks.LinearForward(rows, outF, inF, act, withBias));
     }
 
+    /// <summary>The dX GEMM with the lower layer's activation derivative as its epilogue, at tile-edge shapes and the seed's 784-wide layer (rows×in×out).</summary>
+    [Theory]
+    [InlineData(Activation.Identity)]
+    [InlineData(Activation.ReLU)]
+    [InlineData(Activation.LeakyReLU)]
+    [InlineData(Activation.Tanh)]
+    [InlineData(Activation.Sigmoid)]
+    public void Linear_input_grad_matches_reference(Activation act)
+    {
+        foreach (var (rows, inF, outF) in new[] { (1, 1, 1), (7, 5, 3), (63, 65, 129), (17, 33, 2), (64, 512, 784) })
+        {
+            Pass(Checks.LinearInputGrad(rows, inF, outF, act));
+            Pass(Checks.LinearInputGrad(rows, inF, outF, act, masked: false));
+        }
+    }
+
     [Theory]
     [InlineData(1, 7, false)]
     [InlineData(63, 129, false)]

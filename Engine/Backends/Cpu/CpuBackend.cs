@@ -72,6 +72,14 @@ public sealed unsafe class CpuBackend : IBackend
         BiasActivation(y, bias, y, rows, outFeatures, act, alpha);
     }
 
+    /// <summary>The dX GEMM, then the activation backward in place over dx (as <see cref="LinearForward"/>, no fused pass here).</summary>
+    public void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha)
+    {
+        Gemm(dy, weight, dx, rows, inFeatures, outFeatures, transA: false, transB: false, accumulate: false);
+        if (maskOutput is { } mask && act != Activation.Identity)
+            ActivationBackward(mask.Slice(0, rows * inFeatures), dx.Slice(0, rows * inFeatures), dx.Slice(0, rows * inFeatures), act, alpha);
+    }
+
     public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
     {
         var xb = B(x); var yb = B(y);

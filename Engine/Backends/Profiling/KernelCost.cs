@@ -11,6 +11,8 @@ public sealed record KernelCostInfo(string Name, double Flops, double Bytes);
 /// GEMM m×n×k: 2mnk FLOPs; (mk + kn + mn [+ mn if it accumulates])·4 bytes.
 /// Linear forward (GEMM with bias+act epilogue) m×n×k: 2mnk + 2 per output element (1 without a
 /// bias) FLOPs; (mk + kn + mn [+ n for the bias])·4 bytes: the epilogue adds no pass over C.
+/// Linear input gradient (A·B GEMM with the act' mask epilogue) m×n×k: 2mnk + 1 per output
+/// element FLOPs; (mk + kn + 2mn)·4 bytes (C written, the activation output read).
 /// Other ops: bytes are the compulsory traffic, every input read once and every output written
 /// once (a kernel that re-reads, such as BatchNorm's column passes, moves more than that, so its
 /// GB/s is a lower bound); FLOPs are the arithmetic of the op's formula per element (bias+act 2,
@@ -36,6 +38,8 @@ public static class KernelCost
                 bool withBias = k.Has(KernelKey.WithBias);
                 return new($"gemm+{(withBias ? "bias+" : "")}act {Act(k)} {a}x{b}x{c} A·Bᵀ", 2.0 * a * b * c + n * (withBias ? 2.0 : 1.0),
                     F * (a * c + c * b + n + (withBias ? b : 0)));
+            case KernelOp.LinearInputGrad:
+                return new($"gemm+act' {Act(k)} {a}x{b}x{c} A·B", 2.0 * a * b * c + n, F * (a * c + c * b + 2 * n));
             case KernelOp.BiasActivation:
                 bool bias = k.Has(KernelKey.WithBias);
                 return new($"{(bias ? "bias+act" : "act")} {Act(k)} {a}x{b}", n * (bias ? 2.0 : 1.0), F * (2 * n + (bias ? b : 0)));

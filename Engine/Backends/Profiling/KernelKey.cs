@@ -5,7 +5,7 @@ namespace IlgpuGan.Engine.Backends.Profiling;
 /// <summary>The <see cref="IBackend"/> ops a kernel profile tells apart (one per interface method).</summary>
 public enum KernelOp
 {
-    Gemm, LinearForward, BiasActivation, ActivationBackward, BiasGrad,
+    Gemm, LinearForward, LinearInputGrad, BiasActivation, ActivationBackward, BiasGrad,
     BatchNormTrain, BatchNormEval, BatchNormBackward,
     AdversarialLoss, SoftmaxCrossEntropy, Softmax,
     Adam, RmsProp, Sgd,
@@ -31,6 +31,10 @@ public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C 
     /// <summary>The Linear forward, y = act(x·Wᵀ + b): an A·Bᵀ GEMM of rows×out×in with its epilogue.</summary>
     public static KernelKey LinearForward(int rows, int outFeatures, int inFeatures, Activation act, bool bias) =>
         new(KernelOp.LinearForward, rows, outFeatures, inFeatures, (int)act | (bias ? WithBias : 0));
+
+    /// <summary>The Linear input gradient, dx = (dy·W) ⊙ act'(y): an A·B GEMM of rows×in×out with its mask epilogue.</summary>
+    public static KernelKey LinearInputGrad(int rows, int inFeatures, int outFeatures, Activation act) =>
+        new(KernelOp.LinearInputGrad, rows, inFeatures, outFeatures, (int)act);
 
     public bool Has(int flag) => (Variant & flag) != 0;
 }

@@ -18,6 +18,15 @@ public sealed partial class KernelProfiler
             inner.LinearForward(x, weight, bias, y, rows, outFeatures, inFeatures, act, alpha);
     }
 
+    /// <summary>Without a mask the op is the plain dX GEMM, and is named as one.</summary>
+    public void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha)
+    {
+        var key = maskOutput is null || act == Activation.Identity
+            ? KernelKey.Gemm(rows, inFeatures, outFeatures, false, false, false)
+            : KernelKey.LinearInputGrad(rows, inFeatures, outFeatures, act);
+        using (Measure(key)) inner.LinearInputGrad(dy, weight, dx, rows, inFeatures, outFeatures, maskOutput, act, alpha);
+    }
+
     public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
     {
         using (Measure(new(KernelOp.BiasActivation, rows, cols, 0, Act(act, bias is not null)))) inner.BiasActivation(x, bias, y, rows, cols, act, alpha);
