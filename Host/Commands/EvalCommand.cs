@@ -67,7 +67,7 @@ public sealed class EvalCommand : ICommand
             log.LogInformation("generating {N} samples from {G}", samples, gFile);
             var images = sampler.Sample(samples, seed);
             generated = evaluator.Evaluate(images, samples);
-            if (sampler.IsConditional) classAccuracy = ConditionalAccuracy.Measure(classifier, images, samples, sampler.Classes);
+            if (sampler.IsConditional) classAccuracy = ConditionalAccuracy.Measure(generated.Predictions, sampler.Classes);
         }
 
         Console.WriteLine($"{dataset}: {samples} samples; features and class probabilities from the 784-512-256-10 classifier");

@@ -5,9 +5,12 @@ using IlgpuGan.Kernels;
 
 namespace IlgpuGan.Host.Evaluation;
 
-/// <summary>The image metrics of one sample set, as `eval` prints them and --json writes them.</summary>
+/// <summary>
+/// The image metrics of one sample set, as `eval` prints them and --json writes them, plus the
+/// classifier's prediction per image (not written: conditional runs score it against the requested classes).
+/// </summary>
 public sealed record ImageMetrics(int Samples, double Fid, double IsMean, double IsStd, int ModesCovered, double KlUniform,
-    double Precision, double Recall, int[] ClassCounts)
+    double Precision, double Recall, int[] ClassCounts, int[] Predictions)
 {
     public Dictionary<string, object> ToJson() => new()
     {
@@ -81,6 +84,6 @@ public sealed class ImageEvaluator
         for (int i = 0; i < count; i++) predictions[i] = FeatureClassifier.ArgMax(probs.AsSpan(i * classes, classes));
         var hist = ClassHistogram.Compute(predictions, classes);
         var (precision, recall) = PrecisionRecall.Compute(prFeatures, prCount, features, count, FeatureClassifier.FeatureDim);
-        return new ImageMetrics(count, fid, isMean, isStd, hist.ModesCovered, hist.KlToUniform, precision, recall, hist.Counts);
+        return new ImageMetrics(count, fid, isMean, isStd, hist.ModesCovered, hist.KlToUniform, precision, recall, hist.Counts, predictions);
     }
 }
