@@ -64,25 +64,7 @@ public sealed class Sampler : IDisposable
     {
         if (fixedClass >= 0 && !IsConditional) throw new UsageException("--class needs a conditional run (trained with --conditional)");
         if (fixedClass >= Classes && IsConditional) throw new UsageException($"--class must be 0..{Classes - 1}, got {fixedClass}");
-        var result = new float[(long)count * OutFeatures];
-        for (int start = 0; start < count; start += Generator.MaxBatch)
-        {
-            int n = Math.Min(Generator.MaxBatch, count - start);
-            var z = Tensor.Whole(zBuffer).Slice(0, n * Latent);
-            backend.RandomNormal(z, seed, RngStreams.Sample, (ulong)start * (ulong)Latent);
-            var images = Generator.Forward(WithClasses(z, start, n, fixedClass), n, training: false);
-            images.CopyTo(result.AsSpan(start * OutFeatures, n * OutFeatures));
-        }
-        return result;
-    }
-
-    /// <summary>z itself, or for a conditional generator [z, one-hot] with the classes of samples start..start+n.</summary>
-    Tensor WithClasses(Tensor z, int start, int n, int fixedClass)
-    {
-        if (conditional is null) return z;
-        conditional.SetFeatures(z, n);
-        conditional.SetClasses(Enumerable.Range(start, n).Select(i => ConditionalInput.ClassOf(i, Classes, fixedClass)).ToArray());
-        return conditional.Rows(n);
+        return Generate(Noise(count, seed), count, fixedClass);
     }
 
     /// <summary>
