@@ -90,7 +90,7 @@ public sealed class GanTrainer : IDisposable
             if (config.Conditional)
             {
                 labels = Own(b.Allocate<int>(count));
-                labels.CopyFromHost(classLabels!.AsSpan(0, count).ToArray().Select(l => (int)l).ToArray(), 0);
+                labels.CopyFromHost(classLabels!.Take(count).Select(l => (int)l).ToArray(), 0);
                 gInput = Own(new ConditionalInput(b, config.Latent, classes, Math.Max(n, GridCount)));
                 gridInput = Own(new ConditionalInput(b, config.Latent, classes, GridCount));
                 dReal = Own(new ConditionalInput(b, dim, classes, n));
