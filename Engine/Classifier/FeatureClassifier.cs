@@ -105,7 +105,7 @@ public sealed class FeatureClassifier : IDisposable
     public double Accuracy(byte[] pixels, byte[] labels, int count)
     {
         var images = new float[(long)count * InFeatures];
-        for (long i = 0; i < images.Length; i++) images[i] = (pixels[i] / 255f - 0.5f) / 0.5f;
+        for (long i = 0; i < images.Length; i++) images[i] = Pixels.ToUnit(pixels[i]);
         var (_, p) = Embed(images, count);
         int hits = 0;
         for (int i = 0; i < count; i++)

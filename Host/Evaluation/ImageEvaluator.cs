@@ -57,7 +57,7 @@ public sealed class ImageEvaluator
         var x = new float[(long)rows.Length * dim];
         for (int r = 0; r < rows.Length; r++)
             for (int c = 0; c < dim; c++)
-                x[(long)r * dim + c] = (pixels[(long)rows[r] * dim + c] / 255f - 0.5f) / 0.5f;
+                x[(long)r * dim + c] = Pixels.ToUnit(pixels[(long)rows[r] * dim + c]);
         return x;
     }
 
