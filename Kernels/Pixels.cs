@@ -14,8 +14,8 @@ public static class Pixels
 
     /// <summary>
     /// The same map as a multiply-add, b·<see cref="Scale"/> + <see cref="Offset"/>, for the CPU
-    /// backend's SIMD passes. It differs from <see cref="ToUnit"/> by at most one ulp on some bytes;
-    /// that is the CPU backend's numerics today and stays so (a test pins the bound).
+    /// backend's SIMD passes. It differs from <see cref="ToUnit"/> by at most 2⁻²³ (one ulp of 1) on
+    /// some bytes; that is the CPU backend's numerics, kept as they are (a test pins the bound).
     /// </summary>
     public const float Scale = 2f / 255f;
     public const float Offset = -1f;

@@ -73,12 +73,7 @@ public sealed class FeatureClassifier : IDisposable
         int steps = count / batch;
         for (int epoch = 0; epoch < epochs; epoch++)
         {
-            for (int i = 0; i < count; i++) perm[i] = i;
-            for (int i = count - 1; i > 0; i--)
-            {
-                int j = (int)(Philox.UniformDouble(seed, 7, ((ulong)(uint)epoch << 32) | (uint)i) * (i + 1));
-                (perm[i], perm[j]) = (perm[j], perm[i]);
-            }
+            EpochShuffle.Fill(perm, seed, RngStreams.Classifier.Shuffle, epoch);
             order.CopyFromHost(perm, 0);
             opt.Lr = epoch < (int)Math.Ceiling(0.6 * epochs) ? lr : lr / 10;
             double loss = 0, acc = 0;

@@ -22,14 +22,18 @@ public sealed class PixelsTests
     }
 
     [Fact]
-    public void The_multiply_add_form_is_within_one_ulp_of_the_exact_form()
+    public void The_multiply_add_form_is_within_one_ulp_of_one_of_the_exact_form()
     {
+        float ulpOfOne = MathF.BitIncrement(1f) - 1f;
+        int differ = 0;
         for (int b = 0; b < 256; b++)
         {
             float exact = Pixels.ToUnit((byte)b), fused = b * Pixels.Scale + Pixels.Offset;
-            float ulp = MathF.BitIncrement(MathF.Abs(exact)) - MathF.Abs(exact);
-            Assert.True(MathF.Abs(exact - fused) <= ulp, $"byte {b}: {exact} vs {fused}");
+            Assert.True(MathF.Abs(exact - fused) <= ulpOfOne, $"byte {b}: {exact} vs {fused}");
+            if (exact != fused) differ++;
         }
+        // The two forms really are two roundings (why the CPU backend and the kernels differ in the last bits).
+        Assert.InRange(differ, 1, 255);
     }
 
     [Fact]
