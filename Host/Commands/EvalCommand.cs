@@ -41,7 +41,7 @@ public sealed class EvalCommand : ICommand
         DeviceCatalog.Validate(device);
 
         // Fail on a bad checkpoint before minutes of data loading and embedding.
-        string? gFile = checkpoint is null ? null : SampleCommand.ResolveGenerator(checkpoint);
+        string? gFile = checkpoint is null ? null : RunFolder.ResolveGenerator(checkpoint);
         string dataset = o.String("dataset") ?? (checkpoint is not null ? RunDataset(checkpoint) : null) ?? "mnist";
         if (Mixture2D.IsMixture(dataset))
         {
@@ -110,7 +110,7 @@ public sealed class EvalCommand : ICommand
     static int Eval2D(string checkpoint, Mixture2D mixture, int samples, ulong seed, string device, string? json, ILogger log)
     {
         using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
-        using var sampler = new Sampler(backend, SampleCommand.ResolveGenerator(checkpoint));
+        using var sampler = new Sampler(backend, RunFolder.ResolveGenerator(checkpoint));
         var r = RunMetrics.Mixture(mixture, sampler.Sample(samples, seed));
         Console.WriteLine($"{mixture.Name}: {samples} samples against {mixture.ModeCount} modes (σ = {mixture.Sigma})");
         Console.WriteLine($"modes captured      {r.ModesCaptured}/{mixture.ModeCount}");
@@ -133,13 +133,6 @@ public sealed class EvalCommand : ICommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new GanException($"cannot write {path}: {e.Message}"); }
     }
 
-    static RunInfo? TryRun(string checkpoint)
-    {
-        foreach (var dir in new[] { checkpoint, Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? "" })
-            if (File.Exists(Path.Combine(dir, RunInfo.FileName))) return RunInfo.Load(dir);
-        return null;
-    }
-
-    static string? RunDataset(string checkpoint) => TryRun(checkpoint)?.Config.Dataset;
-    static string? RunDataDir(string checkpoint) => TryRun(checkpoint)?.DataDir;
+    static string? RunDataset(string checkpoint) => RunInfo.TryLoadContaining(checkpoint)?.Config.Dataset;
+    static string? RunDataDir(string checkpoint) => RunInfo.TryLoadContaining(checkpoint)?.DataDir;
 }
