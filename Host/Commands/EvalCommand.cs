@@ -52,9 +52,10 @@ public sealed class EvalCommand : ICommand
         string? dataDir = o.String("data") ?? (checkpoint is not null ? RunDataDir(checkpoint) : null);
 
         using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
-        var train = DatasetLoader.Load(dataset, dataDir, train: true, new DatasetDownloadOptions(), log);
-        var test = DatasetLoader.Load(dataset, dataDir, train: false, new DatasetDownloadOptions(), log);
-        using var classifier = ClassifierStore.GetOrTrain(backend, dataset, dataDir, o.String("classifier"), log);
+        var data = new DatasetSplits(dataset, dataDir, log);
+        var train = data.Train;
+        var test = data.Test;
+        using var classifier = ClassifierStore.GetOrTrain(backend, data, o.String("classifier"), log);
         log.LogInformation("embedding {N} real training and test images", Math.Min(samples, test.Count));
         var evaluator = new ImageEvaluator(classifier, train, test, samples, seed);
         var reference = evaluator.RealReference();

@@ -170,15 +170,16 @@ public sealed class TrainCommand : ICommand
         log.LogInformation("device: {Device}", backend.Description);
         bool is2D = Mixture2D.IsMixture(run.Config.Dataset);
         MnistData? data = null;
+        var splits = is2D ? null : new DatasetSplits(run.Config.Dataset, run.DataDir, log);   // one read per split, shared with the evaluator
         if (is2D) log.LogInformation("data: {Dataset}, sampled on the fly", run.Config.Dataset);
         else
         {
-            data = DatasetLoader.Load(run.Config.Dataset, run.DataDir, train: true, new DatasetDownloadOptions(), log);
+            data = splits!.Train;
             log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", data.Count, run.Config.Dataset, data.Rows, data.Cols);
         }
         using IRunEvaluator? evaluator = run.EvalEvery <= 0 ? null
             : is2D ? new MixtureRunEvaluator(run.EvalSamples)
-            : ImageRunEvaluator.Create(backend, run.Config.Dataset, run.DataDir, run.EvalSamples, log);
+            : ImageRunEvaluator.Create(backend, splits!, run.EvalSamples, log);
 
         if (!resuming) PrepareNewRunFolder(runDir);
         using var trainer = is2D
