@@ -54,5 +54,7 @@ public static class RngStreams
         public const uint Labels = 97;
         public const uint GatherIndices = 98;
         public const uint GatherBytes = 99;
+        /// <summary>KernelChecks.Random draws from (seed 42, stream 3); the literals stay there until the backend-call rewrite lands.</summary>
+        public const uint RandomOps = 3;
     }
 }
