@@ -13,7 +13,8 @@ namespace IlgpuGan.Engine;
 /// repeated stream feeds unrelated computations that never meet. The one repeat today is
 /// <see cref="Classifier.Shuffle"/> = <see cref="PenaltyMix"/> = 7: the feature classifier's data
 /// order (cached classifier training) and WGAN-GP's interpolation weights (GAN training) share
-/// no computation. Tests/Engine/RngStreamsTests.cs pins the groups' uniqueness and this list of repeats.
+/// no computation. <see cref="Verification"/>'s ids (test data of the kernel checks) may repeat any
+/// other group's. Tests/Engine/RngStreamsTests.cs pins the groups' uniqueness and this list of repeats.
 /// </remarks>
 public static class RngStreams
 {
