@@ -5,7 +5,7 @@ namespace IlgpuGan.Kernels;
 /// <summary>
 /// Data movement on the device: the dataset stays resident as bytes (MNIST's 47 MB instead of
 /// 188 MB of floats), and a minibatch is gathered through a shuffled index buffer and scaled to
-/// [-1, 1] as torchvision's ToTensor + Normalize((0.5,), (0.5,)) does.
+/// [-1, 1] by <see cref="Pixels.ToUnit"/>.
 /// </summary>
 public static class DataKernels
 {
@@ -17,7 +17,7 @@ public static class DataKernels
         {
             int r = i / cols, c = i - r * cols;
             long src = (long)indices[indexOffset + r] * cols + c;
-            dst[i] = (data[src] / 255f - 0.5f) / 0.5f;
+            dst[i] = Pixels.ToUnit(data[src]);
         }
     }
 
@@ -32,7 +32,7 @@ public static class DataKernels
         var y = new double[rows * cols];
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)
-                y[r * cols + c] = (data[indices[indexOffset + r] * cols + c] / 255.0 - 0.5) / 0.5;
+                y[r * cols + c] = Pixels.ToUnitReference(data[indices[indexOffset + r] * cols + c]);
         return y;
     }
 }

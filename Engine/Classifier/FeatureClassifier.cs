@@ -73,12 +73,7 @@ public sealed class FeatureClassifier : IDisposable
         int steps = count / batch;
         for (int epoch = 0; epoch < epochs; epoch++)
         {
-            for (int i = 0; i < count; i++) perm[i] = i;
-            for (int i = count - 1; i > 0; i--)
-            {
-                int j = (int)(Philox.UniformDouble(seed, 7, ((ulong)(uint)epoch << 32) | (uint)i) * (i + 1));
-                (perm[i], perm[j]) = (perm[j], perm[i]);
-            }
+            EpochShuffle.Fill(perm, seed, RngStreams.Classifier.Shuffle, epoch);
             order.CopyFromHost(perm, 0);
             opt.Lr = epoch < (int)Math.Ceiling(0.6 * epochs) ? lr : lr / 10;
             double loss = 0, acc = 0;
@@ -105,7 +100,7 @@ public sealed class FeatureClassifier : IDisposable
     public double Accuracy(byte[] pixels, byte[] labels, int count)
     {
         var images = new float[(long)count * InFeatures];
-        for (long i = 0; i < images.Length; i++) images[i] = (pixels[i] / 255f - 0.5f) / 0.5f;
+        for (long i = 0; i < images.Length; i++) images[i] = Pixels.ToUnit(pixels[i]);
         var (_, p) = Embed(images, count);
         int hits = 0;
         for (int i = 0; i < count; i++)

@@ -9,31 +9,33 @@ namespace IlgpuGan.Engine.Gan;
 public sealed record TrainerState(long Step, ulong NoiseCounter, int Epoch, int BatchInEpoch, long? DUpdates = null);
 
 /// <summary>
-/// A run's checkpoint folder: G.safetensors and D.safetensors (torch state_dicts, loadable with
-/// safetensors.torch.load_file), optimizer.safetensors (the optimizer's state per network, as torch names it) and
-/// state.json. The folder is written beside the old one and swapped in by renames, so a crash at
-/// any moment leaves a complete checkpoint: "checkpoint", or "checkpoint.prev" during the swap.
+/// A run's checkpoint folder (its layout: <see cref="RunFolder"/>): G.safetensors and D.safetensors
+/// (torch state_dicts, loadable with safetensors.torch.load_file), optimizer.safetensors (the
+/// optimizer's state per network, as torch names it) and state.json. The folder is written beside
+/// the old one and swapped in by renames, so a crash at any moment leaves a complete checkpoint:
+/// "checkpoint", or "checkpoint.prev" during the swap.
 /// </summary>
 public static class Checkpoint
 {
-    public const string FolderName = "checkpoint";
-    const string PrevName = FolderName + ".prev";
+    /// <summary>Kept for callers that name the folder; the layout lives in <see cref="RunFolder"/>.</summary>
+    public const string FolderName = RunFolder.CheckpointFolderName;
 
     public static void Save(GanTrainer trainer, string runDir)
     {
-        string final = Path.Combine(runDir, FolderName), prev = Path.Combine(runDir, PrevName);
-        string tmp = Path.Combine(runDir, $"{FolderName}.tmp-{Environment.ProcessId}");
+        var run = new RunFolder(runDir);
+        string final = run.Checkpoint, prev = run.PreviousCheckpoint;
+        string tmp = run.CheckpointStaging(Environment.ProcessId);
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         Directory.CreateDirectory(tmp);
         var meta = new Dictionary<string, string> { ["format"] = "pt", ["step"] = trainer.Step.ToString() };
         // G's input width is latent + classes; the sampler needs the split to rebuild the input.
         var gMeta = new Dictionary<string, string>(meta) { ["latent"] = trainer.Config.Latent.ToString() };
         if (trainer.Config.Conditional) gMeta["classes"] = trainer.Config.Classes.ToString();
-        SafeTensors.Save(Path.Combine(tmp, "G.safetensors"), trainer.G.StateDict(), gMeta);
-        SafeTensors.Save(Path.Combine(tmp, "D.safetensors"), trainer.D.StateDict(), meta);
-        SafeTensors.Save(Path.Combine(tmp, "optimizer.safetensors"), trainer.OptG.State("G.").Concat(trainer.OptD.State("D.")), meta);
+        SafeTensors.Save(Path.Combine(tmp, RunFolder.GeneratorFileName), trainer.G.StateDict(), gMeta);
+        SafeTensors.Save(Path.Combine(tmp, RunFolder.DiscriminatorFileName), trainer.D.StateDict(), meta);
+        SafeTensors.Save(Path.Combine(tmp, RunFolder.OptimizerFileName), trainer.OptG.State("G.").Concat(trainer.OptD.State("D.")), meta);
         var state = new TrainerState(trainer.Step, trainer.NoiseCounter, trainer.Epoch, trainer.BatchInEpoch, trainer.DUpdates);
-        AtomicFile.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(state, GanConfig.Json));
+        AtomicFile.WriteAllText(Path.Combine(tmp, RunFolder.StateFileName), JsonSerializer.Serialize(state, GanConfig.Json));
 
         if (Directory.Exists(prev)) Directory.Delete(prev, recursive: true);
         if (Directory.Exists(final)) Directory.Move(final, prev);
@@ -42,29 +44,21 @@ public static class Checkpoint
     }
 
     /// <summary>The newest complete checkpoint folder of a run, or null when it has none.</summary>
-    public static string? Find(string runDir)
-    {
-        foreach (var name in new[] { FolderName, PrevName })
-        {
-            var dir = Path.Combine(runDir, name);
-            if (File.Exists(Path.Combine(dir, "state.json"))) return dir;
-        }
-        return null;
-    }
+    public static string? Find(string runDir) => new RunFolder(runDir).FindCheckpoint();
 
     public static TrainerState Load(GanTrainer trainer, string runDir)
     {
-        var dir = Find(runDir) ?? throw new GanException($"no checkpoint in {runDir} (expected {Path.Combine(runDir, FolderName)})");
+        var dir = Find(runDir) ?? throw new GanException($"no checkpoint in {runDir} (expected {new RunFolder(runDir).Checkpoint})");
         TrainerState state;
         try
         {
-            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(dir, "state.json")), GanConfig.Json)
+            state = JsonSerializer.Deserialize<TrainerState>(File.ReadAllText(Path.Combine(dir, RunFolder.StateFileName)), GanConfig.Json)
                 ?? throw new GanException($"{dir}/state.json is empty");
         }
         catch (JsonException e) { throw new GanException($"{dir}/state.json is corrupt: {e.Message}"); }
-        var g = Path.Combine(dir, "G.safetensors");
-        var d = Path.Combine(dir, "D.safetensors");
-        var o = Path.Combine(dir, "optimizer.safetensors");
+        var g = Path.Combine(dir, RunFolder.GeneratorFileName);
+        var d = Path.Combine(dir, RunFolder.DiscriminatorFileName);
+        var o = Path.Combine(dir, RunFolder.OptimizerFileName);
         trainer.G.LoadStateDict(SafeTensors.Load(g).Tensors, g);
         trainer.D.LoadStateDict(SafeTensors.Load(d).Tensors, d);
         var opt = SafeTensors.Load(o).Tensors;

@@ -168,15 +168,9 @@ public sealed class GanTrainer : IDisposable
         Shuffle();
     }
 
-    /// <summary>Fisher–Yates driven by Philox(seed, Shuffle, epoch): the order of an epoch is a pure function of both.</summary>
     void Shuffle()
     {
-        for (int i = 0; i < count; i++) permutation[i] = i;
-        for (int i = count - 1; i > 0; i--)
-        {
-            int j = (int)(Philox.UniformDouble(Config.Seed, RngStreams.Shuffle, ((ulong)(uint)Epoch << 32) | (uint)i) * (i + 1));
-            (permutation[i], permutation[j]) = (permutation[j], permutation[i]);
-        }
+        EpochShuffle.Fill(permutation, Config.Seed, RngStreams.Shuffle, Epoch);
         order.CopyFromHost(permutation, 0);
     }
 

@@ -32,7 +32,7 @@ public sealed class Sequential : IDisposable
         for (int i = 0; i < spec.Count; i++)
         {
             int index = i;
-            Func<int, double> uniform01 = k => Philox.UniformDouble(initSeed, (uint)(index + 1), (ulong)k);
+            Func<int, double> uniform01 = k => Philox.UniformDouble(initSeed, RngStreams.LayerInit(index), (ulong)k);
             switch (spec[i])
             {
                 case LinearSpec l:

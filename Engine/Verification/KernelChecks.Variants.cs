@@ -42,7 +42,7 @@ public sealed partial class KernelChecks
 
     public CheckResult OneHot(int rows, int classes, int stride, int column, int indexOffset)
     {
-        var labels = Enumerable.Range(0, rows + indexOffset).Select(i => (int)(Philox.UniformDouble(seed, 96, (ulong)i) * classes)).ToArray();
+        var labels = Enumerable.Range(0, rows + indexOffset).Select(i => (int)(Philox.UniformDouble(seed, RngStreams.Verification.VariantLabels, (ulong)i) * classes)).ToArray();
         var idx = Enumerable.Range(0, rows + indexOffset).Select(i => (i * 5 + 1) % (rows + indexOffset)).ToArray();
         using var tl = backend.Allocate<int>(labels.Length);
         using var ti = backend.Allocate<int>(idx.Length);

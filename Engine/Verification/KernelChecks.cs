@@ -22,7 +22,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
 
     float[] Rand(int n, double lo = -1, double hi = 1)
     {
-        var s = (uint)(++stream);
+        var s = (uint)(RngStreams.Verification.FirstInput + stream++);
         var a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float)(lo + (hi - lo) * Philox.UniformDouble(seed, s, (ulong)i));
         return a;
@@ -157,7 +157,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
     public CheckResult SoftmaxCrossEntropy(int rows, int classes, int indexOffset)
     {
         var x = Rand(rows * classes, -6, 6);
-        var labels = Enumerable.Range(0, rows + indexOffset).Select(i => (int)(Philox.UniformDouble(seed, 97, (ulong)i) * classes)).ToArray();
+        var labels = Enumerable.Range(0, rows + indexOffset).Select(i => (int)(Philox.UniformDouble(seed, RngStreams.Verification.Labels, (ulong)i) * classes)).ToArray();
         var idx = Enumerable.Range(0, rows + indexOffset).Select(i => (i * 7 + 3) % (rows + indexOffset)).ToArray();
         using var tl = backend.Allocate<int>(labels.Length);
         using var ti = backend.Allocate<int>(idx.Length);
@@ -264,9 +264,9 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
     public CheckResult Gather(int datasetRows, int rows, int cols, int indexOffset)
     {
         var data = new byte[datasetRows * cols];
-        for (int i = 0; i < data.Length; i++) data[i] = (byte)(Philox.UniformDouble(seed, 99, (ulong)i) * 256);
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)(Philox.UniformDouble(seed, RngStreams.Verification.GatherBytes, (ulong)i) * 256);
         var idx = new int[indexOffset + rows];
-        for (int i = 0; i < idx.Length; i++) idx[i] = (int)(Philox.UniformDouble(seed, 98, (ulong)i) * datasetRows);
+        for (int i = 0; i < idx.Length; i++) idx[i] = (int)(Philox.UniformDouble(seed, RngStreams.Verification.GatherIndices, (ulong)i) * datasetRows);
         using var td = backend.Allocate<byte>(data.Length);
         using var ti = backend.Allocate<int>(idx.Length);
         td.CopyFromHost(data, 0); ti.CopyFromHost(idx, 0);

@@ -34,7 +34,7 @@ public sealed class ClassifierTrainCommand : ICommand
         DeviceCatalog.Validate(device);
         string outPath = o.String("out") ?? ClassifierStore.DefaultPath(dataset);
         using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
-        var (classifier, accuracy) = ClassifierStore.Train(backend, dataset, o.String("data"), epochs, batch, lr, seed, outPath, log);
+        var (classifier, accuracy) = ClassifierStore.Train(backend, new DatasetSplits(dataset, o.String("data"), log), epochs, batch, lr, seed, outPath, log);
         classifier.Dispose();
         Console.WriteLine($"{dataset} test accuracy: {accuracy:P2} ({outPath})");
         return 0;

@@ -41,7 +41,7 @@ public sealed class EvalCommand : ICommand
         DeviceCatalog.Validate(device);
 
         // Fail on a bad checkpoint before minutes of data loading and embedding.
-        string? gFile = checkpoint is null ? null : SampleCommand.ResolveGenerator(checkpoint);
+        string? gFile = checkpoint is null ? null : RunFolder.ResolveGenerator(checkpoint);
         string dataset = o.String("dataset") ?? (checkpoint is not null ? RunDataset(checkpoint) : null) ?? "mnist";
         if (Mixture2D.IsMixture(dataset))
         {
@@ -52,9 +52,10 @@ public sealed class EvalCommand : ICommand
         string? dataDir = o.String("data") ?? (checkpoint is not null ? RunDataDir(checkpoint) : null);
 
         using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
-        var train = DatasetLoader.Load(dataset, dataDir, train: true, new DatasetDownloadOptions(), log);
-        var test = DatasetLoader.Load(dataset, dataDir, train: false, new DatasetDownloadOptions(), log);
-        using var classifier = ClassifierStore.GetOrTrain(backend, dataset, dataDir, o.String("classifier"), log);
+        var data = new DatasetSplits(dataset, dataDir, log);
+        var train = data.Train;
+        var test = data.Test;
+        using var classifier = ClassifierStore.GetOrTrain(backend, data, o.String("classifier"), log);
         log.LogInformation("embedding {N} real training and test images", Math.Min(samples, test.Count));
         var evaluator = new ImageEvaluator(classifier, train, test, samples, seed);
         var reference = evaluator.RealReference();
@@ -110,7 +111,7 @@ public sealed class EvalCommand : ICommand
     static int Eval2D(string checkpoint, Mixture2D mixture, int samples, ulong seed, string device, string? json, ILogger log)
     {
         using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
-        using var sampler = new Sampler(backend, SampleCommand.ResolveGenerator(checkpoint));
+        using var sampler = new Sampler(backend, RunFolder.ResolveGenerator(checkpoint));
         var r = RunMetrics.Mixture(mixture, sampler.Sample(samples, seed));
         Console.WriteLine($"{mixture.Name}: {samples} samples against {mixture.ModeCount} modes (σ = {mixture.Sigma})");
         Console.WriteLine($"modes captured      {r.ModesCaptured}/{mixture.ModeCount}");
@@ -133,13 +134,6 @@ public sealed class EvalCommand : ICommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new GanException($"cannot write {path}: {e.Message}"); }
     }
 
-    static RunInfo? TryRun(string checkpoint)
-    {
-        foreach (var dir in new[] { checkpoint, Path.GetDirectoryName(Path.GetFullPath(checkpoint)) ?? "" })
-            if (File.Exists(Path.Combine(dir, RunInfo.FileName))) return RunInfo.Load(dir);
-        return null;
-    }
-
-    static string? RunDataset(string checkpoint) => TryRun(checkpoint)?.Config.Dataset;
-    static string? RunDataDir(string checkpoint) => TryRun(checkpoint)?.DataDir;
+    static string? RunDataset(string checkpoint) => RunInfo.TryLoadContaining(checkpoint)?.Config.Dataset;
+    static string? RunDataDir(string checkpoint) => RunInfo.TryLoadContaining(checkpoint)?.DataDir;
 }

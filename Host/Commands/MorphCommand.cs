@@ -54,11 +54,11 @@ public sealed class MorphCommand : ICommand
         ulong from = between ? o.ULong("from-seed") : 0, to = between ? o.ULong("to-seed") : 0;
         int keys = between ? 0 : o.Int("keys", 2, 1000);
         ulong seed = o.ULong("seed");
-        string outPath = o.Has("out") ? o.String("out")! : Path.Combine(RunFolder(source), "morph.gif");   // the default shown in --help is a description
+        string outPath = o.Has("out") ? o.String("out")! : RunFolder.Containing(source).Morph;   // the default shown in --help is a description
         if (!outPath.EndsWith(".gif", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"morph: --out must end in .gif, got '{outPath}'");
         DeviceCatalog.Validate(o.String("device", "auto"));
-        string gFile = SampleCommand.ResolveGenerator(source);
+        string gFile = RunFolder.ResolveGenerator(source);
 
         using var backend = DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m));
         using var sampler = new Sampler(backend, gFile);
@@ -125,16 +125,5 @@ public sealed class MorphCommand : ICommand
         {
             foreach (var f in frames) f.Dispose();
         }
-    }
-
-    /// <summary>
-    /// The run folder behind --checkpoint, for the default --out: never the checkpoint folder
-    /// itself, which the next `train --resume` replaces whole (losing anything written into it).
-    /// </summary>
-    static string RunFolder(string source)
-    {
-        string dir = File.Exists(source) ? Path.GetDirectoryName(Path.GetFullPath(source))! : Path.GetFullPath(source);
-        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir));
-        return name is Checkpoint.FolderName or $"{Checkpoint.FolderName}.prev" ? Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(dir))! : dir;
     }
 }

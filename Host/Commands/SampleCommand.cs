@@ -33,7 +33,7 @@ public sealed class SampleCommand : ICommand
         int count = o.Int("count", 1, 1_000_000);
         ulong seed = o.ULong("seed");
         int fixedClass = o.Has("class") ? o.Int("class", 0, 1 << 16) : -1;
-        string gFile = ResolveGenerator(source);
+        string gFile = RunFolder.ResolveGenerator(source);
 
         using var backend = DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m));
         using var sampler = new Sampler(backend, gFile);
@@ -46,14 +46,5 @@ public sealed class SampleCommand : ICommand
         log.LogInformation("wrote {Count} samples from {Generator} to {Out}", count, gFile, outPath);
         Console.WriteLine(Path.GetFullPath(outPath));
         return 0;
-    }
-
-    public static string ResolveGenerator(string source)
-    {
-        if (File.Exists(source)) return source;
-        if (!Directory.Exists(source)) throw new GanException($"checkpoint '{source}' not found");
-        if (File.Exists(Path.Combine(source, "G.safetensors"))) return Path.Combine(source, "G.safetensors");
-        var dir = Checkpoint.Find(source) ?? throw new GanException($"no checkpoint in {source}: train first, or pass a G.safetensors file");
-        return Path.Combine(dir, "G.safetensors");
     }
 }

@@ -113,7 +113,7 @@ public sealed class TrainCommand : ICommand
         {
             runDir = o.String("resume")!;
             foreach (var name in RunDefining.Where(o.Has))
-                throw new UsageException($"train: --{name} cannot change when resuming; it is fixed by {Path.Combine(runDir, RunInfo.FileName)}");
+                throw new UsageException($"train: --{name} cannot change when resuming; it is fixed by {new RunFolder(runDir).Config}");
             if (!Directory.Exists(runDir)) throw new GanException($"cannot resume: {runDir} does not exist");
             var saved = RunInfo.Load(runDir);
             run = saved with
@@ -161,7 +161,7 @@ public sealed class TrainCommand : ICommand
                 EvalEvery = o.Has("eval-every") ? o.Int("eval-every", 0) : 0,
                 EvalSamples = o.Has("eval-samples") ? o.Int("eval-samples", 10) : mixture ? ScatterSamples : 5000,
             };
-            if (File.Exists(Path.Combine(runDir, RunInfo.FileName)))
+            if (File.Exists(new RunFolder(runDir).Config))
                 throw new GanException($"{runDir} already holds a run; continue it with --resume {runDir} or choose another --out");
         }
         DeviceCatalog.Validate(run.Device);
@@ -170,15 +170,16 @@ public sealed class TrainCommand : ICommand
         log.LogInformation("device: {Device}", backend.Description);
         bool is2D = Mixture2D.IsMixture(run.Config.Dataset);
         MnistData? data = null;
+        var splits = is2D ? null : new DatasetSplits(run.Config.Dataset, run.DataDir, log);   // one read per split, shared with the evaluator
         if (is2D) log.LogInformation("data: {Dataset}, sampled on the fly", run.Config.Dataset);
         else
         {
-            data = DatasetLoader.Load(run.Config.Dataset, run.DataDir, train: true, new DatasetDownloadOptions(), log);
+            data = splits!.Train;
             log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", data.Count, run.Config.Dataset, data.Rows, data.Cols);
         }
         using IRunEvaluator? evaluator = run.EvalEvery <= 0 ? null
             : is2D ? new MixtureRunEvaluator(run.EvalSamples)
-            : ImageRunEvaluator.Create(backend, run.Config.Dataset, run.DataDir, run.EvalSamples, log);
+            : ImageRunEvaluator.Create(backend, splits!, run.EvalSamples, log);
 
         if (!resuming) PrepareNewRunFolder(runDir);
         using var trainer = is2D
@@ -219,7 +220,7 @@ public sealed class TrainCommand : ICommand
     {
         try
         {
-            Directory.CreateDirectory(Path.Combine(runDir, "samples"));
+            Directory.CreateDirectory(new RunFolder(runDir).Samples);
             var probe = Path.Combine(runDir, $".write-test-{Environment.ProcessId}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
@@ -290,7 +291,7 @@ public sealed class TrainCommand : ICommand
             if (timeUp)
                 log.LogInformation("--max-time reached at step {Step}; checkpoint saved. Continue with: ilgpugan train --resume {Dir}", trainer.Step, runDir);
             log.LogInformation("done: {Steps} steps in {Time} ({Rate:F1} steps/s); samples in {Samples}",
-                trainer.Step - start, FormatDuration(clock.Elapsed), (trainer.Step - start) / clock.Elapsed.TotalSeconds, Path.Combine(runDir, "samples"));
+                trainer.Step - start, FormatDuration(clock.Elapsed), (trainer.Step - start) / clock.Elapsed.TotalSeconds, new RunFolder(runDir).Samples);
             return 0;
         }
         finally
@@ -303,7 +304,7 @@ public sealed class TrainCommand : ICommand
     {
         try
         {
-            if (Timeline.Write(Path.Combine(runDir, "samples")) is { } path)
+            if (Timeline.Write(new RunFolder(runDir).Samples) is { } path)
                 log.LogInformation("timeline of the sample grids: {Path}", path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SixLabors.ImageSharp.ImageFormatException)
@@ -318,12 +319,12 @@ public sealed class TrainCommand : ICommand
         {
             // The fixed-z stream, so successive plots show the same z moving.
             var points = trainer.Sample(ScatterSamples, trainer.Config.Seed, RngStreams.FixedGrid);
-            Scatter.SaveSvg(Path.Combine(runDir, "samples", $"step_{step:D6}.svg"), points, m.Modes, m.Sigma, m.Extent,
+            Scatter.SaveSvg(new RunFolder(runDir).SampleFile(step, "svg"), points, m.Modes, m.Sigma, m.Extent,
                 $"{m.Name}, step {step}, {ScatterSamples} samples (red: modes, 3σ)");
             return;
         }
         var images = trainer.SampleFixedGrid();
-        ImageGrid.SavePng(Path.Combine(runDir, "samples", $"step_{step:D6}.png"), images, trainer.GridCount, rows, cols, trainer.GridColumnCount);
+        ImageGrid.SavePng(new RunFolder(runDir).SampleFile(step, "png"), images, trainer.GridCount, rows, cols, trainer.GridColumnCount);
     }
 
     static string FormatDuration(TimeSpan t) =>

@@ -18,11 +18,12 @@ public static class ClassifierStore
         Path.Combine(DatasetDownloadOptions.DefaultCacheRoot(), "classifiers", $"{dataset}-mlp.safetensors");
 
     /// <summary>Trains a classifier and reports its test accuracy; saves it when a path is given.</summary>
-    public static (FeatureClassifier Classifier, double TestAccuracy) Train(IBackend backend, string dataset, string? dataDir,
+    public static (FeatureClassifier Classifier, double TestAccuracy) Train(IBackend backend, DatasetSplits data,
         int epochs, int batch, double lr, ulong seed, string? savePath, ILogger log)
     {
-        var train = DatasetLoader.Load(dataset, dataDir, train: true, new DatasetDownloadOptions(), log);
-        var test = DatasetLoader.Load(dataset, dataDir, train: false, new DatasetDownloadOptions(), log);
+        string dataset = data.Dataset;
+        var train = data.Train;
+        var test = data.Test;
         var c = new FeatureClassifier(backend, train.Rows * train.Cols, Math.Max(batch, 256), seed);
         try
         {
@@ -52,9 +53,10 @@ public static class ClassifierStore
     }
 
     /// <summary>The given classifier, else the cached one for the dataset, else a newly trained and cached one.</summary>
-    public static FeatureClassifier GetOrTrain(IBackend backend, string dataset, string? dataDir, string? path, ILogger log)
+    public static FeatureClassifier GetOrTrain(IBackend backend, DatasetSplits data, string? path, ILogger log)
     {
         if (path is not null) return FeatureClassifier.Load(backend, path);
+        string dataset = data.Dataset;
         var cached = DefaultPath(dataset);
         if (File.Exists(cached))
         {
@@ -62,6 +64,6 @@ public static class ClassifierStore
             return FeatureClassifier.Load(backend, cached);
         }
         log.LogInformation("no {Dataset} feature classifier cached yet: training one now (once) into {Path}", dataset, cached);
-        return Train(backend, dataset, dataDir, DefaultEpochs, DefaultBatch, DefaultLr, 0, cached, log).Classifier;
+        return Train(backend, data, DefaultEpochs, DefaultBatch, DefaultLr, 0, cached, log).Classifier;
     }
 }

@@ -1,3 +1,4 @@
+using IlgpuGan.Engine;
 using IlgpuGan.Engine.Classifier;
 using IlgpuGan.Engine.Metrics;
 using IlgpuGan.Host.Data;
@@ -47,7 +48,7 @@ public sealed class ImageEvaluator
         trainCount = Math.Min(samples, train.Count);
         testFeatures = classifier.Embed(ToFloats(test.Pixels, Enumerable.Range(0, testCount).ToArray(), dim), testCount).Features;
         // A seeded random subset of the training set, so precision/recall compare like with like.
-        var pick = Enumerable.Range(0, train.Count).OrderBy(i => Philox.UniformDouble(seed, 11, (ulong)i)).Take(trainCount).ToArray();
+        var pick = Enumerable.Range(0, train.Count).OrderBy(i => Philox.UniformDouble(seed, RngStreams.Evaluation.TrainSubset, (ulong)i)).Take(trainCount).ToArray();
         trainImages = ToFloats(train.Pixels, pick, dim);
         trainFeatures = classifier.Embed(trainImages, trainCount).Features;
     }
@@ -57,7 +58,7 @@ public sealed class ImageEvaluator
         var x = new float[(long)rows.Length * dim];
         for (int r = 0; r < rows.Length; r++)
             for (int c = 0; c < dim; c++)
-                x[(long)r * dim + c] = (pixels[(long)rows[r] * dim + c] / 255f - 0.5f) / 0.5f;
+                x[(long)r * dim + c] = Pixels.ToUnit(pixels[(long)rows[r] * dim + c]);
         return x;
     }
 

@@ -33,12 +33,19 @@ public static class RunMetrics
 /// <summary>Scores image runs with the feature classifier (trained and cached on first use).</summary>
 public sealed class ImageRunEvaluator(FeatureClassifier classifier, ImageEvaluator evaluator, int samples) : IRunEvaluator
 {
-    public static ImageRunEvaluator Create(IBackend backend, string dataset, string? dataDir, int samples, ILogger log)
+    /// <param name="data">The run's own splits: the training images are the arrays the GAN trains on, not a second copy.</param>
+    public static ImageRunEvaluator Create(IBackend backend, DatasetSplits data, int samples, ILogger log)
     {
-        var classifier = ClassifierStore.GetOrTrain(backend, dataset, dataDir, null, log);
-        var train = DatasetLoader.Load(dataset, dataDir, train: true, new DatasetDownloadOptions(), log);
-        var test = DatasetLoader.Load(dataset, dataDir, train: false, new DatasetDownloadOptions(), log);
-        return new ImageRunEvaluator(classifier, new ImageEvaluator(classifier, train, test, samples), samples);
+        var classifier = ClassifierStore.GetOrTrain(backend, data, null, log);
+        try
+        {
+            return new ImageRunEvaluator(classifier, new ImageEvaluator(classifier, data.Train, data.Test, samples), samples);
+        }
+        catch
+        {
+            classifier.Dispose();
+            throw;
+        }
     }
 
     public IReadOnlyList<string> Columns => RunMetrics.ImageColumns;

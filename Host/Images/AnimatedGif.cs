@@ -1,4 +1,5 @@
 using IlgpuGan.Engine.IO;
+using IlgpuGan.Kernels;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Memory;
@@ -62,7 +63,7 @@ public static class AnimatedGif
         var pixels = new byte[height * scale * w];
         for (int y = 0; y < height * scale; y++)
             for (int x = 0; x < w; x++)
-                pixels[y * w + x] = ImageGrid.ToGray(image[y / scale * width + x / scale]);
+                pixels[y * w + x] = Pixels.ToGray(image[y / scale * width + x / scale]);
         return Image.LoadPixelData<L8>(pixels, w, height * scale);
     }
 

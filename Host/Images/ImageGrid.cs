@@ -1,4 +1,5 @@
 using IlgpuGan.Engine.IO;
+using IlgpuGan.Kernels;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
@@ -50,20 +51,12 @@ public static class ImageGrid
                 var src = image.Slice(y * width, width);
                 var dst = pixels.AsSpan((top + y) * gridWidth + left, width);
                 for (int x = 0; x < width; x++)
-                    dst[x] = ToGray(src[x]);
+                    dst[x] = Pixels.ToGray(src[x]);
             }
         }
 
         using var png = Image.LoadPixelData<L8>(pixels, gridWidth, gridHeight);
         var encoder = new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 };
         AtomicFile.Write(path, stream => png.SaveAsPng(stream, encoder));
-    }
-
-    /// <summary>-1 → 0, 1 → 255, clamped; NaN (a diverged generator) shows as black rather than noise.</summary>
-    internal static byte ToGray(float v)
-    {
-        if (float.IsNaN(v)) return 0;
-        float g = MathF.Round((v + 1f) * 127.5f);
-        return (byte)Math.Clamp(g, 0f, 255f);
     }
 }

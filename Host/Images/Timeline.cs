@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using IlgpuGan.Engine.Gan;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -9,15 +9,12 @@ namespace IlgpuGan.Host.Images;
 /// built from the step_*.png files on disk rather than from memory, so a resumed run's timeline
 /// includes the grids of its earlier sessions.
 /// </summary>
-public static partial class Timeline
+public static class Timeline
 {
-    public const string FileName = "timeline.gif";
+    public const string FileName = RunFolder.TimelineFileName;
     public const int MaxFrames = 100;   // ~6 MB of 242×242 frames in memory at most, and a GIF one can watch
     public const int FrameDelay = 15;   // 1/100 s
     public const int LastFrameDelay = 200;   // hold the final samples before the loop restarts
-
-    [GeneratedRegex(@"^step_(\d+)\.png$", RegexOptions.CultureInvariant)]
-    private static partial Regex GridName();
 
     /// <summary>
     /// Writes samples/timeline.gif from samples/step_*.png; returns its path, or null when there are
@@ -27,9 +24,9 @@ public static partial class Timeline
     {
         var grids = Directory.Exists(samplesDir)
             ? Directory.EnumerateFiles(samplesDir)
-                .Select(p => (Path: p, Match: GridName().Match(Path.GetFileName(p))))
-                .Where(g => g.Match.Success)
-                .OrderBy(g => long.Parse(g.Match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+                .Select(p => (Path: p, IsGrid: RunFolder.TryParseSampleFileName(Path.GetFileName(p), out long step, out string ext) && ext == "png", Step: step))
+                .Where(g => g.IsGrid)
+                .OrderBy(g => g.Step)
                 .Select(g => g.Path)
                 .ToList()
             : [];

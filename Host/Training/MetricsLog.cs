@@ -10,7 +10,7 @@ namespace IlgpuGan.Host.Training;
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
-    public const string FileName = "metrics.csv";
+    public const string FileName = RunFolder.MetricsFileName;
     /// <summary>d_steps counts D updates (--d-steps per step); gp is WGAN-GP's penalty term, part of d_loss.</summary>
     public const string BaseHeader = "step,d_steps,d_loss,g_loss,d_x,d_g_z,gp,steps_per_s";
     readonly StreamWriter writer;
@@ -21,7 +21,7 @@ public sealed class MetricsLog : IDisposable
     {
         extraColumns = metricColumns.Count;
         string Header = string.Join(",", metricColumns.Prepend(BaseHeader));
-        var path = Path.Combine(runDir, FileName);
+        var path = new RunFolder(runDir).Metrics;
         if (resumeStep > 0 && File.Exists(path))
         {
             var keep = File.ReadAllLines(path).Skip(1)

@@ -22,14 +22,22 @@ public sealed record RunInfo
     public string Version { get; init; } = typeof(RunInfo).Assembly.GetName().Version?.ToString() ?? "0";
     public DateTimeOffset Created { get; init; } = DateTimeOffset.Now;
 
-    public const string FileName = "config.json";
+    /// <summary>Kept for callers that name the file; the layout lives in <see cref="RunFolder"/>.</summary>
+    public const string FileName = RunFolder.ConfigFileName;
 
     public void Save(string runDir) =>
-        AtomicFile.WriteAllText(Path.Combine(runDir, FileName), JsonSerializer.Serialize(this, GanConfig.Json));
+        AtomicFile.WriteAllText(new RunFolder(runDir).Config, JsonSerializer.Serialize(this, GanConfig.Json));
+
+    /// <summary>config.json of the run folder behind --checkpoint (see <see cref="RunFolder.Containing"/>), or null when it has none.</summary>
+    public static RunInfo? TryLoadContaining(string source)
+    {
+        var run = RunFolder.Containing(source);
+        return File.Exists(run.Config) ? Load(run.Root) : null;
+    }
 
     public static RunInfo Load(string runDir)
     {
-        var path = Path.Combine(runDir, FileName);
+        var path = new RunFolder(runDir).Config;
         if (!File.Exists(path)) throw new GanException($"{runDir} is not a run folder (no {FileName})");
         try
         {

@@ -1,4 +1,5 @@
 using IlgpuGan.Host.Images;
+using IlgpuGan.Kernels;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
@@ -90,8 +91,8 @@ public sealed class AnimatedGifTests : IDisposable
         using var gif = Image.Load<L8>(path!);
         Assert.Equal(Timeline.MaxFrames, gif.Frames.Count);
         var levels = Enumerable.Range(0, gif.Frames.Count).Select(k => (int)gif.Frames[k][2, 2].PackedValue).ToList();   // the cell, inside the 2-pixel padding
-        Assert.Equal(ImageGrid.ToGray(-1f + 2f / 255f), levels[0]);
-        Assert.Equal(ImageGrid.ToGray(-1f + 2f * 101 / 255f), levels[^1]);
+        Assert.Equal(Pixels.ToGray(-1f + 2f / 255f), levels[0]);
+        Assert.Equal(Pixels.ToGray(-1f + 2f * 101 / 255f), levels[^1]);
         Assert.True(levels.Zip(levels.Skip(1)).All(p => p.First < p.Second), string.Join(",", levels));
         Assert.Equal(Timeline.LastFrameDelay, gif.Frames[^1].Metadata.GetGifMetadata().FrameDelay);
         Assert.Equal(Timeline.FrameDelay, gif.Frames[0].Metadata.GetGifMetadata().FrameDelay);

@@ -414,9 +414,9 @@ public sealed unsafe class CpuBackend : IBackend
         {
             var dr = d.Slice(r * cols, cols);
             TensorPrimitives.ConvertChecked<byte, float>(bytes.AsSpan(checked(idx[indexOffset + r] * cols), cols), dr);
-            // (b/255 − 0.5)/0.5 as torchvision's ToTensor + Normalize((0.5,), (0.5,)).
-            TensorPrimitives.Multiply(dr, 2f / 255f, dr);
-            TensorPrimitives.Add(dr, -1f, dr);
+            // Pixels' multiply-add form of [0, 255] → [-1, 1].
+            TensorPrimitives.Multiply(dr, Pixels.Scale, dr);
+            TensorPrimitives.Add(dr, Pixels.Offset, dr);
         }
     }
 
