@@ -61,7 +61,8 @@ public static class FolderDataset
         {
             if (FolderCache.TryRead(cachePath, channels, size, fingerprint, out var why, out bool stale) is var (header, pixels))
             {
-                log.LogInformation("{Folder}: {Count} images of {C}×{S}×{S} from the cache {Cache}", folder, header.Count, channels, size, size, cachePath);
+                log.LogInformation("{Folder}: {Count} images of {C}×{S}×{S} from the cache {Cache}{Skipped}", folder, header.Count, channels, size, size, cachePath,
+                    header.Skips.Total == 0 ? "" : $" ({header.Skips.Total} files were skipped when it was built: {header.Skips})");
                 return new FolderLoad(Data(pixels, header.Count, channels, size), true, 0, header.Skips);
             }
             if (stale) log.LogInformation("{Cache}: {Why}; rebuilding it", cachePath, why);
@@ -140,6 +141,8 @@ public static class FolderDataset
             }
             return skips;
         });
+        // The decoders' pooled buffers are not needed again; training wants that memory.
+        config.MemoryAllocator.ReleaseRetainedResources();
         return (count, skips);
     }
 
