@@ -73,7 +73,11 @@ public static class FolderDataset
             parallelism ?? Environment.ProcessorCount);
         LogSummary(log, folder, count, skips);
         if (count == 0)
+        {
+            // An empty cache would only be found damaged next time; the error says all there is.
+            try { File.Delete(cachePath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw new GanException($"data folder {folder} holds no readable images ({skips})");
+        }
 
         // The dataset is the cache's bytes, read back: one copy in memory, checked like any cache.
         var read = FolderCache.TryRead(cachePath, channels, size, fingerprint, out var problem, out _)

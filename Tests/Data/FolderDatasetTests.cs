@@ -269,6 +269,7 @@ public sealed class FolderDatasetTests : IDisposable
         var noneReadable = GanError(() => FolderDataset.Load(dir.Path, Cache(), 16, 3, NullLogger.Instance));
         Assert.Contains("no readable images", noneReadable);
         Assert.Contains("1 corrupt", noneReadable);
+        Assert.False(File.Exists(Cache()), "no cache of zero images is left behind");
 
         var missing = GanError(() => FolderDataset.Load(Path.Combine(dir.Path, "nope"), Cache(), 16, 3, NullLogger.Instance));
         Assert.Contains("does not exist", missing);
