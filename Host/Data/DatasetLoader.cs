@@ -5,7 +5,20 @@ using Microsoft.Extensions.Logging;
 namespace IlgpuGan.Host.Data;
 
 /// <summary>One split of a dataset in memory: Count images of Rows×Cols bytes, and one label per image.</summary>
-public sealed record MnistData(byte[] Pixels, byte[] Labels, int Count, int Rows, int Cols);
+public sealed record MnistData(byte[] Pixels, byte[] Labels, int Count, int Rows, int Cols)
+{
+    /// <summary>
+    /// Colour planes per image: 1 for MNIST, 3 for an RGB folder dataset. An image is
+    /// Channels×Rows×Cols bytes, planes first (CHW), so that Count of them are NCHW rows.
+    /// </summary>
+    public int Channels { get; init; } = 1;
+
+    /// <summary>Bytes (and network inputs) per image: Channels×Rows×Cols.</summary>
+    public int ImageSize => Channels * Rows * Cols;
+
+    /// <summary>False for a folder dataset: it has no classes (Labels is empty).</summary>
+    public bool HasLabels => Labels.Length == Count;
+}
 
 /// <summary>Where the download cache lives and how files are fetched into it.</summary>
 public sealed class DatasetDownloadOptions

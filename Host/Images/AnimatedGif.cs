@@ -9,8 +9,8 @@ using SixLabors.ImageSharp.Processing.Processors.Quantization;
 namespace IlgpuGan.Host.Images;
 
 /// <summary>
-/// The one place that encodes GIFs: grayscale frames into a looping animation (`morph`, the
-/// training timeline). The palette is the 256 gray levels and each pixel's level is its index, so
+/// The one place that encodes GIFs: grayscale or colour frames into a looping animation (`morph`,
+/// the training timeline). For gray frames the palette is the 256 gray levels and each pixel's level is its index, so
 /// a gray frame survives the 256-colour format exactly: decoded pixels equal the ones that went in.
 /// </summary>
 public static class AnimatedGif
@@ -27,7 +27,19 @@ public static class AnimatedGif
     /// Writes frames (all of one size) as a GIF that loops forever, atomically.
     /// <paramref name="delays"/> holds one delay per frame in 1/100 s.
     /// </summary>
-    public static void Save(string path, IReadOnlyList<Image<L8>> frames, IReadOnlyList<int> delays)
+    public static void Save(string path, IReadOnlyList<Image<L8>> frames, IReadOnlyList<int> delays) =>
+        SaveFrames(path, frames, delays, new GrayQuantizer());
+
+    /// <summary>
+    /// Colour frames: each frame gets its own 256-colour palette (Wu's quantizer, no dithering, so
+    /// that successive frames of the same samples do not shimmer); gray frames should use the L8
+    /// overload, which is exact.
+    /// </summary>
+    public static void Save(string path, IReadOnlyList<Image<Rgb24>> frames, IReadOnlyList<int> delays) =>
+        SaveFrames(path, frames, delays, new WuQuantizer(new QuantizerOptions { Dither = null, MaxColors = 256 }));
+
+    static void SaveFrames<TPixel>(string path, IReadOnlyList<Image<TPixel>> frames, IReadOnlyList<int> delays, IQuantizer quantizer)
+        where TPixel : unmanaged, IPixel<TPixel>
     {
         if (frames.Count == 0) throw new ArgumentException("an animation needs at least one frame", nameof(frames));
         if (delays.Count != frames.Count) throw new ArgumentException($"{frames.Count} frames but {delays.Count} delays", nameof(delays));
@@ -47,7 +59,7 @@ public static class AnimatedGif
         // Local tables: ImageSharp 2.1 quantizes only the first frame with our quantizer in Global
         // mode and maps the rest through its own palette lookup, whose cache keeps 5 bits per
         // channel (32 grays). A local table costs 768 bytes per frame.
-        var encoder = new GifEncoder { ColorTableMode = GifColorTableMode.Local, Quantizer = new GrayQuantizer() };
+        var encoder = new GifEncoder { ColorTableMode = GifColorTableMode.Local, Quantizer = quantizer };
         AtomicFile.Write(path, stream => gif.SaveAsGif(stream, encoder));
     }
 
@@ -65,6 +77,24 @@ public static class AnimatedGif
             for (int x = 0; x < w; x++)
                 pixels[y * w + x] = Pixels.ToGray(image[y / scale * width + x / scale]);
         return Image.LoadPixelData<L8>(pixels, w, height * scale);
+    }
+
+    /// <summary>
+    /// One RGB generator output (3×height×width values in [-1, 1], planes first) as a colour frame,
+    /// each pixel blown up to a scale×scale block.
+    /// </summary>
+    public static Image<Rgb24> ColorFrame(ReadOnlySpan<float> image, int height, int width, int scale)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(scale);
+        int plane = height * width;
+        if (image.Length != 3 * plane) throw new ArgumentException($"expected 3×{height}×{width} values, got {image.Length}", nameof(image));
+        int w = width * scale;
+        var pixels = new byte[3 * height * scale * w];
+        for (int y = 0; y < height * scale; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++)
+                    pixels[3 * (y * w + x) + c] = Pixels.ToGray(image[c * plane + y / scale * width + x / scale]);
+        return Image.LoadPixelData<Rgb24>(pixels, w, height * scale);
     }
 
     /// <summary>Maps a pixel to its gray level, which is also its palette index: exact, no search, no dithering.</summary>

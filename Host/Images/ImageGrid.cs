@@ -7,7 +7,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace IlgpuGan.Host.Images;
 
 /// <summary>
-/// Saves a batch of generator outputs as one grayscale PNG: images in a grid of cells separated
+/// Saves a batch of generator outputs as one PNG (grayscale, or RGB for three channels): images in a grid of cells separated
 /// (and framed) by black padding, so that neighbouring samples stay distinguishable at a glance.
 /// </summary>
 public static class ImageGrid
@@ -57,6 +57,52 @@ public static class ImageGrid
 
         using var png = Image.LoadPixelData<L8>(pixels, gridWidth, gridHeight);
         var encoder = new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 };
+        AtomicFile.Write(path, stream => png.SaveAsPng(stream, encoder));
+    }
+
+    /// <summary>
+    /// Saves count images of channels×height×width values (planes first, CHW, as the generator
+    /// writes NCHW rows) as one PNG: grayscale for one channel, exactly as the overload without
+    /// channels does, and RGB for three (each channel mapped like a gray level).
+    /// </summary>
+    public static void SavePng(string path, ReadOnlySpan<float> images, int count, int channels, int height, int width, int columns)
+    {
+        if (channels == 1)
+        {
+            SavePng(path, images, count, height, width, columns);
+            return;
+        }
+        if (channels != 3) throw new ArgumentOutOfRangeException(nameof(channels), channels, "1 (grayscale) or 3 (RGB)");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        int plane = height * width;
+        if (images.Length != (long)count * channels * plane)
+            throw new ArgumentException($"expected {count}×{channels}×{height}×{width} = {(long)count * channels * plane} values, got {images.Length}", nameof(images));
+
+        columns = Math.Min(columns, count);
+        int rows = (count + columns - 1) / columns;
+        int gridWidth = columns * width + (columns + 1) * Padding;
+        int gridHeight = rows * height + (rows + 1) * Padding;
+
+        var pixels = new byte[checked(3 * gridWidth * gridHeight)];   // black padding, as in gray grids
+        for (int i = 0; i < count; i++)
+        {
+            int top = Padding + (i / columns) * (height + Padding);
+            int left = Padding + (i % columns) * (width + Padding);
+            var image = images.Slice(i * channels * plane, channels * plane);
+            for (int y = 0; y < height; y++)
+            {
+                var dst = pixels.AsSpan(3 * ((top + y) * gridWidth + left), 3 * width);
+                for (int x = 0; x < width; x++)
+                    for (int c = 0; c < 3; c++)
+                        dst[3 * x + c] = Pixels.ToGray(image[c * plane + y * width + x]);
+            }
+        }
+
+        using var png = Image.LoadPixelData<Rgb24>(pixels, gridWidth, gridHeight);
+        var encoder = new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 };
         AtomicFile.Write(path, stream => png.SaveAsPng(stream, encoder));
     }
 }

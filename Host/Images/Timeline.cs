@@ -1,5 +1,6 @@
 using IlgpuGan.Engine.Gan;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace IlgpuGan.Host.Images;
@@ -33,15 +34,25 @@ public static class Timeline
         if (grids.Count == 0) return null;
 
         var chosen = EvenlySpaced(grids, MaxFrames);
-        var frames = new List<Image<L8>>(chosen.Count);
+        var delays = Enumerable.Repeat(FrameDelay, chosen.Count).ToArray();
+        delays[^1] = LastFrameDelay;
+        var path = Path.Combine(samplesDir, FileName);
+        // RGB runs' grids are RGB PNGs; gray ones keep the exact gray palette.
+        if (IsColor(chosen[0])) WithFrames<Rgb24>(chosen, frames => AnimatedGif.Save(path, frames, delays));
+        else WithFrames<L8>(chosen, frames => AnimatedGif.Save(path, frames, delays));
+        return path;
+    }
+
+    static bool IsColor(string png) =>
+        Image.Identify(png)?.Metadata.GetPngMetadata().ColorType is PngColorType.Rgb or PngColorType.RgbWithAlpha or PngColorType.Palette;
+
+    static void WithFrames<TPixel>(IReadOnlyList<string> paths, Action<IReadOnlyList<Image<TPixel>>> use) where TPixel : unmanaged, IPixel<TPixel>
+    {
+        var frames = new List<Image<TPixel>>(paths.Count);
         try
         {
-            foreach (var p in chosen) frames.Add(Image.Load<L8>(p));
-            var delays = Enumerable.Repeat(FrameDelay, frames.Count).ToArray();
-            delays[^1] = LastFrameDelay;
-            var path = Path.Combine(samplesDir, FileName);
-            AnimatedGif.Save(path, frames, delays);
-            return path;
+            foreach (var p in paths) frames.Add(Image.Load<TPixel>(p));
+            use(frames);
         }
         finally
         {
