@@ -15,6 +15,7 @@
 #   --root DIR          the root (default $ILGPUGAN_OPENCL_ROOT or /var/cache/ilgpugan/opencl-root)
 #   --no-publish        run with the app already in ROOT/app (or without the app)
 #   --bind SRC:DST      bind-mount host folder SRC at DST inside the root (repeatable)
+#   --env NAME=VALUE    set a variable for the command (repeatable; the command gets a clean environment)
 #   --timeout SECONDS   kill the command after this long (default: none)
 #   --rebuild           delete the root and build it again
 #   --check             only say whether a root can be built/used here (exit 0 or 77)
@@ -29,7 +30,7 @@ mirror="${ILGPUGAN_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 suite=trixie
 packages=pocl-opencl-icd,ocl-icd-libopencl1,clinfo,libstdc++6,zlib1g
 publish=1 rebuild=0 check=0 limit=""
-binds=()
+binds=() envs=()
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -41,6 +42,7 @@ while [[ $# -gt 0 ]]; do
     --root) root="$2"; shift 2 ;;
     --no-publish) publish=0; shift ;;
     --bind) binds+=("$2"); shift 2 ;;
+    --env) envs+=("$2"); shift 2 ;;
     --timeout) limit="$2"; shift 2 ;;
     --rebuild) rebuild=1; shift ;;
     --check) check=1; shift ;;
@@ -100,8 +102,10 @@ fi
 inner=$(cat <<'EOF'
 set -euo pipefail
 root="$1"; limit="$2"; shift 2
-binds=()
+binds=() envs=()
 while [[ $1 != -- ]]; do binds+=("$1"); shift; done
+shift
+while [[ $1 != -- ]]; do envs+=("$1"); shift; done
 shift
 mounted=()
 cleanup() { local i; for (( i=${#mounted[@]}-1; i>=0; i-- )); do umount -l "${mounted[i]}" 2>/dev/null || true; done; }
@@ -116,7 +120,7 @@ for b in "${binds[@]}"; do
   mnt --bind "$src" "$dst"
 done
 run=(chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/app
-  TERM="${TERM:-dumb}" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 "$@")
+  TERM="${TERM:-dumb}" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 "${envs[@]}" "$@")
 if [[ -n $limit ]]; then run=(timeout --kill-after=10 "$limit" "${run[@]}"); fi
 status=0
 "${run[@]}" || status=$?
@@ -128,8 +132,8 @@ unmount_all
 trap unmount_all EXIT
 status=0
 if unshare --mount --propagation private true 2>/dev/null; then
-  unshare --mount --propagation private bash -c "$inner" inner "$root" "$limit" "${binds[@]}" -- "$@" || status=$?
+  unshare --mount --propagation private bash -c "$inner" inner "$root" "$limit" "${binds[@]}" -- "${envs[@]}" -- "$@" || status=$?
 else
-  bash -c "$inner" inner "$root" "$limit" "${binds[@]}" -- "$@" || status=$?
+  bash -c "$inner" inner "$root" "$limit" "${binds[@]}" -- "${envs[@]}" -- "$@" || status=$?
 fi
 exit "$status"

@@ -35,12 +35,17 @@ public static class DeviceCatalog
     {
         // Before ILGPU first touches the drivers: finds libOpenCL.so.1 / libcuda.so.1 (NativeLibraries).
         NativeLibraries.Register();
-        return Context.Create(b =>
-        {
-            b.Cuda().OpenCL().CPU(simulator ?? SimulatorDevice()).EnableAlgorithms();
-            if (profiling) b.Profiling();
-        });
+        // One at a time: the OpenCL ICD loader's first enumeration is not thread-safe (two test classes
+        // opening PoCL at once saw no platform in one of them).
+        lock (ContextGate)
+            return Context.Create(b =>
+            {
+                b.Cuda().OpenCL().CPU(simulator ?? SimulatorDevice()).EnableAlgorithms();
+                if (profiling) b.Profiling();
+            });
     }
+
+    static readonly object ContextGate = new();
 
     public static IReadOnlyList<DeviceEntry> List()
     {

@@ -35,7 +35,7 @@ public static class DeviceDiagnostics
         string rest = skipped.Count > 0 ? $"; ILGPU cannot use {string.Join(", ", skipped)}" : "";
         if (usable.Count == 0) return $"{platforms} platform(s) through {probe.Loaded}, but no device ILGPU can use{rest}";
         if (!usable.Any(d => d.IsGpu))
-            return $"no GPU device: {string.Join(", ", usable.Select(d => d.Id))} {(usable.Count == 1 ? "is a CPU device" : "are CPU devices")}, which auto never picks (the managed cpu backend is faster on the same cores){rest}";
+            return $"no GPU device: {string.Join(", ", usable.Select(d => d.Id))} {(usable.Count == 1 ? "is a CPU device" : "are CPU devices")}{rest}";
         return $"{usable.Count(d => d.IsGpu)} GPU device(s) through {probe.Loaded}{rest}";
     }
 
