@@ -77,6 +77,10 @@ fi
 
 if [[ ! -f $marker || $rebuild == 1 ]]; then
   unmount_all
+  # Never delete through a mount (a bind-mounted /dev or SDK would go with it).
+  if awk -v r="$root" 'index($2, r) == 1 { found = 1 } END { exit !found }' /proc/mounts; then
+    die "mounts remain under $root; unmount them first"
+  fi
   rm -rf "$root" "$root.partial"
   mkdir -p "$(dirname "$root")"
   echo "opencl-root: debootstrap $suite into $root (about 35 s, 800 MB)" >&2
@@ -132,7 +136,7 @@ unmount_all
 trap unmount_all EXIT
 status=0
 if unshare --mount --propagation private true 2>/dev/null; then
-  unshare --mount --propagation private bash -c "$inner" inner "$root" "$limit" "${binds[@]}" -- "${envs[@]}" -- "$@" || status=$?
+  unshare --mount --propagation private --fork --kill-child bash -c "$inner" inner "$root" "$limit" "${binds[@]}" -- "${envs[@]}" -- "$@" || status=$?
 else
   bash -c "$inner" inner "$root" "$limit" "${binds[@]}" -- "${envs[@]}" -- "$@" || status=$?
 fi
