@@ -20,7 +20,7 @@
 #   --rebuild           delete the root and build it again
 #   --check             only say whether a root can be built/used here (exit 0 or 77)
 #
-# Exit status: the command's; 77 with one line "skip: REASON" on stderr when this machine cannot
+# Exit status: the command's (1 if it exits 77); 77 with one line "skip: REASON" on stderr when this machine cannot
 # host the root (not root, no debootstrap, mirror unreachable); 1 for a failure of the script.
 set -euo pipefail
 
@@ -140,4 +140,6 @@ if unshare --mount --propagation private true 2>/dev/null; then
 else
   bash -c "$inner" inner "$root" "$limit" "${binds[@]}" -- "${envs[@]}" -- "$@" || status=$?
 fi
+# 77 means "skipped" to callers: a command that itself exits 77 has failed.
+if [[ $status == "$SKIP" ]]; then echo "opencl-root: the command exited $SKIP; reported as 1" >&2; status=1; fi
 exit "$status"
