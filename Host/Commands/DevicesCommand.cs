@@ -1,5 +1,6 @@
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Host.Cli;
+using Microsoft.Extensions.Logging;
 
 namespace IlgpuGan.Host.Commands;
 
@@ -12,6 +13,8 @@ public sealed class DevicesCommand : ICommand
 
     public int Run(Options options, Microsoft.Extensions.Logging.ILoggerFactory logs)
     {
+        var log = logs.CreateLogger("devices");
+        NativeLibraries.Debug = m => log.LogDebug("{Message}", m);
         var devices = DeviceCatalog.List();
         Console.WriteLine($"{"ID",-12} {"TYPE",-10} {"MEMORY",10}  NAME");
         foreach (var d in devices)
@@ -21,6 +24,8 @@ public sealed class DevicesCommand : ICommand
             Console.WriteLine($"{d.Id,-12} {(d.IsGpu ? "gpu" : "cpu"),-10} {memory}  {d.Name}");
         }
         var (auto, reason) = DeviceCatalog.ChooseAuto(devices);
+        Console.WriteLine();
+        foreach (var line in DeviceDiagnostics.Explain(devices)) Console.WriteLine(line);
         Console.WriteLine();
         Console.WriteLine($"--device auto picks {auto.Id}: {reason}.");
         Console.WriteLine("--device cpu is the managed SIMD backend; --device ilgpu-cpu is ILGPU's CPU simulator, for debugging kernels (slow).");

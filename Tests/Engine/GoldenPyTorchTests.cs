@@ -99,3 +99,5 @@ public sealed class SimulatorGoldenPyTorchTests(SimulatorFixture f) : GoldenPyTo
 public sealed class CudaGoldenPyTorchTests(CudaFixture f) : GoldenPyTorchTests(f), IClassFixture<CudaFixture>;
 
 public sealed class CpuGoldenPyTorchTests(CpuFixture f) : GoldenPyTorchTests(f), IClassFixture<CpuFixture>;
+
+public sealed class OpenClGoldenPyTorchTests(OpenClFixture f) : GoldenPyTorchTests(f), IClassFixture<OpenClFixture>;

@@ -177,3 +177,5 @@ public sealed class SimulatorGradientPenaltyTests(SimulatorFixture f) : Gradient
 public sealed class CpuGradientPenaltyTests(CpuFixture f) : GradientPenaltyTests(f), IClassFixture<CpuFixture>;
 
 public sealed class CudaGradientPenaltyTests(CudaFixture f) : GradientPenaltyTests(f), IClassFixture<CudaFixture>;
+
+public sealed class OpenClGradientPenaltyTests(OpenClFixture f) : GradientPenaltyTests(f), IClassFixture<OpenClFixture>;

@@ -71,3 +71,12 @@ public sealed class CudaFixture : BackendFixture
 {
     protected override IBackend Open() => DeviceCatalog.Open("cuda");
 }
+
+/// <summary>
+/// The first OpenCL device ILGPU can use (a GPU, or PoCL 6 on the CPU inside tools/opencl-root.sh's
+/// root, where CI runs these classes); tests skip when there is none.
+/// </summary>
+public sealed class OpenClFixture : BackendFixture
+{
+    protected override IBackend Open() => DeviceCatalog.Open("opencl");
+}

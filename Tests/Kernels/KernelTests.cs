@@ -212,3 +212,5 @@ public sealed class SimulatorGpuTileGemmTests(SimulatorGpuTilesFixture f) : ICla
         Assert.True(r.Passed, $"{r.Kernel} {r.Shape}: {r.MaxError:E2}");
     }
 }
+
+public sealed class OpenClKernelTests(OpenClFixture f) : KernelTests(f), IClassFixture<OpenClFixture>;
