@@ -26,7 +26,6 @@ public sealed class KernelProfiler : IOpObserver, IDisposable
         clock = inner is IlgpuBackend ilgpu && ilgpu.Accelerator.Context.Properties.EnableProfiling
             ? new DeviceEventKernelClock(ilgpu.Accelerator)
             : new HostKernelClock(inner);
-        this.inner.Observer = this;
     }
 
     /// <summary>The observed backend: what the model runs on.</summary>
@@ -34,8 +33,19 @@ public sealed class KernelProfiler : IOpObserver, IDisposable
     public string Kind => inner.Kind;
     public string Description => inner.Description;
 
-    /// <summary>Off, nothing is counted and no clock runs.</summary>
-    public bool Enabled { get; set; }
+    /// <summary>
+    /// On, this profiler is the backend's observer; off, it is detached, so the backend runs
+    /// exactly as unprofiled (nothing counted, no clock, no hook).
+    /// </summary>
+    public bool Enabled
+    {
+        get => inner.Observer == this;
+        set
+        {
+            if (value) inner.Observer = this;
+            else if (inner.Observer == this) inner.Observer = null;
+        }
+    }
 
     /// <summary>Which clock times the launches, in words.</summary>
     public string ClockDescription => clock.Description;
@@ -63,7 +73,6 @@ public sealed class KernelProfiler : IOpObserver, IDisposable
 
     public void Begin(in KernelKey key)
     {
-        if (!Enabled) return;
         if (!byKey.TryGetValue(key, out var stats))
         {
             stats = new KernelStats(key, KernelCost.Of(key));
