@@ -49,7 +49,8 @@ public abstract class Layer(int inFeatures, int outFeatures)
 
     /// <summary>
     /// The activation this layer applies to its output inside its own forward (a fused one), or
-    /// Identity. The layer above may take over its derivative (<see cref="AbsorbsInputActivation"/>).
+    /// Identity. The layer above may take over its derivative (<see cref="AbsorbsInputActivation"/>),
+    /// so a layer that reports one must honour <see cref="ActivationFusion.DyIsPreActivation"/>.
     /// </summary>
     public virtual Act OutputActivation => Act.Identity;
 

@@ -62,11 +62,6 @@ public sealed class Linear : Layer
             b.BiasGrad(dy, bias.Grad, new(n, OutFeatures), accumulate);
         }
         if (dx is { } d)
-        {
-            if (!fusion.Input.IsIdentity)
-                b.LinearInputGrad(dy, weight.Value, d, shape, x, fusion.Input);
-            else
-                b.LinearInputGrad(dy, weight.Value, d, shape, null, Act.Identity);
-        }
+            b.LinearInputGrad(dy, weight.Value, d, shape, fusion.Input.IsIdentity ? null : x, fusion.Input);
     }
 }
