@@ -2,10 +2,17 @@ using IlgpuGan.Kernels;
 
 namespace IlgpuGan.Engine.Backends;
 
-/// <summary>One GEMM shape in the form the engine issues it: the key of a backend's plan cache.</summary>
-public readonly record struct GemmProblem(int M, int N, int K, bool TransA, bool TransB)
+/// <summary>
+/// One GEMM as the engine issues it, C[M,N] (+)= op(A)·op(B): A is M×K (K×M if TransA), B is K×N
+/// (N×K if TransB), and Accumulate adds to C. Without Accumulate it is also the key of a backend's
+/// plan cache (<see cref="Plan"/>): accumulating does not change which plan is best.
+/// </summary>
+public readonly record struct GemmProblem(int M, int N, int K, bool TransA, bool TransB, bool Accumulate = false)
 {
     public long Fmas => (long)M * N * K;
+
+    /// <summary>The plan-cache key: the shape and form, accumulate off.</summary>
+    public GemmProblem Plan => this with { Accumulate = false };
 }
 
 /// <summary>What the planner needs to know about an accelerator.</summary>
@@ -53,6 +60,9 @@ public sealed record GemmPlan(GemmTiles Tiles, int SplitK, int KChunk)
     /// The kernel's arguments for one launch of this plan. An epilogue needs accumulate off: act(v + b)
     /// added to what C held is no layer's formula, and the kernels do not define it.
     /// </summary>
+    public GemmArgs Args(GemmProblem p, GemmEpilogue epilogue = default) =>
+        Args(p.M, p.N, p.K, p.TransA, p.TransB, p.Accumulate, epilogue);
+
     public GemmArgs Args(int m, int n, int k, bool transA, bool transB, bool accumulate, GemmEpilogue epilogue = default)
     {
         if (accumulate && epilogue.IsOn) throw new ArgumentException("a GEMM epilogue (bias, activation) needs accumulate off");

@@ -4,8 +4,11 @@ namespace IlgpuGan.Engine.Backends;
 
 /// <summary>
 /// Everything the engine computes goes through this interface; layers, models, optimizers and
-/// trainers never see ILGPU. All tensors are row-major. Calls are queued in order on one stream;
+/// trainers never see ILGPU. All tensors are row-major flat ranges; an op's geometry travels in a
+/// small record (<see cref="GemmProblem"/>, <see cref="LinearShape"/>, <see cref="RowsCols"/>, …,
+/// see OpShapes.cs) rather than as positional ints. Calls are queued in order on one stream;
 /// <see cref="Synchronize"/> waits for them. Tensor copies to and from the host synchronise.
+/// The real backends derive from <see cref="BackendBase"/>, which lets a profiler observe every op.
 /// </summary>
 public interface IBackend : IDisposable
 {
@@ -18,15 +21,15 @@ public interface IBackend : IDisposable
     /// <summary>Allocates zeroed device memory; throws <see cref="GanException"/> when it runs out.</summary>
     DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged;
 
-    /// <summary>C[m,n] (+)= op(A)·op(B); A is m×k (k×m if transA), B is k×n (n×k if transB).</summary>
-    void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate);
+    /// <summary>C[m,n] (+)= op(A)·op(B) as <paramref name="p"/> describes it.</summary>
+    void Gemm(Tensor a, Tensor b, Tensor c, GemmProblem p);
 
     /// <summary>
     /// The Linear forward, y[r,o] = act(Σ_i x[r,i]·W[o,i] + b[o]): x is rows×in, W is out×in (as
     /// torch stores it), y is rows×out; bias may be null. The GEMM with its epilogue: one launch on
     /// ILGPU backends where Gemm + BiasActivation would be two. y must not overlap x or W.
     /// </summary>
-    void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha);
+    void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, LinearShape s, Act act);
 
     /// <summary>
     /// The Linear input gradient, dx[r,i] = (Σ_o dy[r,o]·W[o,i])·act'(maskOutput[r,i]): dy is
@@ -35,41 +38,40 @@ public interface IBackend : IDisposable
     /// maskOutput null (or act Identity) it is the plain dX = dY·W GEMM. One launch on ILGPU backends
     /// where Gemm + ActivationBackward would be two. dx must not overlap dy, W or maskOutput.
     /// </summary>
-    void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha);
+    void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, LinearShape s, Tensor? maskOutput, Act act);
 
     /// <summary>y[r,c] = act(x[r,c] + bias[c]) over rows×cols; bias may be null. In place is fine.</summary>
-    void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha);
+    void BiasActivation(Tensor x, Tensor? bias, Tensor y, RowsCols s, Act act);
 
     /// <summary>dx = dy·act'(y), where y is the activation output. In place is fine.</summary>
-    void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha);
+    void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Act act);
 
     /// <summary>db[c] (+)= Σ_r dy[r,c].</summary>
-    void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate);
+    void BiasGrad(Tensor dy, Tensor db, RowsCols s, bool accumulate);
 
-    void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps);
+    /// <summary>y = BatchNorm(x) with batch statistics, saved for the backward; moves the running statistics.</summary>
+    void BatchNormTrain(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s);
 
-    void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        Tensor y, int rows, int cols, float eps);
+    /// <summary>y = BatchNorm(x) with the running statistics.</summary>
+    void BatchNormEval(Tensor x, Tensor y, BatchNormState p, BatchNormShape s);
 
-    void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
-        Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate);
+    /// <summary>The BatchNorm backward from the saved batch statistics (only γ is read of <paramref name="p"/>).</summary>
+    void BatchNormBackward(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNormShape s);
 
     /// <summary>
     /// One GAN loss term (<see cref="LossKind"/>) of <paramref name="logits"/> against a constant
-    /// target: writes grad = ∂ℓ/∂x·gradScale, and (mean loss, mean output) to stats[statsIndex..+1].
+    /// target: writes the gradient, and (mean loss, mean output) as statistics (<see cref="LossOutput"/>).
     /// </summary>
-    void AdversarialLoss(LossKind kind, Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex);
+    void AdversarialLoss(Tensor logits, LossKind kind, float target, LossOutput output);
 
     /// <summary>
-    /// Softmax cross-entropy of logits [rows, classes] against labels[indices[indexOffset + r]];
-    /// writes grad = (softmax − onehot)·gradScale, and (mean loss, accuracy) to stats[statsIndex..+1].
+    /// Softmax cross-entropy of logits [rows, classes] against labels[batch row r]; writes the
+    /// gradient (softmax − onehot), and (mean loss, accuracy) as statistics.
     /// </summary>
-    void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
-        int rows, int classes, Tensor grad, float gradScale, Tensor stats, int statsIndex);
+    void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, BatchIndices batch, RowsCols s, LossOutput output);
 
-    /// <summary>probs[r, :] = softmax(logits[r, :]).</summary>
-    void Softmax(Tensor logits, Tensor probs, int rows, int classes);
+    /// <summary>probs[r, :] = softmax(logits[r, :]) over rows × classes.</summary>
+    void Softmax(Tensor logits, Tensor probs, RowsCols s);
 
     /// <summary>One Adam step over a flat parameter buffer.</summary>
     void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars);
@@ -83,14 +85,14 @@ public interface IBackend : IDisposable
     /// </summary>
     void Sgd(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s);
 
-    /// <summary>dst[i] = N(mean, std²) from Philox (seed, stream), counter offset + i.</summary>
-    void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f);
+    /// <summary>dst[i] = N(mean, std²) from Philox, counter offset + i.</summary>
+    void RandomNormal(Tensor dst, PhiloxCounter rng, float mean = 0f, float std = 1f);
 
-    /// <summary>dst[i] = U[low, high) from Philox (seed, stream), counter offset + i.</summary>
-    void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0f, float high = 1f);
+    /// <summary>dst[i] = U[low, high) from Philox, counter offset + i.</summary>
+    void RandomUniform(Tensor dst, PhiloxCounter rng, float low = 0f, float high = 1f);
 
-    /// <summary>dst[r,:] = bytes of row indices[indexOffset + r], scaled from [0, 255] to [-1, 1].</summary>
-    void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst);
+    /// <summary>dst[r,:] = bytes of the batch's row r (cols wide), scaled from [0, 255] to [-1, 1].</summary>
+    void GatherRows(DeviceBuffer<byte> data, BatchIndices batch, RowsCols s, Tensor dst);
 
     void Fill(Tensor dst, float value);
 
@@ -98,23 +100,23 @@ public interface IBackend : IDisposable
     void Clamp(Tensor x, float min, float max);
 
     /// <summary>xhat[r, c] = fake[r, c] + eps[r]·(real[r, c] − fake[r, c]) (WGAN-GP interpolates).</summary>
-    void Interpolate(Tensor real, Tensor fake, Tensor eps, Tensor xhat, int rows, int cols);
+    void Interpolate(Tensor real, Tensor fake, Tensor eps, Tensor xhat, RowsCols s);
 
     /// <summary>
-    /// WGAN-GP's penalty on the critic's input gradients g [rows, cols]: writes
+    /// WGAN-GP's penalty on the critic's input gradients g [rows, cols]: writes (into output's Grad)
     /// dg = gradScale·2λ(‖g_r‖ − 1)·g_r/‖g_r‖ per row, ‖g_r‖ to norms, and (λ·mean (‖g_r‖ − 1)²,
-    /// mean ‖g_r‖) to stats[statsIndex..+1].
+    /// mean ‖g_r‖) as statistics.
     /// </summary>
-    void GradientPenalty(Tensor g, Tensor dg, Tensor norms, int rows, int cols, float lambda, float gradScale, Tensor stats, int statsIndex);
+    void GradientPenalty(Tensor g, Tensor norms, RowsCols s, float lambda, LossOutput output);
 
-    /// <summary>dst[r, dstColumn + k] = one-hot of labels[indices[indexOffset + r]] over k &lt; classes; dst rows are dstStride wide.</summary>
-    void OneHotLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, Tensor dst, int rows, int classes, int dstStride, int dstColumn);
+    /// <summary>dst block row r = one-hot of labels[batch row r] over s.Cols classes, for s.Rows rows.</summary>
+    void OneHotLabels(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, RowsCols s);
 
-    /// <summary>The same one-hot block for classes drawn from Philox (seed, stream), counter offset + r.</summary>
-    void OneHotRandom(Tensor dst, int rows, int classes, int dstStride, int dstColumn, ulong seed, uint stream, ulong offset);
+    /// <summary>The same one-hot block for classes drawn from Philox, counter offset + r.</summary>
+    void OneHotRandom(ColumnBlock dst, RowsCols s, PhiloxCounter rng);
 
-    /// <summary>dst[r, dstColumn + c] = src[r, srcColumn + c] for c &lt; cols.</summary>
-    void CopyColumns(Tensor src, Tensor dst, int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn);
+    /// <summary>dst block [r, c] = src block [r, c] for s.Rows rows and s.Cols columns.</summary>
+    void CopyColumns(ColumnBlock src, ColumnBlock dst, RowsCols s);
 
     void Copy(Tensor source, Tensor destination);
 

@@ -7,7 +7,7 @@ namespace IlgpuGan.Engine.Backends;
 /// <summary>
 /// The ILGPU implementation of <see cref="IBackend"/>: every kernel is compiled once when the
 /// backend opens, and each call is one launch on the accelerator's default stream (two for a
-/// split-K GEMM). <see cref="LinearForward"/> and <see cref="LinearInputGrad"/> are the GEMM with
+/// split-K GEMM). LinearForward and LinearInputGrad are the GEMM with
 /// its epilogue on: one launch too.
 ///
 /// GEMM plans are chosen per shape the first time a shape is seen and cached (see
@@ -15,7 +15,7 @@ namespace IlgpuGan.Engine.Backends;
 /// costs one dictionary lookup, and the split-K workspace is never allocated again. Like the rest
 /// of the backend, the cache is for one thread.
 /// </summary>
-public sealed class IlgpuBackend : IBackend
+public sealed class IlgpuBackend : BackendBase
 {
     readonly Accelerator acc;
     readonly bool ownsContext;
@@ -89,36 +89,36 @@ public sealed class IlgpuBackend : IBackend
             ? $"ILGPU CPU simulator ({accelerator.NumMultiprocessors} x {accelerator.MaxNumThreadsPerGroup} threads)"
             : $"{accelerator.Name} ({accelerator.AcceleratorType}, {accelerator.MemorySize / (1024 * 1024)} MiB)";
 
-        gemm = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs>(GemmKernels.Gemm);
-        sumSplits = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, GemmEpilogue>(GemmKernels.SumSplits);
-        biasAct = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float>(ActivationKernels.BiasActivationForward);
-        actBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(ActivationKernels.ActivationBackward);
-        biasGrad = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ActivationKernels.BiasGrad);
-        bnTrain = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float>(BatchNormKernels.ForwardTrain);
-        bnEval = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(BatchNormKernels.ForwardEval);
-        bnBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(BatchNormKernels.Backward);
-        loss = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float, int>(LossKernels.Adversarial);
-        adam = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars>(AdamKernels.Step);
-        rmsProp = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, RmsPropScalars>(RmsPropKernels.Step);
-        sgd = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdScalars>(SgdKernels.Step);
-        crossEntropy = acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int>(SoftmaxKernels.CrossEntropy);
-        softmax = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(SoftmaxKernels.Softmax);
-        normal = acc.LoadStreamKernel<ArrayView<float>, int, ulong, uint, ulong, float, float>(RandomKernels.Normal);
-        uniform = acc.LoadStreamKernel<ArrayView<float>, int, ulong, uint, ulong, float, float>(RandomKernels.Uniform);
-        gather = acc.LoadStreamKernel<ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int>(DataKernels.GatherRows);
-        fill = acc.LoadStreamKernel<ArrayView<float>, int, float>(DataKernels.Fill);
-        clamp = acc.LoadStreamKernel<ArrayView<float>, int, float, float>(ClipKernels.Clamp);
-        interpolate = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(GradientPenaltyKernels.Interpolate);
-        rowPenalty = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float>(GradientPenaltyKernels.RowPenalty);
-        penaltyStats = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, float, int>(GradientPenaltyKernels.PenaltyStats);
-        oneHotLabels = acc.LoadStreamKernel<ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int>(ConditionalKernels.OneHotLabels);
-        oneHotRandom = acc.LoadStreamKernel<ArrayView<float>, int, int, int, int, ulong, uint, ulong>(ConditionalKernels.OneHotRandom);
-        copyColumns = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int, int, int>(ConditionalKernels.CopyColumns);
+        Load(out gemm, GemmKernels.Gemm);
+        Load(out sumSplits, GemmKernels.SumSplits);
+        Load(out biasAct, ActivationKernels.BiasActivationForward);
+        Load(out actBackward, ActivationKernels.ActivationBackward);
+        Load(out biasGrad, ActivationKernels.BiasGrad);
+        Load(out bnTrain, BatchNormKernels.ForwardTrain);
+        Load(out bnEval, BatchNormKernels.ForwardEval);
+        Load(out bnBackward, BatchNormKernels.Backward);
+        Load(out loss, LossKernels.Adversarial);
+        Load(out adam, AdamKernels.Step);
+        Load(out rmsProp, RmsPropKernels.Step);
+        Load(out sgd, SgdKernels.Step);
+        Load(out crossEntropy, SoftmaxKernels.CrossEntropy);
+        Load(out softmax, SoftmaxKernels.Softmax);
+        Load(out normal, RandomKernels.Normal);
+        Load(out uniform, RandomKernels.Uniform);
+        Load(out gather, DataKernels.GatherRows);
+        Load(out fill, DataKernels.Fill);
+        Load(out clamp, ClipKernels.Clamp);
+        Load(out interpolate, GradientPenaltyKernels.Interpolate);
+        Load(out rowPenalty, GradientPenaltyKernels.RowPenalty);
+        Load(out penaltyStats, GradientPenaltyKernels.PenaltyStats);
+        Load(out oneHotLabels, ConditionalKernels.OneHotLabels);
+        Load(out oneHotRandom, ConditionalKernels.OneHotRandom);
+        Load(out copyColumns, ConditionalKernels.CopyColumns);
         if (ownedContext is not null) context = ownedContext;
     }
 
-    public string Kind { get; }
-    public string Description { get; }
+    public override string Kind { get; }
+    public override string Description { get; }
     public Accelerator Accelerator => acc;
 
     /// <summary>The accelerator as the GEMM planner sees it.</summary>
@@ -131,7 +131,7 @@ public sealed class IlgpuBackend : IBackend
     public long WorkspaceFloats => splitWorkspace?.Length ?? 0;
     public int WorkspaceAllocations { get; private set; }
 
-    public DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged
+    public override DeviceBuffer<T> Allocate<T>(long length)
     {
         try
         {
@@ -155,10 +155,10 @@ public sealed class IlgpuBackend : IBackend
     KernelConfig Stride(long n) =>
         new(new Index1D((int)Math.Clamp((n + threads - 1) / threads, 1, maxGroups)), new Index1D(threads));
 
-    public void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    protected override void GemmCore(Tensor a, Tensor b, Tensor c, GemmProblem p)
     {
-        if (m == 0 || n == 0) return;
-        Launch(PlanFor(new GemmProblem(m, n, k, transA, transB)), a, b, c, m, n, k, transA, transB, accumulate);
+        if (p.M == 0 || p.N == 0) return;
+        Launch(PlanFor(p), a, b, c, p);
     }
 
     /// <summary>
@@ -166,20 +166,19 @@ public sealed class IlgpuBackend : IBackend
     /// reduction applies them when the shape's plan splits K). Plans are shared with plain GEMMs
     /// of the same shape: the epilogue does not change which tiling is best.
     /// </summary>
-    public void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    protected override void LinearForwardCore(Tensor x, Tensor weight, Tensor? bias, Tensor y, LinearShape s, Act act)
     {
-        if (rows == 0 || outFeatures == 0) return;
-        Launch(PlanFor(new GemmProblem(rows, outFeatures, inFeatures, false, true)), x, weight, y, rows, outFeatures, inFeatures,
-            false, true, false, GemmEpilogue.For(bias is not null, act, alpha), bias);
+        if (s.Rows == 0 || s.Out == 0) return;
+        Launch(PlanFor(s.Forward), x, weight, y, s.Forward, GemmEpilogue.For(bias is not null, act.Kind, act.Alpha), bias);
     }
 
-    /// <summary>The Linear forward with the given plan rather than the cached one, as <see cref="Gemm(GemmPlan, Tensor, Tensor, Tensor, int, int, int, bool, bool, bool)"/>.</summary>
-    public void LinearForward(GemmPlan plan, Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    /// <summary>The Linear forward with the given plan rather than the cached one, as <see cref="Gemm(GemmPlan, Tensor, Tensor, Tensor, GemmProblem)"/>.</summary>
+    public void LinearForward(GemmPlan plan, Tensor x, Tensor weight, Tensor? bias, Tensor y, LinearShape s, Act act)
     {
-        if (rows == 0 || outFeatures == 0) return;
-        Check(plan, inFeatures);
-        EnsureWorkspace(plan.WorkspaceFloats(rows, outFeatures));
-        Launch(plan, x, weight, y, rows, outFeatures, inFeatures, false, true, false, GemmEpilogue.For(bias is not null, act, alpha), bias);
+        if (s.Rows == 0 || s.Out == 0) return;
+        Check(plan, s.In);
+        EnsureWorkspace(plan.WorkspaceFloats(s.Rows, s.Out));
+        Launch(plan, x, weight, y, s.Forward, GemmEpilogue.For(bias is not null, act.Kind, act.Alpha), bias);
     }
 
     /// <summary>
@@ -187,37 +186,39 @@ public sealed class IlgpuBackend : IBackend
     /// stores (the split-K reduction, when the shape's plan splits K). Plans are shared with the
     /// plain dX GEMM of the same shape.
     /// </summary>
-    public void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha)
+    protected override void LinearInputGradCore(Tensor dy, Tensor weight, Tensor dx, LinearShape s, Tensor? maskOutput, Act act)
     {
-        if (rows == 0 || inFeatures == 0) return;
-        LinearInputGrad(PlanFor(new GemmProblem(rows, inFeatures, outFeatures, false, false)), dy, weight, dx, rows, inFeatures, outFeatures, maskOutput, act, alpha, check: false);
+        if (s.Rows == 0 || s.In == 0) return;
+        LinearInputGrad(PlanFor(s.InputGrad), dy, weight, dx, s, maskOutput, act, check: false);
     }
 
-    /// <summary>The Linear input gradient with the given plan rather than the cached one, as <see cref="Gemm(GemmPlan, Tensor, Tensor, Tensor, int, int, int, bool, bool, bool)"/>.</summary>
-    public void LinearInputGrad(GemmPlan plan, Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha) =>
-        LinearInputGrad(plan, dy, weight, dx, rows, inFeatures, outFeatures, maskOutput, act, alpha, check: true);
+    /// <summary>The Linear input gradient with the given plan rather than the cached one, as <see cref="Gemm(GemmPlan, Tensor, Tensor, Tensor, GemmProblem)"/>.</summary>
+    public void LinearInputGrad(GemmPlan plan, Tensor dy, Tensor weight, Tensor dx, LinearShape s, Tensor? maskOutput, Act act) =>
+        LinearInputGrad(plan, dy, weight, dx, s, maskOutput, act, check: true);
 
-    void LinearInputGrad(GemmPlan plan, Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha, bool check)
+    void LinearInputGrad(GemmPlan plan, Tensor dy, Tensor weight, Tensor dx, LinearShape s, Tensor? maskOutput, Act act, bool check)
     {
-        if (rows == 0 || inFeatures == 0) return;
-        if (maskOutput is { } mask && mask.Length < rows * inFeatures)
-            throw new ArgumentException($"activation mask holds {mask.Length} floats; the input gradient is {rows}x{inFeatures}");
+        if (s.Rows == 0 || s.In == 0) return;
+        if (maskOutput is { } mask && mask.Length < s.Rows * s.In)
+            throw new ArgumentException($"activation mask holds {mask.Length} floats; the input gradient is {s.Rows}x{s.In}");
         if (check)
         {
-            Check(plan, outFeatures);
-            EnsureWorkspace(plan.WorkspaceFloats(rows, inFeatures));
+            Check(plan, s.Out);
+            EnsureWorkspace(plan.WorkspaceFloats(s.Rows, s.In));
         }
-        var epilogue = maskOutput is null ? default : GemmEpilogue.Grad(act, alpha);
-        Launch(plan, dy, weight, dx, rows, inFeatures, outFeatures, false, false, false, epilogue, epilogue.IsOn ? maskOutput : null);
+        var epilogue = maskOutput is null ? default : GemmEpilogue.Grad(act.Kind, act.Alpha);
+        Launch(plan, dy, weight, dx, s.InputGrad, epilogue, epilogue.IsOn ? maskOutput : null);
     }
 
     /// <summary>
     /// The plan for a shape: chosen and checked the first time the shape is seen, when the split-K
     /// workspace also grows to fit it, then a lookup. Models issue the same few shapes every step,
-    /// so all of this happens in the first step, in effect at model build time.
+    /// so all of this happens in the first step, in effect at model build time. Accumulating or
+    /// not, a shape has one plan.
     /// </summary>
-    public GemmPlan PlanFor(GemmProblem p)
+    public GemmPlan PlanFor(GemmProblem problem)
     {
+        var p = problem.Plan;
         if (plans.TryGetValue(p, out var plan)) return plan;
         plan = choosePlan(p);
         Check(plan, p.K);
@@ -230,12 +231,12 @@ public sealed class IlgpuBackend : IBackend
     /// One GEMM with the given plan rather than the cached one: how tests and `verify` exercise
     /// split-K and every tiling on any accelerator. Grows the workspace if the plan needs more.
     /// </summary>
-    public void Gemm(GemmPlan plan, Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate)
+    public void Gemm(GemmPlan plan, Tensor a, Tensor b, Tensor c, GemmProblem p)
     {
-        if (m == 0 || n == 0) return;
-        Check(plan, k);
-        EnsureWorkspace(plan.WorkspaceFloats(m, n));
-        Launch(plan, a, b, c, m, n, k, transA, transB, accumulate);
+        if (p.M == 0 || p.N == 0) return;
+        Check(plan, p.K);
+        EnsureWorkspace(plan.WorkspaceFloats(p.M, p.N));
+        Launch(plan, a, b, c, p);
     }
 
     /// <summary>
@@ -243,10 +244,10 @@ public sealed class IlgpuBackend : IBackend
     /// epilogue's operand (the bias, or the activation output of the input gradient's mask); without
     /// one the kernels get C's view in its place, which they never read.
     /// </summary>
-    void Launch(GemmPlan plan, Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate,
-        GemmEpilogue epilogue = default, Tensor? aux = null)
+    void Launch(GemmPlan plan, Tensor a, Tensor b, Tensor c, GemmProblem problem, GemmEpilogue epilogue = default, Tensor? aux = null)
     {
-        var p = plan.Args(m, n, k, transA, transB, accumulate, epilogue);
+        var p = plan.Args(problem, epilogue);
+        int m = problem.M, n = problem.N;
         var t = plan.Tiles;
         var grid = new Index3D((n + t.TileN - 1) / t.TileN, (m + t.TileM - 1) / t.TileM, plan.SplitK);
         var cfg = new KernelConfig(grid, new Index3D(t.Threads, 1, 1), SharedMemoryConfig.RequestDynamic<float>(p.SharedFloats));
@@ -259,7 +260,7 @@ public sealed class IlgpuBackend : IBackend
         int mn = m * n;
         var partials = V(splitWorkspace!).SubView(0, (long)plan.SplitK * mn);
         gemm(cfg, V(a), V(b), partials, auxView, p);
-        sumSplits(Stride(mn), partials, V(c), auxView, mn, n, plan.SplitK, accumulate ? 1 : 0, epilogue);
+        sumSplits(Stride(mn), partials, V(c), auxView, mn, n, plan.SplitK, problem.Accumulate ? 1 : 0, epilogue);
     }
 
     void Check(GemmPlan plan, int k)
@@ -285,96 +286,105 @@ public sealed class IlgpuBackend : IBackend
         WorkspaceAllocations++;
     }
 
-    public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
+    protected override void BiasActivationCore(Tensor x, Tensor? bias, Tensor y, RowsCols s, Act act)
     {
-        int n = rows * cols;
-        biasAct(Stride(n), V(x), bias is { } bt ? V(bt) : V(x), V(y), n, cols, bias is null ? 0 : 1, (int)act, alpha);
+        int n = s.Rows * s.Cols;
+        biasAct(Stride(n), V(x), bias is { } bt ? V(bt) : V(x), V(y), n, s.Cols, bias is null ? 0 : 1, (int)act.Kind, act.Alpha);
     }
 
-    public void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha) =>
-        actBackward(Stride(y.Length), V(y), V(dy), V(dx), y.Length, (int)act, alpha);
+    protected override void ActivationBackwardCore(Tensor y, Tensor dy, Tensor dx, Act act) =>
+        actBackward(Stride(y.Length), V(y), V(dy), V(dx), y.Length, (int)act.Kind, act.Alpha);
 
-    public void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate) =>
-        biasGrad(Stride(cols), V(dy), V(db), rows, cols, accumulate ? 1 : 0);
+    protected override void BiasGradCore(Tensor dy, Tensor db, RowsCols s, bool accumulate) =>
+        biasGrad(Stride(s.Cols), V(dy), V(db), s.Rows, s.Cols, accumulate ? 1 : 0);
 
-    public void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps) =>
-        bnTrain(Stride(cols), V(x), V(gamma), V(beta), V(runningMean), V(runningVar), V(y), V(saveMean), V(saveInvStd), rows, cols, momentum, eps);
+    protected override void BatchNormTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s) =>
+        bnTrain(Stride(s.Cols), V(x), V(p.Gamma), V(p.Beta), V(p.RunningMean), V(p.RunningVar), V(y), V(saved.Mean), V(saved.InvStd), s.Rows, s.Cols, p.Momentum, p.Eps);
 
-    public void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        Tensor y, int rows, int cols, float eps) =>
-        bnEval(Stride(rows * cols), V(x), V(gamma), V(beta), V(runningMean), V(runningVar), V(y), rows * cols, cols, eps);
+    protected override void BatchNormEvalCore(Tensor x, Tensor y, BatchNormState p, BatchNormShape s) =>
+        bnEval(Stride(s.Rows * s.Cols), V(x), V(p.Gamma), V(p.Beta), V(p.RunningMean), V(p.RunningVar), V(y), s.Rows * s.Cols, s.Cols, p.Eps);
 
-    public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
-        Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate) =>
-        bnBackward(Stride(cols), V(x), V(dy), V(gamma), V(saveMean), V(saveInvStd), V(dx), V(dgamma), V(dbeta), rows, cols, accumulate ? 1 : 0);
+    protected override void BatchNormBackwardCore(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNormShape s) =>
+        bnBackward(Stride(s.Cols), V(x), V(dy), V(p.Gamma), V(saved.Mean), V(saved.InvStd), V(grads.Dx), V(grads.DGamma), V(grads.DBeta), s.Rows, s.Cols, grads.Accumulate ? 1 : 0);
 
-    public void AdversarialLoss(LossKind kind, Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
-        loss(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(grad), V(stats), logits.Length, (int)kind, target, gradScale, statsIndex);
+    protected override void AdversarialLossCore(Tensor logits, LossKind kind, float target, LossOutput o) =>
+        loss(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(o.Grad), V(o.Stats), logits.Length, (int)kind, target, o.GradScale, o.StatsIndex);
 
-    public void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
-        int rows, int classes, Tensor grad, float gradScale, Tensor stats, int statsIndex) =>
-        crossEntropy(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(labels), V(indices), V(grad), V(stats),
-            indexOffset, rows, classes, gradScale, statsIndex);
+    protected override void SoftmaxCrossEntropyCore(Tensor logits, DeviceBuffer<int> labels, BatchIndices batch, RowsCols s, LossOutput o) =>
+        crossEntropy(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(labels), V(batch.Indices), V(o.Grad), V(o.Stats),
+            batch.Offset, s.Rows, s.Cols, o.GradScale, o.StatsIndex);
 
-    public void Softmax(Tensor logits, Tensor probs, int rows, int classes) =>
-        softmax(Stride(rows), V(logits), V(probs), rows, classes);
+    protected override void SoftmaxCore(Tensor logits, Tensor probs, RowsCols s) =>
+        softmax(Stride(s.Rows), V(logits), V(probs), s.Rows, s.Cols);
 
-    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
+    protected override void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
         adam(Stride(param.Length), V(param), V(grad), V(m), V(v), param.Length, scalars);
 
-    public void RmsProp(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s) =>
+    protected override void RmsPropCore(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s) =>
         rmsProp(Stride(param.Length), V(param), V(grad), V(squareAvg), param.Length, s);
 
-    public void Sgd(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s) =>
+    protected override void SgdCore(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s) =>
         sgd(Stride(param.Length), V(param), V(grad), V(momentumBuffer), param.Length, s);
 
-    public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f) =>
-        normal(Stride(dst.Length), V(dst), dst.Length, seed, stream, offset, mean, std);
+    protected override void RandomNormalCore(Tensor dst, PhiloxCounter rng, float mean, float std) =>
+        normal(Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, rng.Offset, mean, std);
 
-    public void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0f, float high = 1f) =>
-        uniform(Stride(dst.Length), V(dst), dst.Length, seed, stream, offset, low, high);
+    protected override void RandomUniformCore(Tensor dst, PhiloxCounter rng, float low, float high) =>
+        uniform(Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, rng.Offset, low, high);
 
-    public void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst) =>
-        gather(Stride((long)rows * cols), V(data), V(indices), V(dst), indexOffset, rows, cols);
+    protected override void GatherRowsCore(DeviceBuffer<byte> data, BatchIndices batch, RowsCols s, Tensor dst) =>
+        gather(Stride(s.Count), V(data), V(batch.Indices), V(dst), batch.Offset, s.Rows, s.Cols);
 
-    public void Fill(Tensor dst, float value) => fill(Stride(dst.Length), V(dst), dst.Length, value);
+    protected override void FillCore(Tensor dst, float value) => fill(Stride(dst.Length), V(dst), dst.Length, value);
 
-    public void Clamp(Tensor x, float min, float max) => clamp(Stride(x.Length), V(x), x.Length, min, max);
+    protected override void ClampCore(Tensor x, float min, float max) => clamp(Stride(x.Length), V(x), x.Length, min, max);
 
-    public void Interpolate(Tensor real, Tensor fake, Tensor eps, Tensor xhat, int rows, int cols) =>
-        interpolate(Stride((long)rows * cols), V(real), V(fake), V(eps), V(xhat), rows, cols);
+    protected override void InterpolateCore(Tensor real, Tensor fake, Tensor eps, Tensor xhat, RowsCols s) =>
+        interpolate(Stride(s.Count), V(real), V(fake), V(eps), V(xhat), s.Rows, s.Cols);
 
-    public void GradientPenalty(Tensor g, Tensor dg, Tensor norms, int rows, int cols, float lambda, float gradScale, Tensor stats, int statsIndex)
+    protected override void GradientPenaltyCore(Tensor g, Tensor norms, RowsCols s, float lambda, LossOutput o)
     {
         int rowThreads = Math.Min(GradientPenaltyKernels.RowThreads, threads);
-        rowPenalty(new KernelConfig(new Index1D(Math.Clamp(rows, 1, maxGroups)), new Index1D(rowThreads)), V(g), V(dg), V(norms), rows, cols, lambda, gradScale);
-        penaltyStats(new KernelConfig(new Index1D(1), new Index1D(threads)), V(norms), V(stats), rows, lambda, statsIndex);
+        rowPenalty(new KernelConfig(new Index1D(Math.Clamp(s.Rows, 1, maxGroups)), new Index1D(rowThreads)), V(g), V(o.Grad), V(norms), s.Rows, s.Cols, lambda, o.GradScale);
+        penaltyStats(new KernelConfig(new Index1D(1), new Index1D(threads)), V(norms), V(o.Stats), s.Rows, lambda, o.StatsIndex);
     }
 
-    public void OneHotLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, Tensor dst, int rows, int classes, int dstStride, int dstColumn) =>
-        oneHotLabels(Stride((long)rows * classes), V(labels), V(indices), V(dst), indexOffset, rows, classes, dstStride, dstColumn);
+    protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, RowsCols s) =>
+        oneHotLabels(Stride(s.Count), V(labels), V(batch.Indices), V(dst.Tensor), batch.Offset, s.Rows, s.Cols, dst.Stride, dst.Column);
 
-    public void OneHotRandom(Tensor dst, int rows, int classes, int dstStride, int dstColumn, ulong seed, uint stream, ulong offset) =>
-        oneHotRandom(Stride((long)rows * classes), V(dst), rows, classes, dstStride, dstColumn, seed, stream, offset);
+    protected override void OneHotRandomCore(ColumnBlock dst, RowsCols s, PhiloxCounter rng) =>
+        oneHotRandom(Stride(s.Count), V(dst.Tensor), s.Rows, s.Cols, dst.Stride, dst.Column, rng.Seed, rng.Stream, rng.Offset);
 
-    public void CopyColumns(Tensor src, Tensor dst, int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn) =>
-        copyColumns(Stride((long)rows * cols), V(src), V(dst), rows, cols, srcStride, srcColumn, dstStride, dstColumn);
+    protected override void CopyColumnsCore(ColumnBlock src, ColumnBlock dst, RowsCols s) =>
+        copyColumns(Stride(s.Count), V(src.Tensor), V(dst.Tensor), s.Rows, s.Cols, src.Stride, src.Column, dst.Stride, dst.Column);
 
-    public void Copy(Tensor source, Tensor destination)
+    protected override void CopyCore(Tensor source, Tensor destination)
     {
         if (source.Length != destination.Length) throw new ArgumentException("copy between tensors of different lengths");
         V(source).CopyTo(V(destination));
     }
 
-    public void Synchronize() => acc.Synchronize();
+    public override void Synchronize() => acc.Synchronize();
 
-    public void Dispose()
+    public override void Dispose()
     {
         splitWorkspace?.Dispose();
         acc.Dispose();
         if (ownsContext) context.Dispose();
     }
+
+    // One overload per kernel arity: the launcher field's type fixes the type arguments, so each
+    // kernel's signature is written once, in its field's declaration.
+    void Load<T1, T2, T3>(out Action<KernelConfig, T1, T2, T3> launcher, Action<T1, T2, T3> kernel) where T1 : struct where T2 : struct where T3 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4>(out Action<KernelConfig, T1, T2, T3, T4> launcher, Action<T1, T2, T3, T4> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4, T5>(out Action<KernelConfig, T1, T2, T3, T4, T5> launcher, Action<T1, T2, T3, T4, T5> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6> launcher, Action<T1, T2, T3, T4, T5, T6> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7> launcher, Action<T1, T2, T3, T4, T5, T6, T7> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct => launcher = acc.LoadStreamKernel(kernel);
 
     static int LargestPowerOfTwoAtMost(int n)
     {

@@ -80,9 +80,9 @@ public sealed class FeatureClassifier : IDisposable
             for (int s = 0; s < steps; s++)
             {
                 var x = input.Slice(0, batch * InFeatures);
-                b.GatherRows(data, order, s * batch, batch, InFeatures, x);
+                b.GatherRows(data, new(order, s * batch), new(batch, InFeatures), x);
                 var logits = Net.Forward(x, batch, training: true);
-                b.SoftmaxCrossEntropy(logits, labelBuf, order, s * batch, batch, Classes, dLogits, 1f / batch, stats, 0);
+                b.SoftmaxCrossEntropy(logits, labelBuf, new(order, s * batch), new(batch, Classes), new(dLogits, 1f / batch, stats, 0));
                 Net.Backward(dLogits, paramGrads: true, accumulate: false, inputGrad: false);
                 opt.Step();
                 if (epochDone is not null && (s % 50 == 0 || s == steps - 1))
@@ -119,7 +119,7 @@ public sealed class FeatureClassifier : IDisposable
             var x = input.Slice(0, n * InFeatures);
             x.CopyFrom(images.AsSpan(start * InFeatures, n * InFeatures));
             var logits = Net.Forward(x, n, training: false);
-            b.Softmax(logits, probs.Slice(0, n * Classes), n, Classes);
+            b.Softmax(logits, probs.Slice(0, n * Classes), new(n, Classes));
             Net.LayerOutput(FeatureLayer).CopyTo(features.AsSpan(start * FeatureDim, n * FeatureDim));
             probs.Slice(0, n * Classes).CopyTo(p.AsSpan(start * Classes, n * Classes));
         }

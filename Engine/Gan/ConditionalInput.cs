@@ -33,16 +33,19 @@ public sealed class ConditionalInput : IDisposable
     /// <summary>The first n rows [n, Width].</summary>
     public Tensor Rows(int n) => Tensor.Whole(rows).Slice(0, n * Width);
 
+    /// <summary>The one-hot class columns of the first n rows.</summary>
+    ColumnBlock ClassBlock(int n) => new(Rows(n), Width, Features);
+
     /// <summary>Copies x [n, Features] into the feature columns.</summary>
-    public void SetFeatures(Tensor x, int n) => b.CopyColumns(x, Rows(n), n, Features, Features, 0, Width, 0);
+    public void SetFeatures(Tensor x, int n) => b.CopyColumns(new(x, Features, 0), new(Rows(n), Width, 0), new(n, Features));
 
     /// <summary>Classes of the dataset rows a minibatch gathered: labels[indices[indexOffset + r]].</summary>
     public void SetLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, int n) =>
-        b.OneHotLabels(labels, indices, indexOffset, Rows(n), n, Classes, Width, Features);
+        b.OneHotLabels(labels, new(indices, indexOffset), ClassBlock(n), new(n, Classes));
 
     /// <summary>Random classes from Philox (seed, stream), counter offset + r: the same call gives the same classes.</summary>
     public void SetRandomClasses(int n, ulong seed, uint stream, ulong offset) =>
-        b.OneHotRandom(Rows(n), n, Classes, Width, Features, seed, stream, offset);
+        b.OneHotRandom(ClassBlock(n), new(n, Classes), new(seed, stream, offset));
 
     /// <summary>Given classes (sampling, not training: it uploads them).</summary>
     public void SetClasses(ReadOnlySpan<int> classes)
@@ -51,7 +54,7 @@ public sealed class ConditionalInput : IDisposable
         foreach (var c in classes)
             if (c < 0 || c >= Classes) throw new UsageException($"class {c} is outside 0..{Classes - 1}");
         classBuffer.CopyFromHost(classes, 0);
-        b.OneHotLabels(classBuffer, identity, 0, Rows(classes.Length), classes.Length, Classes, Width, Features);
+        b.OneHotLabels(classBuffer, new(identity, 0), ClassBlock(classes.Length), new(classes.Length, Classes));
     }
 
     /// <summary>Sample i of a conditional draw gets class i mod classes unless one class is asked for.</summary>

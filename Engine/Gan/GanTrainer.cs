@@ -180,11 +180,11 @@ public sealed class GanTrainer : IDisposable
         int latent = Config.Latent;
         if (gridInput is null)
         {
-            b.RandomNormal(fixedZ, Config.Seed, RngStreams.FixedGrid, 0);
+            b.RandomNormal(fixedZ, new(Config.Seed, RngStreams.FixedGrid, 0));
             return;
         }
         var firstRow = fixedZ.Slice(0, GridColumns * latent);
-        b.RandomNormal(firstRow, Config.Seed, RngStreams.FixedGrid, 0);
+        b.RandomNormal(firstRow, new(Config.Seed, RngStreams.FixedGrid, 0));
         for (int row = 1; row < Config.Classes; row++)
             b.Copy(firstRow, fixedZ.Slice((long)row * GridColumns * latent, GridColumns * latent));
         gridInput.SetFeatures(fixedZ, GridCount);
@@ -228,17 +228,17 @@ public sealed class GanTrainer : IDisposable
             b.Copy(fake, fakeRows);
             fakeInput = fakeRows;
             var outBoth = D.Forward(both, 2 * nd, training: true);
-            b.AdversarialLoss(terms.Kind, outBoth.Slice(0, nd), terms.RealTarget, dLogits.Slice(0, nd), scale, stats, 0);
-            b.AdversarialLoss(terms.Kind, outBoth.Slice(nd, nd), terms.FakeTarget, dLogits.Slice(nd, nd), scale, stats, 2);
+            b.AdversarialLoss(outBoth.Slice(0, nd), terms.Kind, terms.RealTarget, new(dLogits.Slice(0, nd), scale, stats, 0));
+            b.AdversarialLoss(outBoth.Slice(nd, nd), terms.Kind, terms.FakeTarget, new(dLogits.Slice(nd, nd), scale, stats, 2));
             D.Backward(dLogits.Slice(0, 2 * nd), paramGrads: true, accumulate: false, inputGrad: false);
         }
         else
         {
             var outReal = D.Forward(realInput, nd, training: true);
-            b.AdversarialLoss(terms.Kind, outReal, terms.RealTarget, dLogits, scale, stats, 0);
+            b.AdversarialLoss(outReal, terms.Kind, terms.RealTarget, new(dLogits, scale, stats, 0));
             D.Backward(dLogits, paramGrads: true, accumulate: false, inputGrad: false);
             var outFake = D.Forward(fakeInput, nd, training: true);
-            b.AdversarialLoss(terms.Kind, outFake, terms.FakeTarget, dLogits, scale, stats, 2);
+            b.AdversarialLoss(outFake, terms.Kind, terms.FakeTarget, new(dLogits, scale, stats, 2));
             D.Backward(dLogits, paramGrads: true, accumulate: true, inputGrad: false);
         }
         // Conditional runs interpolate whole D inputs, class blocks included (real and fake rows carry
@@ -255,12 +255,12 @@ public sealed class GanTrainer : IDisposable
     {
         int n = Config.Batch, nd = n / Config.Pack;
         var outFake = D.Forward(fakeInput, nd, training: true);
-        b.AdversarialLoss(terms.GeneratorKind, outFake, terms.GeneratorTarget, dLogits, 1f / nd, stats, 4);
+        b.AdversarialLoss(outFake, terms.GeneratorKind, terms.GeneratorTarget, new(dLogits, 1f / nd, stats, 4));
         var dInput = D.Backward(dLogits, paramGrads: false, accumulate: false, inputGrad: true)!.Value;
         if (dFake is not null)
         {
             // Only the image columns lead back to G; the class block is an input, not a sample.
-            b.CopyColumns(dInput, fakeGrad, n, dim, dFake.Width, 0, dim, 0);
+            b.CopyColumns(new(dInput, dFake.Width, 0), new(fakeGrad, dim, 0), new(n, dim));
             dInput = fakeGrad.Slice(0, n * dim);
         }
         G.Backward(dInput, paramGrads: true, accumulate: false, inputGrad: false);
@@ -287,7 +287,7 @@ public sealed class GanTrainer : IDisposable
                 Shuffle();
             }
             indexOffset = BatchInEpoch * n;
-            b.GatherRows(data, order, indexOffset, n, dim, real);
+            b.GatherRows(data, new(order, indexOffset), new(n, dim), real);
             BatchInEpoch++;
         }
         if (dReal is null) return real;
@@ -301,7 +301,7 @@ public sealed class GanTrainer : IDisposable
     {
         int n = Config.Batch;
         if (!given.IsEmpty) z.CopyFrom(given);
-        else b.RandomNormal(z, Config.Seed, RngStreams.Noise, NoiseCounter);
+        else b.RandomNormal(z, new(Config.Seed, RngStreams.Noise, NoiseCounter));
         NoiseCounter += (ulong)(n * Config.Latent);
         if (gInput is null) return z;
         gInput.SetFeatures(z, n);
@@ -335,7 +335,7 @@ public sealed class GanTrainer : IDisposable
         {
             int n = Math.Min(chunk, count - start);
             var zc = z.Slice(0, n * Config.Latent);
-            b.RandomNormal(zc, seed, stream, (ulong)start * (ulong)Config.Latent);
+            b.RandomNormal(zc, new(seed, stream, (ulong)start * (ulong)Config.Latent));
             var input = zc;
             if (gInput is not null)
             {

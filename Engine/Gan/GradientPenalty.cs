@@ -77,7 +77,7 @@ public sealed class GradientPenalty : IDisposable
     /// </summary>
     public void Accumulate(Tensor real, Tensor fake, int n, ulong seed, uint stream, ulong counter, Tensor stats, int statsIndex)
     {
-        b.RandomUniform(eps.Slice(0, n), seed, stream, counter);
+        b.RandomUniform(eps.Slice(0, n), new(seed, stream, counter));
         AccumulateWithEps(real, fake, n, stats, statsIndex);
     }
 
@@ -93,7 +93,7 @@ public sealed class GradientPenalty : IDisposable
         if (n < 1 || n > maxBatch) throw new ArgumentOutOfRangeException(nameof(n));
         int inF = critic.InFeatures, last = linears.Count - 1;
         var x = xhat.Slice(0, n * inF);
-        b.Interpolate(real, fake, eps.Slice(0, n), x, n, inF);
+        b.Interpolate(real, fake, eps.Slice(0, n), x, new(n, inF));
         critic.Forward(x, n, training: true);
 
         // First backward, keeping δ_l = ∂D/∂a_l of every layer.
@@ -103,23 +103,23 @@ public sealed class GradientPenalty : IDisposable
         for (int l = last; l > 0; l--)
         {
             var prev = Delta(l - 1, n);
-            b.Gemm(d, linears[l].Weight.Value, prev, n, linears[l].InFeatures, linears[l].OutFeatures, transA: false, transB: false, accumulate: false);
+            b.Gemm(d, linears[l].Weight.Value, prev, new(n, linears[l].InFeatures, linears[l].OutFeatures, TransA: false, TransB: false));
             Mask(l - 1, prev, n);
             d = prev;
         }
         var g = inputGrad.Slice(0, n * inF);
-        b.Gemm(d, linears[0].Weight.Value, g, n, inF, linears[0].OutFeatures, transA: false, transB: false, accumulate: false);
+        b.Gemm(d, linears[0].Weight.Value, g, new(n, inF, linears[0].OutFeatures, TransA: false, TransB: false));
 
         // u = ∂P/∂g, then back through the chain: ∂W_l += δ_lᵀ·r, r ← (r·W_lᵀ) ⊙ mask_l.
         var r = rA.Slice(0, n * inF);
-        b.GradientPenalty(g, r, norms.Slice(0, n), n, inF, Lambda, 1f / n, stats, statsIndex);
+        b.GradientPenalty(g, norms.Slice(0, n), new(n, inF), Lambda, new(r, 1f / n, stats, statsIndex));
         for (int l = 0; l <= last; l++)
         {
             var lin = linears[l];
-            b.Gemm(Delta(l, n), r, lin.Weight.Grad, lin.OutFeatures, lin.InFeatures, n, transA: true, transB: false, accumulate: true);
+            b.Gemm(Delta(l, n), r, lin.Weight.Grad, new(lin.OutFeatures, lin.InFeatures, n, TransA: true, TransB: false, Accumulate: true));
             if (l == last) break;
             var next = (r.Offset == rA.Offset ? rB : rA).Slice(0, n * lin.OutFeatures);
-            b.Gemm(r, lin.Weight.Value, next, n, lin.OutFeatures, lin.InFeatures, transA: false, transB: true, accumulate: false);
+            b.Gemm(r, lin.Weight.Value, next, new(n, lin.OutFeatures, lin.InFeatures, TransA: false, TransB: true));
             Mask(l, next, n);
             r = next;
         }
@@ -132,7 +132,7 @@ public sealed class GradientPenalty : IDisposable
     {
         var lin = linears[layer];
         if (lin.FusedActivation != Activation.Identity)
-            b.ActivationBackward(critic.LayerOutput(layer).Slice(0, n * lin.OutFeatures), t, t, lin.FusedActivation, lin.FusedAlpha);
+            b.ActivationBackward(critic.LayerOutput(layer).Slice(0, n * lin.OutFeatures), t, t, lin.OutputActivation);
     }
 
     public void Dispose() => work.Dispose();

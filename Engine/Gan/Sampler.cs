@@ -78,7 +78,7 @@ public sealed class Sampler : IDisposable
         {
             int n = Math.Min(Generator.MaxBatch, count - start);
             var z = Tensor.Whole(zBuffer).Slice(0, n * Latent);
-            backend.RandomNormal(z, seed, RngStreams.Sample, (ulong)start * (ulong)Latent);
+            backend.RandomNormal(z, new(seed, RngStreams.Sample, (ulong)start * (ulong)Latent));
             z.CopyTo(result.AsSpan(start * Latent, n * Latent));
         }
         return result;

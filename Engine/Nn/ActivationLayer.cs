@@ -17,10 +17,10 @@ public sealed class ActivationLayer : Layer
     public float Alpha { get; }
 
     public override void Forward(IBackend b, Tensor x, Tensor y, int n, bool training) =>
-        b.BiasActivation(x, null, y, n, OutFeatures, Kind, Alpha);
+        b.BiasActivation(x, null, y, new(n, OutFeatures), new(Kind, Alpha));
 
     public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate)
     {
-        if (dx is { } d) b.ActivationBackward(y, dy, d, Kind, Alpha);
+        if (dx is { } d) b.ActivationBackward(y, dy, d, new(Kind, Alpha));
     }
 }

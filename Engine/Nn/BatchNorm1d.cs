@@ -30,6 +30,9 @@ public sealed class BatchNorm1d : Layer
 
     public string NumBatchesTrackedName => $"{Index}.num_batches_tracked";
 
+    /// <summary>The parameters and running statistics as the backend's BatchNorm ops take them (valid once the model has bound the slots).</summary>
+    BatchNormState State => new(weight.Value, bias.Value, runningMean.Value, runningVar.Value, momentum, eps);
+
     public override IReadOnlyList<Slot> Slots => [weight, bias, runningMean, runningVar, saveMean, saveInvStd, gradSink];
 
     public override void Forward(IBackend b, Tensor x, Tensor y, int n, bool training)
@@ -37,13 +40,12 @@ public sealed class BatchNorm1d : Layer
         if (training)
         {
             if (n < 2) throw new GanException("BatchNorm1d needs more than one sample per batch in training mode; use --batch 2 or more");
-            b.BatchNormTrain(x, weight.Value, bias.Value, runningMean.Value, runningVar.Value, y, saveMean.Value, saveInvStd.Value,
-                n, OutFeatures, momentum, eps);
+            b.BatchNormTrain(x, y, State, new(saveMean.Value, saveInvStd.Value), new(n, OutFeatures));
             NumBatchesTracked++;
         }
         else
         {
-            b.BatchNormEval(x, weight.Value, bias.Value, runningMean.Value, runningVar.Value, y, n, OutFeatures, eps);
+            b.BatchNormEval(x, y, State, new(n, OutFeatures));
         }
     }
 
@@ -56,7 +58,7 @@ public sealed class BatchNorm1d : Layer
         var (dgamma, dbeta) = paramGrads
             ? (weight.Grad, bias.Grad)
             : (gradSink.Value.Slice(0, OutFeatures), gradSink.Value.Slice(OutFeatures, OutFeatures));
-        b.BatchNormBackward(x, dy, weight.Value, saveMean.Value, saveInvStd.Value, target,
-            dgamma, dbeta, n, OutFeatures, accumulate && paramGrads);
+        b.BatchNormBackward(x, dy, State, new(saveMean.Value, saveInvStd.Value),
+            new(target, dgamma, dbeta, accumulate && paramGrads), new(n, OutFeatures));
     }
 }

@@ -46,4 +46,36 @@ public abstract class Layer(int inFeatures, int outFeatures)
     public abstract void Forward(IBackend b, Tensor x, Tensor y, int n, bool training);
 
     public abstract void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate);
+
+    /// <summary>
+    /// The activation this layer applies to its output inside its own forward (a fused one), or
+    /// Identity. The layer above may take over its derivative (<see cref="AbsorbsInputActivation"/>),
+    /// so a layer that reports one must honour <see cref="ActivationFusion.DyIsPreActivation"/>.
+    /// </summary>
+    public virtual Act OutputActivation => Act.Identity;
+
+    /// <summary>
+    /// True when this layer's input gradient can apply, as it stores dx, the derivative of the
+    /// activation that produced its input (x being that activation's output): one launch instead of
+    /// two. The model then passes that activation to <see cref="Backward(IBackend, Tensor, Tensor, Tensor, Tensor?, int, bool, bool, ActivationFusion)"/>,
+    /// and the layer below receives its dy already past its own activation.
+    /// </summary>
+    public virtual bool AbsorbsInputActivation => false;
+
+    /// <summary>
+    /// The backward with the activation fusion across layers (<see cref="ActivationFusion"/>). A
+    /// layer that neither fuses an output activation nor absorbs an input one has nothing to do
+    /// with it: the default is the plain backward.
+    /// </summary>
+    public virtual void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate, ActivationFusion fusion) =>
+        Backward(b, x, y, dy, dx, n, paramGrads, accumulate);
 }
+
+/// <summary>
+/// The two halves of an activation fused across two layers' backward. DyIsPreActivation: the layer
+/// above already applied this layer's <see cref="Layer.OutputActivation"/> derivative, so dy holds
+/// dL/d(pre-activation). Input: the activation that produced this layer's input, whose derivative
+/// this layer's dx must include (Identity: none; only given to a layer that
+/// <see cref="Layer.AbsorbsInputActivation"/>).
+/// </summary>
+public readonly record struct ActivationFusion(bool DyIsPreActivation, Act Input);

@@ -31,37 +31,37 @@ public sealed class Linear : Layer
 
     public override IReadOnlyList<Slot> Slots => [weight, bias];
 
+    public override Act OutputActivation => new(FusedActivation, FusedAlpha);
+
+    /// <summary>The dX GEMM applies the lower layer's act' in its epilogue.</summary>
+    public override bool AbsorbsInputActivation => true;
+
+    LinearShape Shape(int n) => new(n, InFeatures, OutFeatures);
+
     /// <summary>One op: the backend's GEMM applies bias and activation as it stores y.</summary>
     public override void Forward(IBackend b, Tensor x, Tensor y, int n, bool training) =>
-        b.LinearForward(x, weight.Value, bias.Value, y, n, OutFeatures, InFeatures, FusedActivation, FusedAlpha);
+        b.LinearForward(x, weight.Value, bias.Value, y, Shape(n), OutputActivation);
 
     public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate) =>
-        Backward(b, x, y, dy, dx, n, paramGrads, accumulate, dyIsPreActivation: false, below: null, belowOutput: default);
+        Backward(b, x, y, dy, dx, n, paramGrads, accumulate, default);
 
     /// <summary>
-    /// The backward with the two halves of the activation fusion across layers:
-    /// <paramref name="dyIsPreActivation"/> says dy already holds dL/d(pre-activation) (the layer
-    /// above applied this layer's act' in its dX GEMM), so this layer skips its activation
-    /// backward; <paramref name="below"/>, when given, is the Linear under this one, whose fused
-    /// activation (its output <paramref name="belowOutput"/>, [n, In]) this layer's dX GEMM applies
-    /// as it stores, so dx leaves holding dL/d(the lower layer's pre-activation).
+    /// With fusion.DyIsPreActivation, dy already holds dL/d(pre-activation) (the layer above applied
+    /// this layer's act' in its dX GEMM), so this layer skips its activation backward; with an
+    /// input activation, this layer's dX GEMM applies its derivative (taken from x, its output) as
+    /// it stores, so dx leaves holding dL/d(the lower layer's pre-activation).
     /// </summary>
-    public void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate,
-        bool dyIsPreActivation, Linear? below, Tensor belowOutput)
+    public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate, ActivationFusion fusion)
     {
-        if (FusedActivation != Activation.Identity && !dyIsPreActivation)
-            b.ActivationBackward(y, dy, dy, FusedActivation, FusedAlpha);   // dy now holds dL/d(pre-activation)
+        var shape = Shape(n);
+        if (FusedActivation != Activation.Identity && !fusion.DyIsPreActivation)
+            b.ActivationBackward(y, dy, dy, OutputActivation);   // dy now holds dL/d(pre-activation)
         if (paramGrads)
         {
-            b.Gemm(dy, x, weight.Grad, OutFeatures, InFeatures, n, transA: true, transB: false, accumulate);
-            b.BiasGrad(dy, bias.Grad, n, OutFeatures, accumulate);
+            b.Gemm(dy, x, weight.Grad, shape.WeightGrad(accumulate));
+            b.BiasGrad(dy, bias.Grad, new(n, OutFeatures), accumulate);
         }
         if (dx is { } d)
-        {
-            if (below is { FusedActivation: not Activation.Identity } l)
-                b.LinearInputGrad(dy, weight.Value, d, n, InFeatures, OutFeatures, belowOutput, l.FusedActivation, l.FusedAlpha);
-            else
-                b.LinearInputGrad(dy, weight.Value, d, n, InFeatures, OutFeatures, null, Activation.Identity, 0f);
-        }
+            b.LinearInputGrad(dy, weight.Value, d, shape, fusion.Input.IsIdentity ? null : x, fusion.Input);
     }
 }

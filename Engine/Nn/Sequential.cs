@@ -164,7 +164,7 @@ public sealed class Sequential : IDisposable
     /// <paramref name="paramGrads"/>; dL/dInput is returned when <paramref name="inputGrad"/>, as a
     /// view into this model's scratch that stays valid until its next backward. Where a Linear sits
     /// on a Linear with a fused activation, the upper one's dX GEMM also applies that activation's
-    /// derivative (<see cref="IBackend.LinearInputGrad"/>), saving the lower one's activation backward.
+    /// derivative (<see cref="Layer.AbsorbsInputActivation"/>), saving the lower one's activation backward.
     /// </summary>
     public Tensor? Backward(Tensor dOutput, bool paramGrads, bool accumulate, bool inputGrad)
     {
@@ -180,18 +180,12 @@ public sealed class Sequential : IDisposable
                 dx = target.Slice(0, n * layers[i].InFeatures);
             }
             var y = outputs[i].Slice(0, n * layers[i].OutFeatures);
-            // A Linear under a Linear with a fused activation: the upper one's dX GEMM applies the
-            // lower one's act' as it stores (one launch, not two), and the lower one skips its own.
-            var below = dx is not null && i > 0 && layers[i - 1] is Linear { FusedActivation: not Activation.Identity } l ? l : null;
-            if (layers[i] is Linear linear)
-                linear.Backward(backend, inputsSeen[i], y, dy, dx, n, paramGrads, accumulate, dyIsPreActivation, below,
-                    below is null ? default : outputs[i - 1].Slice(0, n * below.OutFeatures));
-            else
-            {
-                below = null;
-                layers[i].Backward(backend, inputsSeen[i], y, dy, dx, n, paramGrads, accumulate);
-            }
-            dyIsPreActivation = below is not null;
+            // A layer that absorbs its input's activation over one that fuses an output activation:
+            // the upper one's dx applies the lower one's act' as it stores (one launch, not two),
+            // and the lower one skips its own.
+            var below = dx is not null && i > 0 && layers[i].AbsorbsInputActivation ? layers[i - 1].OutputActivation : Act.Identity;
+            layers[i].Backward(backend, inputsSeen[i], y, dy, dx, n, paramGrads, accumulate, new ActivationFusion(dyIsPreActivation, below));
+            dyIsPreActivation = !below.IsIdentity;
             if (dx is null) break;
             dy = dx.Value;
         }

@@ -28,7 +28,7 @@ public sealed partial class KernelChecks
     {
         var ilgpu = backend as IlgpuBackend ?? throw new InvalidOperationException("forced GEMM plans need an ILGPU backend");
         return GemmAgainstReference($"gemm {plan.Tiles.TileM}x{plan.Tiles.TileN}/{plan.SplitK}", m, n, k, transA, transB, accumulate,
-            (ta, tb, tc) => ilgpu.Gemm(plan, ta, tb, tc, m, n, k, transA, transB, accumulate));
+            (ta, tb, tc) => ilgpu.Gemm(plan, ta, tb, tc, new(m, n, k, transA, transB, accumulate)));
     }
 
     /// <summary>

@@ -14,14 +14,14 @@ public sealed partial class KernelChecks
 
     public CheckResult LinearForward(int rows, int outFeatures, int inFeatures, Activation act, bool withBias) =>
         LinearForwardAgainstReference("linear", rows, outFeatures, inFeatures, act, withBias,
-            (x, w, b, y) => backend.LinearForward(x, w, b, y, rows, outFeatures, inFeatures, act, LinearAlpha));
+            (x, w, b, y) => backend.LinearForward(x, w, b, y, new(rows, inFeatures, outFeatures), new(act, LinearAlpha)));
 
     /// <summary>The Linear forward with a forced GEMM plan (an ILGPU backend only): split-K puts the epilogue in the reduction.</summary>
     public CheckResult LinearForwardWithPlan(GemmPlan plan, int rows, int outFeatures, int inFeatures, Activation act, bool withBias)
     {
         var ilgpu = backend as IlgpuBackend ?? throw new InvalidOperationException("forced GEMM plans need an ILGPU backend");
         return LinearForwardAgainstReference($"linear {plan.Tiles.TileM}x{plan.Tiles.TileN}/{plan.SplitK}", rows, outFeatures, inFeatures, act, withBias,
-            (x, w, b, y) => ilgpu.LinearForward(plan, x, w, b, y, rows, outFeatures, inFeatures, act, LinearAlpha));
+            (x, w, b, y) => ilgpu.LinearForward(plan, x, w, b, y, new(rows, inFeatures, outFeatures), new(act, LinearAlpha)));
     }
 
     /// <remarks>

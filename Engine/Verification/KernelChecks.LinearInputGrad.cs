@@ -12,14 +12,14 @@ public sealed partial class KernelChecks
     /// <param name="masked">False: no mask (the plain dX GEMM through the same op).</param>
     public CheckResult LinearInputGrad(int rows, int inFeatures, int outFeatures, Activation act, bool masked = true) =>
         LinearInputGradAgainstReference("linear dx", rows, inFeatures, outFeatures, act, masked,
-            (dy, w, dx, y) => backend.LinearInputGrad(dy, w, dx, rows, inFeatures, outFeatures, y, act, LinearAlpha));
+            (dy, w, dx, y) => backend.LinearInputGrad(dy, w, dx, new(rows, inFeatures, outFeatures), y, new(act, LinearAlpha)));
 
     /// <summary>The Linear input gradient with a forced GEMM plan (an ILGPU backend only): split-K puts the mask in the reduction.</summary>
     public CheckResult LinearInputGradWithPlan(GemmPlan plan, int rows, int inFeatures, int outFeatures, Activation act, bool masked = true)
     {
         var ilgpu = backend as IlgpuBackend ?? throw new InvalidOperationException("forced GEMM plans need an ILGPU backend");
         return LinearInputGradAgainstReference($"linear dx {plan.Tiles.TileM}x{plan.Tiles.TileN}/{plan.SplitK}", rows, inFeatures, outFeatures, act, masked,
-            (dy, w, dx, y) => ilgpu.LinearInputGrad(plan, dy, w, dx, rows, inFeatures, outFeatures, y, act, LinearAlpha));
+            (dy, w, dx, y) => ilgpu.LinearInputGrad(plan, dy, w, dx, new(rows, inFeatures, outFeatures), y, new(act, LinearAlpha)));
     }
 
     /// <remarks>

@@ -20,7 +20,7 @@ public sealed partial class KernelChecks
     {
         var real = Rand(rows * cols); var fake = Rand(rows * cols); var eps = Rand(rows, 0, 1);
         Tensor tr = Upload(real), tf = Upload(fake), te = Upload(eps), tx = Poisoned(rows * cols);
-        backend.Interpolate(tr, tf, te, tx, rows, cols);
+        backend.Interpolate(tr, tf, te, tx, new(rows, cols));
         double err = Error(tx.ToArray(), GradientPenaltyKernels.InterpolateReference(real, fake, eps, rows, cols));
         Free(tr, tf, te, tx);
         return new("wgan-gp interpolate", $"{rows}x{cols}", err, 1e-6);
@@ -32,7 +32,7 @@ public sealed partial class KernelChecks
         var g = Rand(rows * cols, -2.0 / Math.Sqrt(cols), 2.0 / Math.Sqrt(cols));
         if (withZeroRow) Array.Clear(g, 0, cols);
         Tensor tg = Upload(g), tdg = Poisoned(rows * cols), norms = Poisoned(rows), stats = Poisoned(4);
-        backend.GradientPenalty(tg, tdg, norms, rows, cols, 10f, 1f / rows, stats, 2);
+        backend.GradientPenalty(tg, norms, new(rows, cols), 10f, new(tdg, 1f / rows, stats, 2));
         var (penalty, meanNorm, dg) = GradientPenaltyKernels.PenaltyReference(g, rows, cols, 10, 1.0 / rows);
         var s = stats.ToArray();
         double err = Worst(Error(tdg.ToArray(), dg), Error([s[2]], [penalty]), Error([s[3]], [meanNorm]));
@@ -50,8 +50,8 @@ public sealed partial class KernelChecks
         // Columns outside the block keep their values: start from known data, not NaN.
         var before = Rand(rows * stride);
         Tensor fromLabels = Upload(before), random = Upload(before);
-        backend.OneHotLabels(tl, ti, indexOffset, fromLabels, rows, classes, stride, column);
-        backend.OneHotRandom(random, rows, classes, stride, column, 11, 6, 1000);
+        backend.OneHotLabels(tl, new(ti, indexOffset), new(fromLabels, stride, column), new(rows, classes));
+        backend.OneHotRandom(new(random, stride, column), new(rows, classes), new(11, 6, 1000));
         var wantLabels = before.ToArray();
         ConditionalKernels.OneHotReference(Enumerable.Range(0, rows).Select(r => labels[idx[indexOffset + r]]).ToArray(), wantLabels, classes, stride, column);
         var wantRandom = before.ToArray();
@@ -67,7 +67,7 @@ public sealed partial class KernelChecks
     {
         var src = Rand(rows * srcStride); var before = Rand(rows * dstStride);
         Tensor ts = Upload(src), td = Upload(before);
-        backend.CopyColumns(ts, td, rows, cols, srcStride, srcColumn, dstStride, dstColumn);
+        backend.CopyColumns(new(ts, srcStride, srcColumn), new(td, dstStride, dstColumn), new(rows, cols));
         var want = before.ToArray();
         ConditionalKernels.CopyColumnsReference(src, want, rows, cols, srcStride, srcColumn, dstStride, dstColumn);
         double err = Error(td.ToArray(), want.Select(v => (double)v).ToArray());

@@ -62,13 +62,13 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
 
     public CheckResult Gemm(int m, int n, int k, bool transA, bool transB, bool accumulate) =>
         GemmAgainstReference("gemm", m, n, k, transA, transB, accumulate,
-            (ta, tb, tc) => backend.Gemm(ta, tb, tc, m, n, k, transA, transB, accumulate));
+            (ta, tb, tc) => backend.Gemm(ta, tb, tc, new(m, n, k, transA, transB, accumulate)));
 
     public CheckResult BiasActivation(int rows, int cols, Activation act, bool withBias)
     {
         var x = Rand(rows * cols, -4, 4); var bias = Rand(cols);
         Tensor tx = Upload(x), tb = Upload(bias), ty = Poisoned(rows * cols);
-        backend.BiasActivation(tx, withBias ? tb : null, ty, rows, cols, act, 0.2f);
+        backend.BiasActivation(tx, withBias ? tb : null, ty, new(rows, cols), new(act, 0.2f));
         var want = ActivationKernels.BiasActivationReference(x, withBias ? bias : default, cols, act, 0.2f);
         double err = Error(ty.ToArray(), want);
         Free(tx, tb, ty);
@@ -82,7 +82,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         var y = ActivationKernels.BiasActivationReference(x, default, cols, act, 0.2f).Select(v => (float)v).ToArray();
         var dy = Rand(rows * cols);
         Tensor ty = Upload(y), tdy = Upload(dy), tdx = Poisoned(rows * cols);
-        backend.ActivationBackward(ty, tdy, tdx, act, 0.2f);
+        backend.ActivationBackward(ty, tdy, tdx, new(act, 0.2f));
         var want = ActivationKernels.ActivationBackwardReference(y, dy, act, 0.2f);
         double err = Error(tdx.ToArray(), want);
         Free(ty, tdy, tdx);
@@ -93,7 +93,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
     {
         var dy = Rand(rows * cols); var db0 = Rand(cols);
         Tensor tdy = Upload(dy), tdb = accumulate ? Upload(db0) : Poisoned(cols);
-        backend.BiasGrad(tdy, tdb, rows, cols, accumulate);
+        backend.BiasGrad(tdy, tdb, new(rows, cols), accumulate);
         var want = ActivationKernels.BiasGradReference(dy, rows, cols);
         if (accumulate) for (int i = 0; i < cols; i++) want[i] += db0[i];
         double err = Error(tdb.ToArray(), want);
@@ -107,7 +107,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         var rm = Rand(cols); var rv = Rand(cols, 0.5, 2);
         Tensor tx = Upload(x), tg = Upload(g), tb = Upload(b), trm = Upload(rm), trv = Upload(rv);
         Tensor ty = Poisoned(rows * cols), tmean = Poisoned(cols), tinv = Poisoned(cols);
-        backend.BatchNormTrain(tx, tg, tb, trm, trv, ty, tmean, tinv, rows, cols, 0.1f, 1e-5f);
+        backend.BatchNormTrain(tx, ty, new(tg, tb, trm, trv, 0.1f, 1e-5f), new(tmean, tinv), new(rows, cols));
         var r = BatchNormKernels.ForwardTrainReference(x, g, b, rm, rv, rows, cols, 0.1, 1e-5);
         double err = Worst(Error(ty.ToArray(), r.Y), Error(tmean.ToArray(), r.Mean), Error(tinv.ToArray(), r.InvStd),
             Error(trm.ToArray(), r.RunningMean), Error(trv.ToArray(), r.RunningVar));
@@ -120,7 +120,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         var x = Rand(rows * cols, -2, 3); var g = Rand(cols, 0.5, 1.5); var b = Rand(cols);
         var rm = Rand(cols); var rv = Rand(cols, 0.5, 2);
         Tensor tx = Upload(x), tg = Upload(g), tb = Upload(b), trm = Upload(rm), trv = Upload(rv), ty = Poisoned(rows * cols);
-        backend.BatchNormEval(tx, tg, tb, trm, trv, ty, rows, cols, 1e-5f);
+        backend.BatchNormEval(tx, ty, new(tg, tb, trm, trv, 0.1f, 1e-5f), new(rows, cols));
         double err = Error(ty.ToArray(), BatchNormKernels.ForwardEvalReference(x, g, b, rm, rv, cols, 1e-5));
         Free(tx, tg, tb, trm, trv, ty);
         return new("batchnorm forward (eval)", $"{rows}x{cols}", err, 1e-5);
@@ -134,7 +134,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         Tensor tx = Upload(x), tg = Upload(g), tdy = Upload(dy);
         Tensor tmean = Upload(r.Mean.Select(v => (float)v).ToArray()), tinv = Upload(r.InvStd.Select(v => (float)v).ToArray());
         Tensor tdx = Poisoned(rows * cols), tdg = accumulate ? Upload(dg0) : Poisoned(cols), tdb = accumulate ? Upload(db0) : Poisoned(cols);
-        backend.BatchNormBackward(tx, tdy, tg, tmean, tinv, tdx, tdg, tdb, rows, cols, accumulate);
+        backend.BatchNormBackward(tx, tdy, new(tg, default, default, default, 0.1f, 1e-5f), new(tmean, tinv), new(tdx, tdg, tdb, accumulate), new(rows, cols));
         var (dx, dgw, dbw) = BatchNormKernels.BackwardReference(x, dy, g, rows, cols, 1e-5);
         if (accumulate) for (int i = 0; i < cols; i++) { dgw[i] += dg0[i]; dbw[i] += db0[i]; }
         double err = Worst(Error(tdx.ToArray(), dx), Error(tdg.ToArray(), dgw), Error(tdb.ToArray(), dbw));
@@ -146,7 +146,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
     {
         var x = Rand(n, -8, 8);
         Tensor tx = Upload(x), tg = Poisoned(n), stats = Poisoned(4);
-        backend.AdversarialLoss(kind, tx, target, tg, 1f / n, stats, 1);
+        backend.AdversarialLoss(tx, kind, target, new(tg, 1f / n, stats, 1));
         var (loss, output, grad) = LossKernels.AdversarialReference(kind, x, target, 1.0 / n);
         var s = stats.ToArray();
         double err = Worst(Error(tg.ToArray(), grad), Error([s[1]], [loss]), Error([s[2]], [output]));
@@ -163,8 +163,8 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         using var ti = backend.Allocate<int>(idx.Length);
         tl.CopyFromHost(labels, 0); ti.CopyFromHost(idx, 0);
         Tensor tx = Upload(x), tg = Poisoned(rows * classes), stats = Poisoned(4), tp = Poisoned(rows * classes);
-        backend.SoftmaxCrossEntropy(tx, tl, ti, indexOffset, rows, classes, tg, 1f / rows, stats, 2);
-        backend.Softmax(tx, tp, rows, classes);
+        backend.SoftmaxCrossEntropy(tx, tl, new(ti, indexOffset), new(rows, classes), new(tg, 1f / rows, stats, 2));
+        backend.Softmax(tx, tp, new(rows, classes));
         var (loss, acc, grad) = SoftmaxKernels.CrossEntropyReference(x, labels, idx, indexOffset, rows, classes, 1.0 / rows);
         var st = stats.ToArray();
         double err = Worst(Error(tg.ToArray(), grad), Error([st[2]], [loss]), Error([st[3]], [acc]),
@@ -250,8 +250,8 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         // The whole range in one launch, then its second half alone: counter-based values must not
         // depend on launch shape or on where a launch starts.
         Tensor all = Poisoned(n), half = Poisoned(n - n / 2);
-        if (normalDist) { backend.RandomNormal(all, 42, 3, offset); backend.RandomNormal(half, 42, 3, offset + (ulong)(n / 2)); }
-        else { backend.RandomUniform(all, 42, 3, offset); backend.RandomUniform(half, 42, 3, offset + (ulong)(n / 2)); }
+        if (normalDist) { backend.RandomNormal(all, new(42, 3, offset)); backend.RandomNormal(half, new(42, 3, offset + (ulong)(n / 2))); }
+        else { backend.RandomUniform(all, new(42, 3, offset)); backend.RandomUniform(half, new(42, 3, offset + (ulong)(n / 2))); }
         var want = new double[n];
         for (int i = 0; i < n; i++)
             want[i] = normalDist ? RandomKernels.NormalReference(42, 3, offset + (ulong)i) : RandomKernels.UniformReference(42, 3, offset + (ulong)i);
@@ -271,7 +271,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         using var ti = backend.Allocate<int>(idx.Length);
         td.CopyFromHost(data, 0); ti.CopyFromHost(idx, 0);
         var dst = Poisoned(rows * cols);
-        backend.GatherRows(td, ti, indexOffset, rows, cols, dst);
+        backend.GatherRows(td, new(ti, indexOffset), new(rows, cols), dst);
         double err = Error(dst.ToArray(), DataKernels.GatherRowsReference(data, idx, indexOffset, rows, cols));
         Free(dst);
         return new("gather rows", $"{rows}x{cols}", err, 1e-6);

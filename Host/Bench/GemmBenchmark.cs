@@ -115,9 +115,9 @@ public static class GemmBenchmark
             var tmask = s.Mask is null ? default : Tensor.Whole(mask).Slice(0, s.M * s.N);
             void Once()
             {
-                if (s.Epilogue is { } act) backend.LinearForward(ta, tb, tbias, tc, s.M, s.N, s.K, act, 0.2f);
-                else if (s.Mask is { } m) backend.LinearInputGrad(ta, tb, tc, s.M, s.N, s.K, tmask, m, 0.2f);
-                else backend.Gemm(ta, tb, tc, s.M, s.N, s.K, s.TransA, s.TransB, false);
+                if (s.Epilogue is { } act) backend.LinearForward(ta, tb, tbias, tc, new(Rows: s.M, In: s.K, Out: s.N), new(act, 0.2f));
+                else if (s.Mask is { } m) backend.LinearInputGrad(ta, tb, tc, new(Rows: s.M, In: s.N, Out: s.K), tmask, new(m, 0.2f));
+                else backend.Gemm(ta, tb, tc, new(s.M, s.N, s.K, s.TransA, s.TransB));
             }
             Once();   // warm-up (and JIT/compile)
             backend.Synchronize();

@@ -28,7 +28,7 @@ public static class KernelProfileBenchmark
     /// </summary>
     public static ProfileResult Run(KernelProfiler profiler, int batch, int warmup, int steps, TimeSpan minTime, ulong seed = 0)
     {
-        using var trainer = GanBenchmark.SyntheticTrainer(profiler, batch, seed);
+        using var trainer = GanBenchmark.SyntheticTrainer(profiler.Inner, batch, seed);
 
         profiler.Enabled = false;
         var clock = Stopwatch.StartNew();

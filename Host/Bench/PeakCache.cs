@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Backends.Profiling;
 using IlgpuGan.Host.Data;
 
 namespace IlgpuGan.Host.Bench;
@@ -23,6 +24,9 @@ public static class PeakCache
         Path.Combine(DatasetDownloadOptions.DefaultCacheRoot(), $"peak-{Sanitise(backend.Kind)}-{Sanitise(backend.Description)}.json");
 
     public static void Save(string path, PeakResult peak) => BenchJson.Write(path, JsonSerializer.Serialize(peak, Json));
+
+    /// <summary>The cached peaks of the device a profiler observes.</summary>
+    public static PeakResult? Load(KernelProfiler profiler) => Load(profiler.Inner);
 
     /// <summary>The cached peaks of this device, or null when none were measured (or the file is unreadable).</summary>
     public static PeakResult? Load(IBackend backend)

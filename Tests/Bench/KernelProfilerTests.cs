@@ -105,14 +105,15 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
     public void Profiling_a_launch_allocates_nothing_once_the_kernel_is_known()
     {
         var profiler = new KernelProfiler(cpu.Backend);
-        using var buffer = cpu.Backend.Allocate<float>(3 * 256 + 4 * 64);
+        var backend = profiler.Inner;
+        using var buffer = backend.Allocate<float>(3 * 256 + 4 * 64);
         var t = Tensor.Whole(buffer);
         Tensor a = t.Slice(0, 256), b = t.Slice(256, 256), c = t.Slice(512, 256), p = t.Slice(768, 64), g = t.Slice(832, 64), m = t.Slice(896, 64), v = t.Slice(960, 64);
         void Launches()
         {
-            profiler.Fill(a, 1f);
-            profiler.Gemm(a, b, c, 16, 16, 16, false, true, false);
-            profiler.Adam(p, g, m, v, AdamScalars.For(1e-3, 0.9, 0.999, 1e-8, 0, 1));
+            backend.Fill(a, 1f);
+            backend.Gemm(a, b, c, new(16, 16, 16, TransA: false, TransB: true));
+            backend.Adam(p, g, m, v, AdamScalars.For(1e-3, 0.9, 0.999, 1e-8, 0, 1));
             profiler.EndStep();
         }
         long Allocated(bool enabled)
@@ -133,8 +134,8 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
     {
         using var profiler = new KernelProfiler(DeviceCatalog.Open("ilgpu-cpu", profiling: true)) { Enabled = true };
         Assert.Contains("profiling markers", profiler.ClockDescription);
-        using var buffer = profiler.Allocate<float>(1024);
-        profiler.Fill(Tensor.Whole(buffer), 2f);
+        using var buffer = profiler.Inner.Allocate<float>(1024);
+        profiler.Inner.Fill(Tensor.Whole(buffer), 2f);
         profiler.EndStep();
         var fill = Assert.Single(profiler.Kernels);
         Assert.Equal(("fill 1024", 1L), (fill.Name, fill.Launches));

@@ -44,9 +44,9 @@ public abstract class GradientPenaltyTests(BackendFixture fixture)
         realT.CopyFrom(real.Floats!); fakeT.CopyFrom(fake.Floats!);
 
         // The critic loss D(fake).mean() − D(real).mean(), then the penalty on top, as the trainer does.
-        b.AdversarialLoss(LossKind.Linear, critic.Forward(realT, n, true), 1f, grad, 1f / n, stats, 0);
+        b.AdversarialLoss(critic.Forward(realT, n, true), LossKind.Linear, 1f, new(grad, 1f / n, stats, 0));
         critic.Backward(grad, paramGrads: true, accumulate: false, inputGrad: false);
-        b.AdversarialLoss(LossKind.Linear, critic.Forward(fakeT, n, true), -1f, grad, 1f / n, stats, 2);
+        b.AdversarialLoss(critic.Forward(fakeT, n, true), LossKind.Linear, -1f, new(grad, 1f / n, stats, 2));
         critic.Backward(grad, paramGrads: true, accumulate: true, inputGrad: false);
         gp.Accumulate(realT, fakeT, eps, stats, 6);
 

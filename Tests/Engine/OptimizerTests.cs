@@ -32,7 +32,7 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
         o.State("").SelectMany(t => t.Floats ?? []).Select(BitConverter.SingleToInt32Bits).ToArray();
 
     /// <summary>Fresh pseudo-random gradients for step <paramref name="step"/>, the same for every model.</summary>
-    static void Gradients(IBackend b, Sequential m, int step) => b.RandomNormal(m.Gradients, 11, (uint)step, 0, 0f, 1e-2f);
+    static void Gradients(IBackend b, Sequential m, int step) => b.RandomNormal(m.Gradients, new(11, (uint)step, 0), 0f, 1e-2f);
 
     [Theory]
     [InlineData("adam")]

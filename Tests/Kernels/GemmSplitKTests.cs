@@ -165,7 +165,7 @@ public sealed class SimulatorSplitKGemmTests(SimulatorGpuTilesFixture f) : IClas
         b.CopyFromHost(Enumerable.Range(0, k * n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray(), 0);
         float[] Run()
         {
-            Backend.Gemm(Tensor.Whole(a), Tensor.Whole(b), Tensor.Whole(c), m, n, k, false, true, false);
+            Backend.Gemm(Tensor.Whole(a), Tensor.Whole(b), Tensor.Whole(c), new GemmProblem(m, n, k, false, true));
             return Tensor.Whole(c).ToArray();
         }
         Assert.Equal(Run(), Run());

@@ -11,7 +11,7 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// several), with a cache-blocked SIMD GEMM, split across cores when the work is large enough to
 /// pay for it. Every call completes before it returns, so Synchronize has nothing to wait for.
 /// </summary>
-public sealed unsafe class CpuBackend : IBackend
+public sealed unsafe class CpuBackend : BackendBase
 {
     // Below this many elements an op runs on the calling thread: a Parallel.For costs ~10 µs.
     const int ParallelThreshold = 1 << 15;
@@ -26,11 +26,11 @@ public sealed unsafe class CpuBackend : IBackend
         Description = $"managed CPU backend ({this.threads} threads, {simd})";
     }
 
-    public string Kind => "cpu";
-    public string Description { get; }
+    public override string Kind => "cpu";
+    public override string Description { get; }
     public int Threads => threads;
 
-    public DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged => new CpuBuffer<T>(length);
+    public override DeviceBuffer<T> Allocate<T>(long length) => new CpuBuffer<T>(length);
 
     static CpuBuffer<float> B(Tensor t) => (CpuBuffer<float>)t.Buffer;
     static Span<float> S(Tensor t) => B(t).Slice(t.Offset, t.Length);
@@ -59,29 +59,32 @@ public sealed unsafe class CpuBackend : IBackend
         return colScratch.AsSpan(0, cols * copies);
     }
 
-    public void Gemm(Tensor a, Tensor b, Tensor c, int m, int n, int k, bool transA, bool transB, bool accumulate) =>
-        CpuGemm.Gemm(P(a), P(b), P(c), m, n, k, transA, transB, accumulate, threads);
+    protected override void GemmCore(Tensor a, Tensor b, Tensor c, GemmProblem p) =>
+        CpuGemm.Gemm(P(a), P(b), P(c), p.M, p.N, p.K, p.TransA, p.TransB, p.Accumulate, threads);
 
     /// <summary>
     /// The GEMM, then bias and activation in place over y: the ops are synchronous here, so
     /// fusing would save only the second pass over y, which is small next to the GEMM.
     /// </summary>
-    public void LinearForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, int rows, int outFeatures, int inFeatures, Activation act, float alpha)
+    protected override void LinearForwardCore(Tensor x, Tensor weight, Tensor? bias, Tensor y, LinearShape s, Act act)
     {
-        Gemm(x, weight, y, rows, outFeatures, inFeatures, transA: false, transB: true, accumulate: false);
-        BiasActivation(y, bias, y, rows, outFeatures, act, alpha);
+        GemmCore(x, weight, y, s.Forward);
+        BiasActivationCore(y, bias, y, new(s.Rows, s.Out), act);
     }
 
     /// <summary>The dX GEMM, then the activation backward in place over dx (as <see cref="LinearForward"/>, no fused pass here).</summary>
-    public void LinearInputGrad(Tensor dy, Tensor weight, Tensor dx, int rows, int inFeatures, int outFeatures, Tensor? maskOutput, Activation act, float alpha)
+    protected override void LinearInputGradCore(Tensor dy, Tensor weight, Tensor dx, LinearShape s, Tensor? maskOutput, Act act)
     {
-        Gemm(dy, weight, dx, rows, inFeatures, outFeatures, transA: false, transB: false, accumulate: false);
-        if (maskOutput is { } mask && act != Activation.Identity)
-            ActivationBackward(mask.Slice(0, rows * inFeatures), dx.Slice(0, rows * inFeatures), dx.Slice(0, rows * inFeatures), act, alpha);
+        GemmCore(dy, weight, dx, s.InputGrad);
+        int n = s.Rows * s.In;
+        if (maskOutput is { } mask && !act.IsIdentity)
+            ActivationBackwardCore(mask.Slice(0, n), dx.Slice(0, n), dx.Slice(0, n), act);
     }
 
-    public void BiasActivation(Tensor x, Tensor? bias, Tensor y, int rows, int cols, Activation act, float alpha)
+    protected override void BiasActivationCore(Tensor x, Tensor? bias, Tensor y, RowsCols s, Act a)
     {
+        var (rows, cols) = s;
+        var (act, alpha) = a;
         var xb = B(x); var yb = B(y);
         long xo = x.Offset, yo = y.Offset;
         CpuBuffer<float>? bb = bias is { } bt ? B(bt) : null;
@@ -122,8 +125,9 @@ public sealed unsafe class CpuBackend : IBackend
         for (; i < v.Length; i++) v[i] = v[i] > 0f ? v[i] : alpha * v[i];
     }
 
-    public void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Activation act, float alpha)
+    protected override void ActivationBackwardCore(Tensor y, Tensor dy, Tensor dx, Act activation)
     {
+        var (act, alpha) = activation;
         var yb = B(y); var dyb = B(dy); var dxb = B(dx);
         long yo = y.Offset, dyo = dy.Offset, dxo = dx.Offset;
         int n = y.Length;
@@ -149,17 +153,20 @@ public sealed unsafe class CpuBackend : IBackend
         });
     }
 
-    public void BiasGrad(Tensor dy, Tensor db, int rows, int cols, bool accumulate)
+    protected override void BiasGradCore(Tensor dy, Tensor db, RowsCols s, bool accumulate)
     {
+        var (rows, cols) = s;
         var d = S(db);
         if (!accumulate) d.Clear();
         var g = S(dy);
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(d, g.Slice(r * cols, cols), d);
     }
 
-    public void BatchNormTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        Tensor y, Tensor saveMean, Tensor saveInvStd, int rows, int cols, float momentum, float eps)
+    protected override void BatchNormTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s)
     {
+        var (gamma, beta, runningMean, runningVar, momentum, eps) = p;
+        var (saveMean, saveInvStd) = saved;
+        var (rows, cols) = s;
         var xs = S(x); var mean = S(saveMean); var inv = S(saveInvStd);
         var scratch = Columns(cols, 2);
         Span<float> sq = scratch[..cols], d = scratch.Slice(cols, cols);
@@ -184,9 +191,10 @@ public sealed unsafe class CpuBackend : IBackend
         Normalize(xs, S(y), mean, sq, S(beta), rows, cols);
     }
 
-    public void BatchNormEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
-        Tensor y, int rows, int cols, float eps)
+    protected override void BatchNormEvalCore(Tensor x, Tensor y, BatchNormState p, BatchNormShape s)
     {
+        var (gamma, beta, runningMean, runningVar, _, eps) = p;
+        var (rows, cols) = s;
         var scale = Columns(cols, 1);
         var g = S(gamma); var rv = S(runningVar);
         for (int c = 0; c < cols; c++) scale[c] = g[c] / MathF.Sqrt(rv[c] + eps);
@@ -204,9 +212,12 @@ public sealed unsafe class CpuBackend : IBackend
         }
     }
 
-    public void BatchNormBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
-        Tensor dx, Tensor dgamma, Tensor dbeta, int rows, int cols, bool accumulate)
+    protected override void BatchNormBackwardCore(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNormShape s)
     {
+        var gamma = p.Gamma;
+        var (saveMean, saveInvStd) = saved;
+        var (dx, dgamma, dbeta, accumulate) = grads;
+        var (rows, cols) = s;
         var xs = S(x); var g = S(dy); var mean = S(saveMean); var inv = S(saveInvStd); var gam = S(gamma);
         var scratch = Columns(cols, 4);
         Span<float> sumDy = scratch[..cols], sumDyXhat = scratch.Slice(cols, cols), xhat = scratch.Slice(2 * cols, cols), k = scratch.Slice(3 * cols, cols);
@@ -240,25 +251,28 @@ public sealed unsafe class CpuBackend : IBackend
         else { sumDyXhat.CopyTo(dgs); sumDy.CopyTo(dbs); }
     }
 
-    public void AdversarialLoss(LossKind kind, Tensor logits, float target, Tensor grad, float gradScale, Tensor stats, int statsIndex)
+    protected override void AdversarialLossCore(Tensor logits, LossKind kind, float target, LossOutput output)
     {
+        var (grad, gradScale, stats, statsIndex) = output;
         var x = S(logits); var g = S(grad);
-        double loss = 0, output = 0;
+        double loss = 0, outputs = 0;
         for (int i = 0; i < x.Length; i++)
         {
             float l = LossKernels.Term((int)kind, x[i], target, out float d, out float o);
             loss += l;
-            output += o;
+            outputs += o;
             g[i] = d * gradScale;
         }
         var s = S(stats);
         s[statsIndex] = (float)(loss / x.Length);
-        s[statsIndex + 1] = (float)(output / x.Length);
+        s[statsIndex + 1] = (float)(outputs / x.Length);
     }
 
-    public void SoftmaxCrossEntropy(Tensor logits, DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset,
-        int rows, int classes, Tensor grad, float gradScale, Tensor stats, int statsIndex)
+    protected override void SoftmaxCrossEntropyCore(Tensor logits, DeviceBuffer<int> labels, BatchIndices batch, RowsCols shape, LossOutput output)
     {
+        var (indices, indexOffset) = batch;
+        var (rows, classes) = shape;
+        var (grad, gradScale, stats, statsIndex) = output;
         var x = S(logits); var g = S(grad);
         var lab = ((CpuBuffer<int>)labels).Array; var idx = ((CpuBuffer<int>)indices).Array;
         double loss = 0, hits = 0;
@@ -278,13 +292,14 @@ public sealed unsafe class CpuBackend : IBackend
         s[statsIndex + 1] = (float)(hits / rows);
     }
 
-    public void Softmax(Tensor logits, Tensor probs, int rows, int classes)
+    protected override void SoftmaxCore(Tensor logits, Tensor probs, RowsCols shape)
     {
+        var (rows, classes) = shape;
         var x = S(logits); var p = S(probs);
         for (int r = 0; r < rows; r++) TensorPrimitives.SoftMax(x.Slice(r * classes, classes), p.Slice(r * classes, classes));
     }
 
-    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars s)
+    protected override void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars s)
     {
         var pb = B(param); var gb = B(grad); var mb = B(m); var vb = B(v);
         long po = param.Offset, go = grad.Offset, mo = m.Offset, vo = v.Offset;
@@ -319,7 +334,7 @@ public sealed unsafe class CpuBackend : IBackend
         });
     }
 
-    public void RmsProp(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s)
+    protected override void RmsPropCore(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s)
     {
         var pb = B(param); var gb = B(grad); var ab = B(squareAvg);
         long po = param.Offset, go = grad.Offset, ao = squareAvg.Offset;
@@ -348,7 +363,7 @@ public sealed unsafe class CpuBackend : IBackend
         });
     }
 
-    public void Sgd(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s)
+    protected override void SgdCore(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s)
     {
         var pb = B(param); var gb = B(grad); var bb = B(momentumBuffer);
         long po = param.Offset, go = grad.Offset, bo = momentumBuffer.Offset;
@@ -381,8 +396,9 @@ public sealed unsafe class CpuBackend : IBackend
         });
     }
 
-    public void RandomNormal(Tensor dst, ulong seed, uint stream, ulong offset, float mean = 0f, float std = 1f)
+    protected override void RandomNormalCore(Tensor dst, PhiloxCounter rng, float mean, float std)
     {
+        var (seed, stream, offset) = rng;
         var buf = B(dst); long o = dst.Offset;
         Chunks(dst.Length, dst.Length * 16L, (s, e) =>
         {
@@ -396,8 +412,9 @@ public sealed unsafe class CpuBackend : IBackend
         });
     }
 
-    public void RandomUniform(Tensor dst, ulong seed, uint stream, ulong offset, float low = 0f, float high = 1f)
+    protected override void RandomUniformCore(Tensor dst, PhiloxCounter rng, float low, float high)
     {
+        var (seed, stream, offset) = rng;
         var d = S(dst);
         for (int i = 0; i < d.Length; i++)
         {
@@ -406,8 +423,10 @@ public sealed unsafe class CpuBackend : IBackend
         }
     }
 
-    public void GatherRows(DeviceBuffer<byte> data, DeviceBuffer<int> indices, int indexOffset, int rows, int cols, Tensor dst)
+    protected override void GatherRowsCore(DeviceBuffer<byte> data, BatchIndices batch, RowsCols s, Tensor dst)
     {
+        var (indices, indexOffset) = batch;
+        var (rows, cols) = s;
         var bytes = ((CpuBuffer<byte>)data).Array; var idx = ((CpuBuffer<int>)indices).Array;
         var d = S(dst);
         for (int r = 0; r < rows; r++)
@@ -420,17 +439,18 @@ public sealed unsafe class CpuBackend : IBackend
         }
     }
 
-    public void Fill(Tensor dst, float value) => S(dst).Fill(value);
+    protected override void FillCore(Tensor dst, float value) => S(dst).Fill(value);
 
-    public void Clamp(Tensor x, float min, float max)
+    protected override void ClampCore(Tensor x, float min, float max)
     {
         var v = S(x);
         TensorPrimitives.Max(v, min, v);
         TensorPrimitives.Min(v, max, v);
     }
 
-    public void Interpolate(Tensor real, Tensor fake, Tensor eps, Tensor xhat, int rows, int cols)
+    protected override void InterpolateCore(Tensor real, Tensor fake, Tensor eps, Tensor xhat, RowsCols s)
     {
+        var (rows, cols) = s;
         var rs = S(real); var fs = S(fake); var e = S(eps); var xs = S(xhat);
         for (int r = 0; r < rows; r++)
         {
@@ -440,8 +460,10 @@ public sealed unsafe class CpuBackend : IBackend
         }
     }
 
-    public void GradientPenalty(Tensor g, Tensor dg, Tensor norms, int rows, int cols, float lambda, float gradScale, Tensor stats, int statsIndex)
+    protected override void GradientPenaltyCore(Tensor g, Tensor norms, RowsCols shape, float lambda, LossOutput output)
     {
+        var (rows, cols) = shape;
+        var (dg, gradScale, stats, statsIndex) = output;
         var gs = S(g); var ds = S(dg); var ns = S(norms);
         double penalty = 0, normSum = 0;
         for (int r = 0; r < rows; r++)
@@ -459,8 +481,11 @@ public sealed unsafe class CpuBackend : IBackend
         s[statsIndex + 1] = (float)(normSum / rows);
     }
 
-    public void OneHotLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, Tensor dst, int rows, int classes, int dstStride, int dstColumn)
+    protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock block0, RowsCols s)
     {
+        var (indices, indexOffset) = batch;
+        var (dst, dstStride, dstColumn) = block0;
+        var (rows, classes) = s;
         var lab = ((CpuBuffer<int>)labels).Array; var idx = ((CpuBuffer<int>)indices).Array;
         var d = S(dst);
         for (int r = 0; r < rows; r++)
@@ -471,8 +496,11 @@ public sealed unsafe class CpuBackend : IBackend
         }
     }
 
-    public void OneHotRandom(Tensor dst, int rows, int classes, int dstStride, int dstColumn, ulong seed, uint stream, ulong offset)
+    protected override void OneHotRandomCore(ColumnBlock block0, RowsCols s, PhiloxCounter rng)
     {
+        var (dst, dstStride, dstColumn) = block0;
+        var (rows, classes) = s;
+        var (seed, stream, offset) = rng;
         var d = S(dst);
         for (int r = 0; r < rows; r++)
         {
@@ -482,20 +510,23 @@ public sealed unsafe class CpuBackend : IBackend
         }
     }
 
-    public void CopyColumns(Tensor src, Tensor dst, int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn)
+    protected override void CopyColumnsCore(ColumnBlock from, ColumnBlock to, RowsCols shape)
     {
+        var (src, srcStride, srcColumn) = from;
+        var (dst, dstStride, dstColumn) = to;
+        var (rows, cols) = shape;
         var s = S(src); var d = S(dst);
         for (int r = 0; r < rows; r++)
             s.Slice(r * srcStride + srcColumn, cols).CopyTo(d.Slice(r * dstStride + dstColumn, cols));
     }
 
-    public void Copy(Tensor source, Tensor destination)
+    protected override void CopyCore(Tensor source, Tensor destination)
     {
         if (source.Length != destination.Length) throw new ArgumentException("copy between tensors of different lengths");
         S(source).CopyTo(S(destination));
     }
 
-    public void Synchronize() { }
+    public override void Synchronize() { }
 
-    public void Dispose() { }
+    public override void Dispose() { }
 }

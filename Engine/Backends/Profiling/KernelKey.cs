@@ -36,5 +36,41 @@ public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C 
     public static KernelKey LinearInputGrad(int rows, int inFeatures, int outFeatures, Activation act) =>
         new(KernelOp.LinearInputGrad, rows, inFeatures, outFeatures, (int)act);
 
+    public static KernelKey Gemm(GemmProblem p) => Gemm(p.M, p.N, p.K, p.TransA, p.TransB, p.Accumulate);
+
+    public static KernelKey LinearForward(LinearShape s, Act act, bool bias) => LinearForward(s.Rows, s.Out, s.In, act.Kind, bias);
+
+    /// <summary>Without a mask (or with Identity) the op is the plain dX GEMM, and is keyed as one.</summary>
+    public static KernelKey LinearInputGrad(LinearShape s, bool masked, Act act) =>
+        masked && !act.IsIdentity ? LinearInputGrad(s.Rows, s.In, s.Out, act.Kind) : Gemm(s.InputGrad);
+
+    /// <summary>An element-wise op's variant bits: its activation, and whether it adds a bias.</summary>
+    public static int ActVariant(Act act, bool bias = false) => (int)act.Kind | (bias ? WithBias : 0);
+
     public bool Has(int flag) => (Variant & flag) != 0;
+
+    /// <summary>The op family `bench` charges this kernel's time to (see <see cref="Categories"/>).</summary>
+    public string Category => CategoryOf(Op);
+
+    /// <summary>
+    /// The families of `bench`'s per-op breakdown. A GEMM with an epilogue is "gemm"; "adam" is the
+    /// optimizer step whichever optimizer runs (and WGAN's weight clipping); the names stay for the
+    /// reports and bench JSON that already use them.
+    /// </summary>
+    public static readonly string[] Categories = ["gemm", "activation", "batchnorm", "loss", "adam", "data"];
+
+    public static string CategoryOf(KernelOp op) => op switch
+    {
+        KernelOp.Gemm or KernelOp.LinearForward or KernelOp.LinearInputGrad => "gemm",
+        KernelOp.BiasActivation or KernelOp.ActivationBackward or KernelOp.BiasGrad => "activation",
+        KernelOp.BatchNormTrain or KernelOp.BatchNormEval or KernelOp.BatchNormBackward => "batchnorm",
+        KernelOp.AdversarialLoss or KernelOp.SoftmaxCrossEntropy or KernelOp.Softmax or KernelOp.Interpolate or KernelOp.GradientPenalty => "loss",
+        KernelOp.Adam or KernelOp.RmsProp or KernelOp.Sgd or KernelOp.Clamp => "adam",
+        KernelOp.RandomNormal or KernelOp.RandomUniform or KernelOp.GatherRows or KernelOp.Fill
+            or KernelOp.OneHotLabels or KernelOp.OneHotRandom or KernelOp.CopyColumns or KernelOp.Copy => "data",
+        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown kernel op"),
+    };
+
+    /// <summary>The GEMM FLOPs of one launch, 2·m·n·k, for the GEMM family (epilogues not counted); 0 for other ops.</summary>
+    public double GemmFlops => Op is KernelOp.Gemm or KernelOp.LinearForward or KernelOp.LinearInputGrad ? 2.0 * A * B * C : 0;
 }

@@ -2,33 +2,50 @@
 namespace IlgpuGan.Engine.Backends.Profiling;
 
 /// <summary>
-/// A pass-through <see cref="IBackend"/> that, while <see cref="Enabled"/>, counts and times every
-/// launch per kernel, a kernel being an op plus its shape (<see cref="KernelKey"/>). Where
-/// <see cref="ProfilingBackend"/> sums op families with host clocks, this gives the per-kernel
-/// table of `bench --profile`. The clock is device events on an ILGPU backend opened with profiling,
-/// and a host Stopwatch otherwise (exact on the synchronous cpu backend).
+/// `bench --profile`'s per-kernel table: observes a backend's ops (<see cref="BackendBase.Observer"/>)
+/// and, while <see cref="Enabled"/>, counts and times every launch per kernel, a kernel being an op
+/// plus its shape (<see cref="KernelKey"/>). Where <see cref="ProfilingBackend"/> sums op families
+/// with host clocks, this gives the per-kernel table. The clock is device events on an ILGPU backend
+/// opened with profiling, and a host Stopwatch otherwise (exact on the synchronous cpu backend).
 /// Steady state allocates nothing per launch: keys are value types, the kernel table and the
 /// clock's pending list are reused; only ILGPU's own markers are new objects.
+/// Run the backend itself (<see cref="Inner"/>); disposing this disposes it.
 /// </summary>
-public sealed partial class KernelProfiler : IBackend
+public sealed class KernelProfiler : IOpObserver, IDisposable
 {
-    readonly IBackend inner;
+    readonly BackendBase inner;
     readonly IKernelClock clock;
     readonly Dictionary<KernelKey, KernelStats> byKey = [];
     readonly List<KernelStats> kernels = [];
+    KernelStats? current;   // the op in flight: ops do not nest (implementations call each other's Core)
 
     public KernelProfiler(IBackend inner)
     {
-        this.inner = inner;
+        this.inner = inner as BackendBase
+            ?? throw new ArgumentException($"{inner.GetType().Name} cannot be observed: profiling needs a backend derived from {nameof(BackendBase)}", nameof(inner));
         clock = inner is IlgpuBackend ilgpu && ilgpu.Accelerator.Context.Properties.EnableProfiling
             ? new DeviceEventKernelClock(ilgpu.Accelerator)
             : new HostKernelClock(inner);
     }
 
+    /// <summary>The observed backend: what the model runs on.</summary>
     public IBackend Inner => inner;
+    public string Kind => inner.Kind;
+    public string Description => inner.Description;
 
-    /// <summary>Off, calls are only forwarded (nothing is counted, no clock runs).</summary>
-    public bool Enabled { get; set; }
+    /// <summary>
+    /// On, this profiler is the backend's observer; off, it is detached, so the backend runs
+    /// exactly as unprofiled (nothing counted, no clock, no hook).
+    /// </summary>
+    public bool Enabled
+    {
+        get => inner.Observer == this;
+        set
+        {
+            if (value) inner.Observer = this;
+            else if (inner.Observer == this) inner.Observer = null;
+        }
+    }
 
     /// <summary>Which clock times the launches, in words.</summary>
     public string ClockDescription => clock.Description;
@@ -54,9 +71,8 @@ public sealed partial class KernelProfiler : IBackend
         Steps = 0;
     }
 
-    Launch Measure(KernelKey key)
+    public void Begin(in KernelKey key)
     {
-        if (!Enabled) return default;
         if (!byKey.TryGetValue(key, out var stats))
         {
             stats = new KernelStats(key, KernelCost.Of(key));
@@ -64,27 +80,20 @@ public sealed partial class KernelProfiler : IBackend
             kernels.Add(stats);
         }
         clock.Begin();
-        return new Launch(clock, stats);
+        current = stats;
     }
 
-    /// <summary>The span of one launch; a struct, so `using` it allocates nothing.</summary>
-    readonly struct Launch(IKernelClock clock, KernelStats stats) : IDisposable
+    public void End(in KernelKey key)
     {
-        public void Dispose()
-        {
-            if (stats is null) return;
-            clock.End(stats);
-            stats.Launches++;
-        }
+        if (current is not { } stats) return;
+        current = null;
+        clock.End(stats);
+        stats.Launches++;
     }
-
-    public string Kind => inner.Kind;
-    public string Description => inner.Description;
-    public DeviceBuffer<T> Allocate<T>(long length) where T : unmanaged => inner.Allocate<T>(length);
-    public void Synchronize() => inner.Synchronize();
 
     public void Dispose()
     {
+        if (inner.Observer == this) inner.Observer = null;
         clock.Dispose();
         inner.Dispose();
     }

@@ -1,0 +1,66 @@
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Backends;
+
+// The geometry and small argument groups of the backend's ops. Each is a readonly record struct:
+// passed by value, so a call allocates nothing, and named, so a call reads as what it computes
+// rather than as a run of ints. An op family that grows (Conv2d: N, C, H, W, kernel, stride,
+// padding, dilation) gets its own record here rather than longer signatures.
+
+/// <summary>A row-major matrix's extent: rows × cols (for a softmax, rows × classes).</summary>
+public readonly record struct RowsCols(int Rows, int Cols)
+{
+    public long Count => (long)Rows * Cols;
+}
+
+/// <summary>
+/// torch.nn.Linear's geometry for a batch: x is Rows×In, W is Out×In, y is Rows×Out.
+/// <see cref="Forward"/> and <see cref="InputGrad"/> are the GEMMs the two ops are.
+/// </summary>
+public readonly record struct LinearShape(int Rows, int In, int Out)
+{
+    /// <summary>y = x·Wᵀ: Rows×Out×In, A·Bᵀ.</summary>
+    public GemmProblem Forward => new(Rows, Out, In, TransA: false, TransB: true);
+
+    /// <summary>dx = dy·W: Rows×In×Out, A·B.</summary>
+    public GemmProblem InputGrad => new(Rows, In, Out, TransA: false, TransB: false);
+
+    /// <summary>dW (+)= dyᵀ·x: Out×In×Rows, Aᵀ·B.</summary>
+    public GemmProblem WeightGrad(bool accumulate) => new(Out, In, Rows, TransA: true, TransB: false, accumulate);
+}
+
+/// <summary>An activation and its parameter (LeakyReLU's negative slope; ignored by the others).</summary>
+public readonly record struct Act(Activation Kind, float Alpha = 0f)
+{
+    public static Act Identity => default;
+    public bool IsIdentity => Kind == Activation.Identity;
+}
+
+/// <summary>
+/// BatchNorm's geometry: per-channel statistics of a Rows×Cols batch, one channel per column.
+/// (BatchNorm2d will extend this to (N, C, HW): channel c's statistics over N·HW values at stride HW.)
+/// </summary>
+public readonly record struct BatchNormShape(int Rows, int Cols);
+
+/// <summary>A BatchNorm layer's affine parameters, running statistics and hyperparameters.</summary>
+public readonly record struct BatchNormState(Tensor Gamma, Tensor Beta, Tensor RunningMean, Tensor RunningVar, float Momentum, float Eps);
+
+/// <summary>The batch statistics the training forward saves for the backward: mean and 1/√(var + eps) per channel.</summary>
+public readonly record struct BatchNormSaved(Tensor Mean, Tensor InvStd);
+
+/// <summary>What the BatchNorm backward writes: dx, and dγ, dβ (added to what they hold with <paramref name="Accumulate"/>; dx is always overwritten).</summary>
+public readonly record struct BatchNormGrads(Tensor Dx, Tensor DGamma, Tensor DBeta, bool Accumulate);
+
+/// <summary>
+/// Where a loss op writes: grad = ∂ℓ/∂x·GradScale, and its two statistics to Stats[StatsIndex..+1].
+/// </summary>
+public readonly record struct LossOutput(Tensor Grad, float GradScale, Tensor Stats, int StatsIndex);
+
+/// <summary>The rows of a batch, by index: batch row r is item Indices[Offset + r] of a dataset.</summary>
+public readonly record struct BatchIndices(DeviceBuffer<int> Indices, int Offset);
+
+/// <summary>A Philox stream: (Seed, Stream) names it, element i draws counter Offset + i.</summary>
+public readonly record struct PhiloxCounter(ulong Seed, uint Stream, ulong Offset);
+
+/// <summary>Columns [Column, Column + width) of a row-major matrix whose rows are Stride floats apart.</summary>
+public readonly record struct ColumnBlock(Tensor Tensor, int Stride, int Column);
