@@ -249,12 +249,14 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
     {
         // The whole range in one launch, then its second half alone: counter-based values must not
         // depend on launch shape or on where a launch starts.
+        const ulong seed = 42;
+        const uint stream = RngStreams.Verification.RandomOps;
         Tensor all = Poisoned(n), half = Poisoned(n - n / 2);
-        if (normalDist) { backend.RandomNormal(all, new(42, 3, offset)); backend.RandomNormal(half, new(42, 3, offset + (ulong)(n / 2))); }
-        else { backend.RandomUniform(all, new(42, 3, offset)); backend.RandomUniform(half, new(42, 3, offset + (ulong)(n / 2))); }
+        if (normalDist) { backend.RandomNormal(all, new(seed, stream, offset)); backend.RandomNormal(half, new(seed, stream, offset + (ulong)(n / 2))); }
+        else { backend.RandomUniform(all, new(seed, stream, offset)); backend.RandomUniform(half, new(seed, stream, offset + (ulong)(n / 2))); }
         var want = new double[n];
         for (int i = 0; i < n; i++)
-            want[i] = normalDist ? RandomKernels.NormalReference(42, 3, offset + (ulong)i) : RandomKernels.UniformReference(42, 3, offset + (ulong)i);
+            want[i] = normalDist ? RandomKernels.NormalReference(seed, stream, offset + (ulong)i) : RandomKernels.UniformReference(seed, stream, offset + (ulong)i);
         var got = all.ToArray();
         double err = Worst(Error(got, want), Error(half.ToArray(), want.AsSpan(n / 2).ToArray()));
         Free(all, half);
