@@ -46,6 +46,7 @@ public static class Opt
     public static Option<T?> Kind<T>(string name, string help) where T : struct, Enum
     {
         var o = Make(name, string.Join("|", Kinds.Names<T>()), help, s => Kinds.TryParse<T>(s, out var v) ? (true, (T?)v) : (false, null), Kinds.List<T>());
+        o.CompletionSources.Clear();   // System.CommandLine would offer the C# member names (WganGp) as well
         o.CompletionSources.Add([.. Kinds.Names<T>()]);
         return o;
     }

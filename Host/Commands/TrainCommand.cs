@@ -205,7 +205,7 @@ public sealed class TrainCommand : CliCommand
         try
         {
             using var stop = new StopSignal();
-            var progress = ProgressDisplay.Create(ProgressDisplay.StderrIsTerminal(), log);
+            using var progress = ProgressDisplay.Create(ProgressDisplay.StderrIsTerminal(), log);   // ends a live line even on an error
             var loop = new TrainingLoop(trainer, evaluator, run, runDir, log, progress, stop, limit, images?.Rows ?? 28, images?.Cols ?? 28);
             return loop.Run(start) == RunOutcome.Interrupted ? 130 : 0;
         }

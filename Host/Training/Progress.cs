@@ -12,6 +12,9 @@ public interface IProgressDisplay : IDisposable
 {
     /// <summary>A new snapshot; <paramref name="last"/> for the run's final one.</summary>
     void Update(ProgressSnapshot s, bool last);
+
+    /// <summary>Ends a live line so that a log line can follow on its own line; the next update draws anew.</summary>
+    void Break();
 }
 
 public static class ProgressDisplay
@@ -80,6 +83,8 @@ sealed class LogProgress(ILogger log, TimeSpan interval) : IProgressDisplay
             s.Step, s.Total, s.Stats.DLoss, s.Stats.GLoss, s.Stats.DReal, s.Stats.DFake, s.StepsPerSecond, ProgressDisplay.FormatDuration(s.Eta));
     }
 
+    public void Break() { }
+
     public void Dispose() { }
 }
 
@@ -97,11 +102,11 @@ sealed class LiveProgressLine(TextWriter terminal, Func<int> width) : IProgressD
         lastDraw = now;
         terminal.Write("\r" + ProgressDisplay.FormatLine(s, width()) + "\u001b[K");
         drawn = true;
-        if (last) Finish();
+        if (last) Break();
         else terminal.Flush();
     }
 
-    void Finish()
+    public void Break()
     {
         if (!drawn) return;
         terminal.WriteLine();
@@ -109,5 +114,5 @@ sealed class LiveProgressLine(TextWriter terminal, Func<int> width) : IProgressD
         drawn = false;
     }
 
-    public void Dispose() => Finish();
+    public void Dispose() => Break();
 }

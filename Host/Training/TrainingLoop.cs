@@ -46,6 +46,7 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
                 if (evaluate)
                 {
                     quality = evaluator!.Evaluate(trainer);
+                    progress.Break();
                     log.LogInformation("step {Step} quality: {Metrics}", step,
                         string.Join(", ", evaluator.Columns.Zip(quality, (c, v) => $"{c} {v:G4}")));
                     lastLog = (step, clock.Elapsed);   // keep evaluation time out of steps/s
@@ -58,11 +59,13 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
             if (step % run.SampleEvery == 0 || last)
             {
                 SaveGrid(step);
+                if (log.IsEnabled(LogLevel.Debug)) progress.Break();
                 log.LogDebug("step {Step}: sample grid written", step);
             }
             if (step % run.CheckpointEvery == 0 || last)
             {
                 Checkpoint.Save(trainer, runDir);
+                if (log.IsEnabled(LogLevel.Debug)) progress.Break();
                 log.LogDebug("step {Step}: checkpoint saved", step);
             }
         }

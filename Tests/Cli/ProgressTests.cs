@@ -63,6 +63,18 @@ public sealed class ProgressTests
     }
 
     [Fact]
+    public void A_break_ends_the_live_line_once_so_a_log_line_starts_on_its_own()
+    {
+        var terminal = new StringWriter();
+        using var p = ProgressDisplay.Create(stderrIsTerminal: true, new ListLogger(), terminal);
+        p.Update(Snapshot, last: false);
+        p.Break();
+        p.Break();
+        Assert.EndsWith("\u001b[K" + Environment.NewLine, terminal.ToString());
+        Assert.Single(terminal.ToString().Split(Environment.NewLine), l => l.Length > 0);
+    }
+
+    [Fact]
     public void Without_a_terminal_progress_goes_to_the_log_and_not_to_the_writer()
     {
         var terminal = new StringWriter();
