@@ -31,6 +31,8 @@ public static class Program
         byCommand.TryGetValue(parse.CommandResult.Command, out var command);
         if (parse.Action is ParseErrorAction)
         {
+            if (command is null && parse.CommandResult.Command is { Subcommands.Count: > 0 } group && group != root)
+                return Fail(2, $"'{group.Name}' needs a command: {string.Join(", ", group.Subcommands.Select(c => $"{group.Name} {c.Name}"))}; see 'ilgpugan --help'");
             if (command is null)
                 return Fail(2, $"unknown command '{args[0]}' (commands: {string.Join(", ", byCommand.Values.Select(c => c.Name))}); see 'ilgpugan --help'");
             string message = parse.UnmatchedTokens.FirstOrDefault() is { } t

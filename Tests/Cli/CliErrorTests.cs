@@ -42,7 +42,11 @@ public sealed class CliErrorTests
         OneLineError(Ilgpugan.Run(["train", .. args.Split(' ')]), 2, message);
 
     [Fact]
-    public void Unknown_command_exits_2() => Assert.Equal(2, Ilgpugan.Run("fly").ExitCode);
+    public void Unknown_command_exits_2() => OneLineError(Ilgpugan.Run("fly"), 2, "unknown command 'fly' (commands: train, sample,");
+
+    [Fact]
+    public void A_command_group_alone_names_its_commands() =>
+        OneLineError(Ilgpugan.Run("classifier"), 2, "'classifier' needs a command: classifier train");
 
     [Fact]
     public void Resume_refuses_to_change_the_model() =>
