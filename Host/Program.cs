@@ -1,69 +1,89 @@
-using IlgpuGan.Engine;
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using IlgpuGan.Host.Cli;
 using IlgpuGan.Host.Commands;
 
 namespace IlgpuGan.Host;
 
 /// <summary>
-/// `ilgpugan COMMAND [options]`. Errors the user can act on print one line and exit 2 (usage) or
-/// 1 (runtime); nothing prints a stack trace unless ILGPUGAN_DEBUG=1.
+/// `ilgpugan COMMAND [options]`, parsed by System.CommandLine. Errors the user can act on print one
+/// line and exit 2 (usage) or 1 (runtime) through <see cref="ErrorReport"/>; nothing prints a stack
+/// trace unless ILGPUGAN_DEBUG=1.
 /// </summary>
 public static class Program
 {
-    public static readonly ICommand[] Commands = [new TrainCommand(), new SampleCommand(), new MorphCommand(), new DevicesCommand(), new VerifyCommand(), new BenchCommand(), new ClassifierTrainCommand(), new EvalCommand()];
+    public static CliCommand[] Commands() =>
+        [new TrainCommand(), new SampleCommand(), new MorphCommand(), new DevicesCommand(), new VerifyCommand(), new BenchCommand(), new ClassifierTrainCommand(), new EvalCommand()];
+
+    /// <summary>-v/--verbose on every command: debug log lines.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose", "-v") { Description = "also print debug log lines", Recursive = true };
 
     public static int Main(string[] args)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        if (args is ["help", ..]) args = [.. args[1..], "--help"];
+        var root = Build(out var byCommand);
+        if (args.Length == 0)
         {
-            Console.WriteLine(GeneralHelp());
-            return args.Length == 0 ? 2 : 0;
+            root.Parse(["--help"]).Invoke();
+            return 2;
         }
-        if (args[0] is "--version")
+        var parse = root.Parse(args);
+        byCommand.TryGetValue(parse.CommandResult.Command, out var command);
+        if (parse.Action is ParseErrorAction)
         {
-            Console.WriteLine($"ilgpugan {typeof(Program).Assembly.GetName().Version}");
-            return 0;
+            if (command is null && parse.CommandResult.Command is { Subcommands.Count: > 0 } group && group != root)
+                return Fail(2, $"'{group.Name}' needs a command: {string.Join(", ", group.Subcommands.Select(c => $"{group.Name} {c.Name}"))}; see 'ilgpugan --help'");
+            if (command is null)
+                return Fail(2, $"unknown command '{args[0]}' (commands: {string.Join(", ", byCommand.Values.Select(c => c.Name))}); see 'ilgpugan --help'");
+            string message = parse.UnmatchedTokens.FirstOrDefault() is { } t
+                ? t.StartsWith('-') ? $"unknown option '{t}'" : $"unexpected argument '{t}'"
+                : parse.Errors[0].Message;
+            return Fail(2, $"{command.Name}: {message}\nsee 'ilgpugan {command.Name} --help'");
         }
-        // Two-word commands ("classifier train") take the first two arguments as their name.
-        var command = Commands.FirstOrDefault(c => c.Name == args[0]) ??
-            (args.Length > 1 ? Commands.FirstOrDefault(c => c.Name == $"{args[0]} {args[1]}") : null);
-        if (command is null)
-            return Fail(2, $"unknown command '{args[0]}' (commands: {string.Join(", ", Commands.Select(c => c.Name))}); see 'ilgpugan --help'");
-        using var logs = Logging.Create();
+        // Help, --version, the [suggest] directive of tab completion, or a command's own action.
+        return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
+    }
+
+    /// <summary>The command tree: "classifier train" becomes "classifier" with a "train" subcommand.</summary>
+    public static RootCommand Build(out Dictionary<Command, CliCommand> byCommand)
+    {
+        var root = new RootCommand("ilgpugan: train and study GANs on the GPU from .NET (ILGPU: CUDA, OpenCL, CPU).");
+        root.Add(Verbose);
+        var map = new Dictionary<Command, CliCommand>();
+        foreach (var c in Commands())
+        {
+            var words = c.Name.Split(' ');
+            Command parent = root;
+            foreach (var w in words[..^1])
+            {
+                var group = parent.Subcommands.FirstOrDefault(s => s.Name == w);
+                if (group is null) parent.Add(group = new Command(w, $"{w} commands"));
+                parent = group;
+            }
+            var command = new Command(words[^1], c.Summary);
+            foreach (var o in c.Options) command.Add(o);
+            command.SetAction(p => RunCommand(c, p));
+            parent.Add(command);
+            map[command] = c;
+        }
+        byCommand = map;
+        return root;
+    }
+
+    static int RunCommand(CliCommand command, ParseResult parse)
+    {
+        using var logs = Logging.Create(parse.GetValue(Verbose));
         try
         {
-            var options = Options.Parse(command.Name, command.Options, args[(command.Name.Count(ch => ch == ' ') + 1)..]);
-            if (options.Help)
-            {
-                Console.WriteLine(Options.HelpText(command.Usage, command.Summary, command.Options));
-                return 0;
-            }
-            return command.Run(options, logs);
-        }
-        catch (UsageException e)
-        {
-            return Fail(2, $"{e.Message}\nsee 'ilgpugan {command.Name} --help'", e);
-        }
-        catch (GanException e)
-        {
-            return Fail(1, e.Message, e);
-        }
-        catch (Exception e) when (IsOutOfMemory(e))
-        {
-            return Fail(1, $"out of memory: {FirstLine(e.Message)}; try a smaller --batch", e);
+            return command.Run(parse, logs);
         }
         catch (Exception e)
         {
-            return Fail(1, $"unexpected {e.GetType().Name}: {FirstLine(e.Message)} (set ILGPUGAN_DEBUG=1 for details)", e);
+            var (code, message) = ErrorReport.Describe(e, command.Name);
+            logs.Dispose();   // flush queued log lines before the error line
+            return Fail(code, message, e);
         }
     }
-
-    static bool IsOutOfMemory(Exception e) =>
-        e is OutOfMemoryException || e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase) ||
-        e.Message.Contains("OUT_OF_MEMORY", StringComparison.OrdinalIgnoreCase) ||
-        (e.InnerException is { } inner && IsOutOfMemory(inner));
-
-    static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
     static int Fail(int code, string message, Exception? e = null)
     {
@@ -71,19 +91,5 @@ public static class Program
         Console.Error.WriteLine($"ilgpugan: error: {message}");
         if (e is not null && Environment.GetEnvironmentVariable("ILGPUGAN_DEBUG") == "1") Console.Error.WriteLine(e);
         return code;
-    }
-
-    static string GeneralHelp()
-    {
-        var w = new StringWriter();
-        w.WriteLine("ilgpugan: train and study GANs on the GPU from .NET (ILGPU: CUDA, OpenCL, CPU).");
-        w.WriteLine();
-        w.WriteLine("usage: ilgpugan COMMAND [options]     (ilgpugan COMMAND --help for its options)");
-        w.WriteLine();
-        w.WriteLine("commands:");
-        foreach (var c in Commands) w.WriteLine($"  {c.Name,-17} {c.Summary}");
-        w.WriteLine();
-        w.WriteLine($"  {"--version",-17} print the version");
-        return w.ToString();
     }
 }

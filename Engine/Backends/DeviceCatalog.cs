@@ -10,6 +10,41 @@ namespace IlgpuGan.Engine.Backends;
 /// <summary>One accelerator ILGPU can see.</summary>
 public sealed record DeviceEntry(string Id, string Kind, string Name, long MemoryBytes, bool IsGpu);
 
+/// <summary>What a device name asks for: auto, cpu and ilgpu-cpu, or the N-th CUDA or OpenCL device.</summary>
+public enum DeviceKind { Auto, Cuda, OpenCL, Cpu, IlgpuCpu }
+
+/// <summary>
+/// A parsed device name ("auto", "cuda:1", "cpu"). <see cref="Parse"/> is where the names people type
+/// are read; <see cref="ToString"/> writes them back the same way.
+/// </summary>
+public sealed record DeviceSpec(DeviceKind Kind, int Index = 0)
+{
+    public static readonly DeviceSpec Auto = new(DeviceKind.Auto);
+
+    static readonly (string Name, DeviceKind Kind)[] Names =
+        [("auto", DeviceKind.Auto), ("cuda", DeviceKind.Cuda), ("opencl", DeviceKind.OpenCL), ("cpu", DeviceKind.Cpu), ("ilgpu-cpu", DeviceKind.IlgpuCpu)];
+
+    public static IEnumerable<string> KnownNames => Names.Select(n => n.Name);
+
+    /// <summary>The catalog's kind string ("cuda", "ilgpu-cpu") of this device.</summary>
+    public string KindName => Names.First(n => n.Kind == Kind).Name;
+
+    /// <summary>Throws <see cref="InvalidSettingException"/> (setting "device") for a name that is not a device name.</summary>
+    public static DeviceSpec Parse(string name)
+    {
+        var parts = name.Trim().ToLowerInvariant().Split(':');
+        var kind = Names.FirstOrDefault(n => n.Name == parts[0]);
+        if (parts.Length > 2 || kind.Name is null)
+            throw new InvalidSettingException("device", $"must be one of {string.Join(", ", KnownNames)} (cuda and opencl take an index, e.g. cuda:1)", $"'{name}'");
+        int index = 0;
+        if (parts.Length == 2 && (kind.Kind is not (DeviceKind.Cuda or DeviceKind.OpenCL) || !int.TryParse(parts[1], out index) || index < 0))
+            throw new InvalidSettingException("device", "takes an index only for cuda and opencl, e.g. cuda:1", $"'{name}'");
+        return new DeviceSpec(kind.Kind, index);
+    }
+
+    public override string ToString() => Kind is DeviceKind.Cuda or DeviceKind.OpenCL && Index > 0 ? $"{KindName}:{Index}" : KindName;
+}
+
 /// <summary>
 /// Finds accelerators and opens backends by the names users type: auto, cuda[:N], opencl[:N],
 /// cpu (the managed SIMD backend) and ilgpu-cpu (ILGPU's simulator, for debugging kernels).
@@ -17,8 +52,6 @@ public sealed record DeviceEntry(string Id, string Kind, string Name, long Memor
 /// </summary>
 public static class DeviceCatalog
 {
-    public static readonly string[] Names = ["auto", "cuda", "opencl", "cpu", "ilgpu-cpu"];
-
     /// <summary>
     /// ILGPU's CPU simulator with 16 threads per group on 2 simulated multiprocessors: group sizes
     /// the kernels accept, and one group per core of the 2-core machines we test on.
@@ -93,17 +126,22 @@ public static class DeviceCatalog
             : $"no GPU found; using the managed CPU backend ({string.Join(", ", clCpus)}: OpenCL on the CPU, which auto never picks; the managed backend is faster on the same cores)");
     }
 
+    /// <summary>Opens a backend for a device name; see <see cref="DeviceSpec.Parse"/>.</summary>
+    public static IBackend Open(string name, Action<string>? log = null, CPUDevice? simulator = null, GemmTiles? tiles = null,
+        Func<GemmProblem, GemmPlan>? gemmPlans = null, bool profiling = false) =>
+        Open(DeviceSpec.Parse(name), log, simulator, tiles, gemmPlans, profiling);
+
     /// <summary>
-    /// Opens a backend for a device name. Throws <see cref="UsageException"/> for a name that is not
-    /// a device and <see cref="GanException"/> when the device is absent. <paramref name="profiling"/>
+    /// Opens a backend. Throws <see cref="DeviceNotFoundException"/> when the device is absent. <paramref name="profiling"/>
     /// lets ILGPU backends record device events (for `bench --profile`); the cpu backend ignores it.
     /// </summary>
     /// <param name="tiles">One GEMM tiling for every shape (tests); see <see cref="IlgpuBackend"/>.</param>
     /// <param name="gemmPlans">The GEMM plan per shape (tests); by default the backend's own choice.</param>
-    public static IBackend Open(string name, Action<string>? log = null, CPUDevice? simulator = null, GemmTiles? tiles = null,
+    public static IBackend Open(DeviceSpec device, Action<string>? log = null, CPUDevice? simulator = null, GemmTiles? tiles = null,
         Func<GemmProblem, GemmPlan>? gemmPlans = null, bool profiling = false)
     {
-        var (kind, index) = Parse(name);
+        string kind = device.KindName;
+        int index = device.Index;
         if (kind == "cpu") return new CpuBackend();
         var ctx = CreateContext(simulator, profiling);
         try
@@ -127,7 +165,7 @@ public static class DeviceCatalog
                 if (index >= matching.Count)
                 {
                     var seen = entries.Count == 0 ? "none" : string.Join(", ", entries.Select(e => e.Entry.Id));
-                    throw new GanException($"no {(kind == "cuda" ? "CUDA" : kind == "opencl" ? "OpenCL" : kind)} device{(index > 0 ? $" #{index}" : "")} found (devices here: {seen}); see 'ilgpugan devices' or use --device auto");
+                    throw new DeviceNotFoundException($"no {(kind == "cuda" ? "CUDA" : kind == "opencl" ? "OpenCL" : kind)} device{(index > 0 ? $" #{index}" : "")} found (devices here: {seen})");
                 }
                 pick = matching[index];
             }
@@ -141,17 +179,6 @@ public static class DeviceCatalog
         }
     }
 
-    /// <summary>Throws <see cref="UsageException"/> unless the name is a device name users may type.</summary>
-    public static void Validate(string name) => Parse(name);
-
-    static (string Kind, int Index) Parse(string name)
-    {
-        var parts = name.Trim().ToLowerInvariant().Split(':');
-        if (parts.Length > 2 || !Names.Contains(parts[0]))
-            throw new UsageException($"unknown device '{name}': expected one of {string.Join(", ", Names)} (cuda and opencl take an index, e.g. cuda:1)");
-        int index = 0;
-        if (parts.Length == 2 && (parts[0] is not ("cuda" or "opencl") || !int.TryParse(parts[1], out index) || index < 0))
-            throw new UsageException($"bad device '{name}': only cuda and opencl take an index, e.g. cuda:1");
-        return (parts[0], index);
-    }
+    /// <summary>Throws <see cref="InvalidSettingException"/> unless the name is a device name users may type.</summary>
+    public static void Validate(string name) => DeviceSpec.Parse(name);
 }

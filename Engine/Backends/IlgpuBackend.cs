@@ -142,7 +142,7 @@ public sealed class IlgpuBackend : BackendBase
         catch (Exception e) when (e is OutOfMemoryException || e is AcceleratorException || e is InsufficientMemoryException)
         {
             long bytes = length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
-            throw new GanException($"out of device memory: could not allocate {bytes / (1024.0 * 1024.0):F1} MiB on {Description}; try a smaller --batch", e);
+            throw new DeviceMemoryException(bytes, Description, e);
         }
     }
 

@@ -52,7 +52,7 @@ public sealed class ConditionalInput : IDisposable
     {
         if (classes.Length > maxRows) throw new ArgumentOutOfRangeException(nameof(classes));
         foreach (var c in classes)
-            if (c < 0 || c >= Classes) throw new UsageException($"class {c} is outside 0..{Classes - 1}");
+            if (c < 0 || c >= Classes) throw new InvalidSettingException(nameof(classes), $"must be 0..{Classes - 1}", $"{c}");
         classBuffer.CopyFromHost(classes, 0);
         b.OneHotLabels(classBuffer, new(identity, 0), ClassBlock(classes.Length), new(classes.Length, Classes));
     }

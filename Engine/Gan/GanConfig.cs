@@ -1,17 +1,22 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using IlgpuGan.Engine.Nn;
+using IlgpuGan.Engine.Optim;
 
 namespace IlgpuGan.Engine.Gan;
 
 /// <summary>
 /// What defines a GAN run. Defaults follow PyTorch's DCGAN example: BCE, Adam(lr 2e-4, betas
-/// (0.5, 0.999)), batch 64; latent 64 as in the lecture notebook. The CLI fills the loss-dependent
-/// defaults (<see cref="GanLosses.Defaults"/>) before a run starts, so config.json states them all.
+/// (0.5, 0.999)), batch 64; latent 64 as in the lecture notebook. Applications fill the
+/// loss-dependent defaults (<see cref="GanLosses.Defaults"/>) before a run starts, so config.json
+/// states them all. <see cref="Validate"/> is the one place its rules are checked.
 /// </summary>
 public sealed record GanConfig
 {
+    /// <summary>An image dataset's name, or a 2D mixture's (<see cref="Mixture2D.Names"/>).</summary>
     public string Dataset { get; init; } = "mnist";
-    public string Generator { get; init; } = "mlp";
+    public GeneratorKind Generator { get; init; } = GeneratorKind.Mlp;
     public int Batch { get; init; } = 64;
     public int Latent { get; init; } = 64;
     /// <summary>Learning rate of both networks unless <see cref="GLr"/>/<see cref="DLr"/> override it.</summary>
@@ -25,32 +30,98 @@ public sealed record GanConfig
     public float RealLabel { get; init; } = 1f;
     /// <summary>Target for fake images in the D loss.</summary>
     public float FakeLabel { get; init; } = 0f;
-    /// <summary>bce, wgan, wgan-gp, lsgan or hinge (<see cref="GanLosses"/>).</summary>
-    public string Loss { get; init; } = "bce";
+    public GanLoss Loss { get; init; } = GanLoss.Bce;
     /// <summary>D (critic) updates per G update, each on a fresh real batch and fresh z.</summary>
     public int DSteps { get; init; } = 1;
-    /// <summary>adam, rmsprop or sgd, for both networks.</summary>
-    public string Optimizer { get; init; } = "adam";
+    /// <summary>The optimizer of both networks.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
     /// <summary>RMSprop's smoothing constant (torch's alpha).</summary>
     public double Alpha { get; init; } = 0.99;
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
     /// <summary>WGAN weight clipping: D's parameters stay in [−Clip, Clip].</summary>
-    public float Clip { get; init; } = 0.01f;
+    public float Clip { get; init; } = DefaultClip;
     /// <summary>WGAN-GP's λ.</summary>
-    public float GpLambda { get; init; } = 10f;
+    public float GpLambda { get; init; } = DefaultGpLambda;
     /// <summary>Conditional GAN: a one-hot class block is appended to G's and D's inputs.</summary>
     public bool Conditional { get; init; }
     public int Classes { get; init; } = 10;
     /// <summary>PacGAN packing: D sees this many samples side by side, real packs against fake packs.</summary>
     public int Pack { get; init; } = 1;
 
+    public const float DefaultClip = 0.01f, DefaultGpLambda = 10f;
+
+    /// <summary>config.json's form: snake_case keys, the enums by their names ("wgan-gp", "rmsprop").</summary>
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
     };
+
+    /// <summary>
+    /// Throws <see cref="GanConfigException"/> for the first rule the config breaks, naming the
+    /// field, so a command line can name its flag and a config file its key.
+    /// </summary>
+    public void Validate()
+    {
+        Range(nameof(Batch), Batch, 2, 1 << 20, "(BatchNorm needs two samples)");
+        Range(nameof(Latent), Latent, 1, 1 << 16);
+        Range(nameof(Pack), Pack, 1, 64);
+        if (Batch % Pack != 0) throw new GanConfigException(nameof(Pack), "must divide {0} (" + Batch + ")", Pack.ToString(CultureInfo.InvariantCulture), nameof(Batch));
+        Range(nameof(DSteps), DSteps, 1, 1000);
+        Range(nameof(Classes), Classes, 2, 1 << 16);
+        if (!Enum.IsDefined(Loss)) throw new GanConfigException(nameof(Loss), $"must be {Kinds.List<GanLoss>()}", Loss.ToString());
+        if (!Enum.IsDefined(Optimizer)) throw new GanConfigException(nameof(Optimizer), $"must be {Kinds.List<OptimizerKind>()}", Optimizer.ToString());
+        if (!Enum.IsDefined(Generator)) throw new GanConfigException(nameof(Generator), $"must be {Kinds.List<GeneratorKind>()}", Generator.ToString());
+        Positive(nameof(Lr), Lr);
+        if (GLr is { } g) Positive(nameof(GLr), g);
+        if (DLr is { } d) Positive(nameof(DLr), d);
+        Unit(nameof(Beta1), Beta1);
+        Unit(nameof(Beta2), Beta2);
+        Unit(nameof(Momentum), Momentum);
+        Unit(nameof(Alpha), Alpha);
+        Unit(nameof(RealLabel), RealLabel);
+        Unit(nameof(FakeLabel), FakeLabel);
+        Positive(nameof(Clip), Clip);
+        if (!(GpLambda >= 0) || !float.IsFinite(GpLambda)) throw new GanConfigException(nameof(GpLambda), "must be at least 0", Text(GpLambda));
+
+        // Settings that only one loss reads: a value elsewhere would be silently ignored.
+        if (!GanLosses.TakesLabels(Loss) && (RealLabel != 1f || FakeLabel != 0f))
+            throw new GanConfigException(RealLabel != 1f ? nameof(RealLabel) : nameof(FakeLabel), $"applies to bce and lsgan only; {Kinds.Name(Loss)} has no label targets");
+        if (Loss != GanLoss.Wgan && Clip != DefaultClip)
+            throw new GanConfigException(nameof(Clip), "applies to {0} wgan only", null, nameof(Loss));
+        if (Loss != GanLoss.WganGp && GpLambda != DefaultGpLambda)
+            throw new GanConfigException(nameof(GpLambda), "applies to {0} wgan-gp only", null, nameof(Loss));
+
+        bool mixture = Mixture2D.IsMixture(Dataset);
+        if (mixture && Generator != GeneratorKind.Mlp2d)
+            throw new GanConfigException(nameof(Generator), $"must be mlp2d for the 2D dataset {Dataset}", Kinds.Name(Generator));
+        if (!mixture && Generator == GeneratorKind.Mlp2d)
+            throw new GanConfigException(nameof(Generator), $"mlp2d is for the 2D datasets ({string.Join(", ", Mixture2D.Names)})");
+        if (Conditional && mixture)
+            throw new GanConfigException(nameof(Conditional), "needs a labelled image dataset (mnist, fashion-mnist), not a 2D mixture");
+        if (Conditional && Pack != 1)
+            throw new GanConfigException(nameof(Conditional), "cannot be combined with {0}", null, nameof(Pack));
+    }
+
+    static string Text(double v) => v.ToString(CultureInfo.InvariantCulture);
+
+    static void Range(string field, int v, int min, int max, string why = "")
+    {
+        if (v < min) throw new GanConfigException(field, $"must be at least {min}{(why == "" ? "" : " " + why)}", Text(v));
+        if (v > max) throw new GanConfigException(field, $"must be at most {max}", Text(v));
+    }
+
+    static void Positive(string field, double v)
+    {
+        if (!(v > 0) || !double.IsFinite(v)) throw new GanConfigException(field, "must be above 0", Text(v));
+    }
+
+    static void Unit(string field, double v)
+    {
+        if (!(v >= 0 && v <= 1)) throw new GanConfigException(field, "must be at least 0 and at most 1", Text(v));
+    }
 }
 
 /// <summary>

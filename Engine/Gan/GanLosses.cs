@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using IlgpuGan.Engine.Optim;
 using IlgpuGan.Kernels;
 
 namespace IlgpuGan.Engine.Gan;
@@ -6,10 +8,21 @@ namespace IlgpuGan.Engine.Gan;
 public sealed record LossTerms(LossKind Kind, float RealTarget, float FakeTarget, LossKind GeneratorKind, float GeneratorTarget);
 
 /// <summary>What a loss brings along when the user does not override it: its paper's training recipe.</summary>
-public sealed record LossDefaults(string Optimizer, double Lr, double Beta1, double Beta2, int DSteps);
+public sealed record LossDefaults(OptimizerKind Optimizer, double Lr, double Beta1, double Beta2, int DSteps);
+
+/// <summary>The GAN losses; config.json and the command line name them by their JSON names.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<GanLoss>))]
+public enum GanLoss
+{
+    [JsonStringEnumMemberName("bce")] Bce,
+    [JsonStringEnumMemberName("wgan")] Wgan,
+    [JsonStringEnumMemberName("wgan-gp")] WganGp,
+    [JsonStringEnumMemberName("lsgan")] Lsgan,
+    [JsonStringEnumMemberName("hinge")] Hinge,
+}
 
 /// <summary>
-/// The losses of `--loss`, each as its paper states it:
+/// The losses of <see cref="GanLoss"/>, each as its paper states it:
 /// <list type="bullet">
 /// <item>bce: the original GAN with the non-saturating G loss (Goodfellow et al. 2014), as
 /// PyTorch's DCGAN example; real and fake targets take label smoothing.</item>
@@ -25,29 +38,22 @@ public sealed record LossDefaults(string Optimizer, double Lr, double Beta1, dou
 /// </summary>
 public static class GanLosses
 {
-    public static readonly string[] Names = ["bce", "wgan", "wgan-gp", "lsgan", "hinge"];
-
-    public static void Validate(string loss)
-    {
-        if (!Names.Contains(loss)) throw new UsageException($"--loss must be {string.Join(", ", Names)}; got '{loss}'");
-    }
-
-    /// <summary>Losses whose targets are labels, so that --real-label/--fake-label mean something.</summary>
-    public static bool TakesLabels(string loss) => loss is "bce" or "lsgan";
+    /// <summary>Losses whose targets are labels, so that <see cref="GanConfig.RealLabel"/> and <see cref="GanConfig.FakeLabel"/> mean something.</summary>
+    public static bool TakesLabels(GanLoss loss) => loss is GanLoss.Bce or GanLoss.Lsgan;
 
     public static LossTerms Terms(GanConfig c) => c.Loss switch
     {
-        "bce" => new(LossKind.BceWithLogits, c.RealLabel, c.FakeLabel, LossKind.BceWithLogits, 1f),
-        "lsgan" => new(LossKind.Squared, c.RealLabel, c.FakeLabel, LossKind.Squared, 1f),
-        "wgan" or "wgan-gp" => new(LossKind.Linear, 1f, -1f, LossKind.Linear, 1f),
-        "hinge" => new(LossKind.Hinge, 1f, -1f, LossKind.Linear, 1f),
-        _ => throw new UsageException($"--loss must be {string.Join(", ", Names)}; got '{c.Loss}'"),
+        GanLoss.Bce => new(LossKind.BceWithLogits, c.RealLabel, c.FakeLabel, LossKind.BceWithLogits, 1f),
+        GanLoss.Lsgan => new(LossKind.Squared, c.RealLabel, c.FakeLabel, LossKind.Squared, 1f),
+        GanLoss.Wgan or GanLoss.WganGp => new(LossKind.Linear, 1f, -1f, LossKind.Linear, 1f),
+        GanLoss.Hinge => new(LossKind.Hinge, 1f, -1f, LossKind.Linear, 1f),
+        _ => throw new GanConfigException(nameof(GanConfig.Loss), $"must be {Kinds.List<GanLoss>()}", c.Loss.ToString()),
     };
 
-    public static LossDefaults Defaults(string loss) => loss switch
+    public static LossDefaults Defaults(GanLoss loss) => loss switch
     {
-        "wgan" => new("rmsprop", 5e-5, 0.5, 0.999, 5),
-        "wgan-gp" => new("adam", 1e-4, 0.5, 0.9, 5),
-        _ => new("adam", 2e-4, 0.5, 0.999, 1),
+        GanLoss.Wgan => new(OptimizerKind.Rmsprop, 5e-5, 0.5, 0.999, 5),
+        GanLoss.WganGp => new(OptimizerKind.Adam, 1e-4, 0.5, 0.9, 5),
+        _ => new(OptimizerKind.Adam, 2e-4, 0.5, 0.999, 1),
     };
 }

@@ -73,7 +73,7 @@ public sealed class GanTrainer : IDisposable
             D = Own(new Sequential(b, dSpec, packed, (joint ? 2 : 1) * n / config.Pack, RngStreams.DiscriminatorInit(config.Seed)));
             OptG = Own(Optimizers.Create(config.Optimizer, b, G, Settings(config, config.GLr ?? config.Lr)));
             OptD = Own(Optimizers.Create(config.Optimizer, b, D, Settings(config, config.DLr ?? config.Lr)));
-            if (config.Loss == "wgan-gp") penalty = Own(new GradientPenalty(b, D, n / config.Pack, config.GpLambda));
+            if (config.Loss == GanLoss.WganGp) penalty = Own(new GradientPenalty(b, D, n / config.Pack, config.GpLambda));
             data = Own(b.Allocate<byte>((long)count * dim));
             order = Own(b.Allocate<int>(count));
             var work = Own(b.Allocate<float>((long)n * dim * 3 + (long)n * config.Latent + (long)GridCount * config.Latent + 2L * n + 8));
@@ -116,19 +116,13 @@ public sealed class GanTrainer : IDisposable
         Lr = lr, Beta1 = c.Beta1, Beta2 = c.Beta2, Alpha = c.Alpha, Momentum = c.Momentum,
     };
 
+    /// <summary>The config's own rules (<see cref="GanConfig.Validate"/>), then whether the data fits it.</summary>
     static void Validate(GanConfig c, bool is2D, byte[]? classLabels)
     {
-        if (c.Batch < 2) throw new UsageException("--batch must be at least 2 (BatchNorm needs two samples)");
-        if (c.Pack < 1 || c.Batch % c.Pack != 0)
-            throw new UsageException($"--pack must divide --batch ({c.Batch}), got {c.Pack}");
-        GanLosses.Validate(c.Loss);
-        if (c.DSteps < 1) throw new UsageException($"--d-steps must be at least 1, got {c.DSteps}");
-        if (c.Conditional)
-        {
-            if (is2D) throw new UsageException("--conditional needs a labelled image dataset (mnist, fashion-mnist), not a 2D mixture");
-            if (c.Pack != 1) throw new UsageException("--conditional cannot be combined with --pack");
-            if (classLabels is null) throw new GanException("a conditional run needs the dataset's labels");
-        }
+        c.Validate();
+        if (is2D != Mixture2D.IsMixture(c.Dataset))
+            throw new GanConfigException(nameof(GanConfig.Dataset), is2D ? "must be a 2D mixture when no images are given" : "is a 2D mixture, which takes no images", c.Dataset);
+        if (c.Conditional && classLabels is null) throw new GanException("a conditional run needs the dataset's labels");
     }
 
     public GanConfig Config { get; }
@@ -245,7 +239,7 @@ public sealed class GanTrainer : IDisposable
         // different classes), so the penalty also constrains D's gradient along the label inputs.
         penalty?.Accumulate(realInput, fakeInput, nd, Config.Seed, RngStreams.PenaltyMix, (ulong)DUpdates * (ulong)nd, stats, 6);
         OptD.Step();
-        if (Config.Loss == "wgan") b.Clamp(D.Parameters, -Config.Clip, Config.Clip);
+        if (Config.Loss == GanLoss.Wgan) b.Clamp(D.Parameters, -Config.Clip, Config.Clip);
         DUpdates++;
         return fakeInput;
     }

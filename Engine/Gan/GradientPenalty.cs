@@ -60,13 +60,13 @@ public sealed class GradientPenalty : IDisposable
         {
             var layer = critic.Layers[i];
             if (layer is BatchNorm1d)
-                throw new UsageException("wgan-gp: the critic has BatchNorm, which couples the samples of a batch; the gradient penalty is per sample (Gulrajani et al.), so use a critic without BatchNorm");
+                throw new GanException("wgan-gp: the critic has BatchNorm, which couples the samples of a batch; the gradient penalty is per sample (Gulrajani et al.), so use a critic without BatchNorm");
             if (layer is not Linear l)
-                throw new UsageException($"wgan-gp: critic layer {layer.Index} ({layer.GetType().Name}) is not supported by the exact double backward; use Linear layers with ReLU/LeakyReLU");
+                throw new GanException($"wgan-gp: critic layer {layer.Index} ({layer.GetType().Name}) is not supported by the exact double backward; use Linear layers with ReLU/LeakyReLU");
             if (l.FusedActivation is not (Activation.Identity or Activation.ReLU or Activation.LeakyReLU))
-                throw new UsageException($"wgan-gp: critic activation {l.FusedActivation} is not piecewise linear; the exact double backward supports ReLU and LeakyReLU");
+                throw new GanException($"wgan-gp: critic activation {l.FusedActivation} is not piecewise linear; the exact double backward supports ReLU and LeakyReLU");
         }
-        if (critic.OutFeatures != 1) throw new UsageException($"wgan-gp: the critic must output one value per sample, not {critic.OutFeatures}");
+        if (critic.OutFeatures != 1) throw new GanException($"wgan-gp: the critic must output one value per sample, not {critic.OutFeatures}");
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public sealed class Mixture2D
     {
         "ring8" => new("ring8", Modes2D.Ring8(), Modes2D.Ring8Sigma, 1.5),
         "grid25" => new("grid25", Modes2D.Grid25(), Modes2D.Grid25Sigma, 6),
-        _ => throw new UsageException($"unknown 2D dataset '{name}': expected {string.Join(" or ", Names)}"),
+        _ => throw new InvalidSettingException("dataset", $"must be a 2D mixture: {string.Join(" or ", Names)}", $"'{name}'"),
     };
 
     /// <summary>Writes samples first .. first+n−1 as x, y pairs: a uniform mode plus σ·N(0, I).</summary>

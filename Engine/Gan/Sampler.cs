@@ -46,14 +46,14 @@ public sealed class Sampler : IDisposable
     public int OutFeatures { get; }
 
     /// <summary>Which preset a G state_dict is: the 2D one has 13 layers, the notebook's ends with a BatchNorm at index 8.</summary>
-    static (string Preset, int Latent, int Out) Recognise(Dictionary<string, NamedArray> t, string file)
+    static (GeneratorKind Preset, int Latent, int Out) Recognise(Dictionary<string, NamedArray> t, string file)
     {
         if (!t.TryGetValue("0.weight", out var w0) || w0.Shape.Length != 2)
             throw new GanException($"{file}: not a generator checkpoint of this tool (no 0.weight)");
-        if (t.TryGetValue("12.weight", out var w12) && w12.Shape.Length == 2) return ("mlp2d", w0.Shape[1], w12.Shape[0]);
+        if (t.TryGetValue("12.weight", out var w12) && w12.Shape.Length == 2) return (GeneratorKind.Mlp2d, w0.Shape[1], w12.Shape[0]);
         if (!t.TryGetValue("6.weight", out var w6) || w6.Shape.Length != 2)
             throw new GanException($"{file}: not a generator checkpoint of this tool (no 6.weight)");
-        return (t.ContainsKey("8.running_mean") ? "notebook" : "mlp", w0.Shape[1], w6.Shape[0]);
+        return (t.ContainsKey("8.running_mean") ? GeneratorKind.Notebook : GeneratorKind.Mlp, w0.Shape[1], w6.Shape[0]);
     }
 
     /// <summary>
@@ -62,8 +62,8 @@ public sealed class Sampler : IDisposable
     /// </summary>
     public float[] Sample(int count, ulong seed, int fixedClass = -1)
     {
-        if (fixedClass >= 0 && !IsConditional) throw new UsageException("--class needs a conditional run (trained with --conditional)");
-        if (fixedClass >= Classes && IsConditional) throw new UsageException($"--class must be 0..{Classes - 1}, got {fixedClass}");
+        if (fixedClass >= 0 && !IsConditional) throw new InvalidSettingException(nameof(fixedClass), "needs a conditional generator (trained with class labels)");
+        if (fixedClass >= Classes && IsConditional) throw new InvalidSettingException(nameof(fixedClass), $"must be 0..{Classes - 1}", $"{fixedClass}");
         return Generate(Noise(count, seed), count, fixedClass);
     }
 

@@ -39,7 +39,7 @@ public sealed class BatchNorm1d : Layer
     {
         if (training)
         {
-            if (n < 2) throw new GanException("BatchNorm1d needs more than one sample per batch in training mode; use --batch 2 or more");
+            if (n < 2) throw new InvalidSettingException("batch", "must be at least 2: BatchNorm1d needs more than one sample per batch in training mode", $"{n}");
             b.BatchNormTrain(x, y, State, new(saveMean.Value, saveInvStd.Value), new(n, OutFeatures));
             NumBatchesTracked++;
         }

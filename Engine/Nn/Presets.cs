@@ -1,31 +1,40 @@
+using System.Text.Json.Serialization;
+
 namespace IlgpuGan.Engine.Nn;
+
+/// <summary>The generator presets (<see cref="Presets.Generator"/>), by their config.json names.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<GeneratorKind>))]
+public enum GeneratorKind
+{
+    [JsonStringEnumMemberName("mlp")] Mlp,
+    [JsonStringEnumMemberName("notebook")] Notebook,
+    [JsonStringEnumMemberName("mlp2d")] Mlp2d,
+}
 
 /// <summary>The seed models of the lecture notebook, as PyTorch nn.Sequential layer lists.</summary>
 public static class Presets
 {
     public const int ImageSize = 28 * 28;
 
-    public static readonly string[] GeneratorNames = ["mlp", "notebook", "mlp2d"];
-
     /// <summary>
-    /// "mlp" (default): z → 256 → LeakyReLU(0.2) → BN → 512 → LeakyReLU(0.2) → BN → 784 → Tanh.
-    /// "notebook": the lecture's own generator, whose output layer ends in LeakyReLU + BN instead of
+    /// Mlp (default): z → 256 → LeakyReLU(0.2) → BN → 512 → LeakyReLU(0.2) → BN → 784 → Tanh.
+    /// Notebook: the lecture's own generator, whose output layer ends in LeakyReLU + BN instead of
     /// Tanh, kept so the original can be reproduced.
     /// </summary>
-    public static IReadOnlyList<LayerSpec> Generator(string name, int latent, int outFeatures = ImageSize)
+    public static IReadOnlyList<LayerSpec> Generator(GeneratorKind kind, int latent, int outFeatures = ImageSize)
     {
-        if (name == "mlp2d") return Generator2D(latent, outFeatures);
+        if (kind == GeneratorKind.Mlp2d) return Generator2D(latent, outFeatures);
         var hidden = new List<LayerSpec>
         {
             new LinearSpec(latent, 256), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(256),
             new LinearSpec(256, 512), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(512),
             new LinearSpec(512, outFeatures),
         };
-        switch (name)
+        switch (kind)
         {
-            case "mlp": hidden.Add(ActivationSpec.Tanh); break;
-            case "notebook": hidden.Add(ActivationSpec.LeakyReLU(0.2f)); hidden.Add(new BatchNorm1dSpec(outFeatures)); break;
-            default: throw new UsageException($"unknown generator preset '{name}': expected {string.Join(" or ", GeneratorNames)}");
+            case GeneratorKind.Mlp: hidden.Add(ActivationSpec.Tanh); break;
+            case GeneratorKind.Notebook: hidden.Add(ActivationSpec.LeakyReLU(0.2f)); hidden.Add(new BatchNorm1dSpec(outFeatures)); break;
+            default: throw new InvalidSettingException("generator", $"must be {Kinds.List<GeneratorKind>()}", kind.ToString());
         }
         return hidden;
     }
@@ -59,7 +68,7 @@ public static class Presets
 
     /// <summary>
     /// The 2D discriminator: 3 × (Linear 200 → LeakyReLU 0.2) → Linear 1. PacGAN's D uses maxout
-    /// units; we use LeakyReLU, which the engine has, and keep the widths. With --pack m its input
+    /// units; we use LeakyReLU, which the engine has, and keep the widths. With packing m its input
     /// is m samples side by side (2m wide).
     /// </summary>
     public static IReadOnlyList<LayerSpec> Discriminator2D(int inFeatures) =>

@@ -52,6 +52,6 @@ static class OptimizerState
         var others = Signatures
             .Where(sig => sig.Optimizer != optimizer && state.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal) && k.EndsWith(sig.Suffix, StringComparison.Ordinal)))
             .Select(sig => sig.Optimizer).ToList();
-        return others.Count == 0 ? "" : $", but it holds {string.Join(" and ", others)} state (saved with --optimizer {others[0]}?)";
+        return others.Count == 0 ? "" : $", but it holds {string.Join(" and ", others)} state (saved by the {others[0]} optimizer?)";
     }
 }

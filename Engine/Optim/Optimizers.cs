@@ -1,10 +1,20 @@
+using System.Text.Json.Serialization;
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Nn;
 
 namespace IlgpuGan.Engine.Optim;
 
+/// <summary>The optimizers; config.json and the command line name them as torch.optim does, lower case.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
+public enum OptimizerKind
+{
+    [JsonStringEnumMemberName("adam")] Adam,
+    [JsonStringEnumMemberName("rmsprop")] Rmsprop,
+    [JsonStringEnumMemberName("sgd")] Sgd,
+}
+
 /// <summary>
-/// Every optimizer's hyperparameters in one place, for the command line; each optimizer reads only
+/// Every optimizer's hyperparameters in one place; each optimizer reads only
 /// its own. Defaults are torch's, except Lr, whose default differs per optimizer and so is required.
 /// </summary>
 public sealed record OptimizerSettings
@@ -25,39 +35,36 @@ public sealed record OptimizerSettings
 
 public static class Optimizers
 {
-    public static readonly string[] Names = ["adam", "rmsprop", "sgd"];
-
     /// <summary>
-    /// The optimizer named <paramref name="name"/> over <paramref name="model"/>. Throws
-    /// <see cref="UsageException"/> for an unknown name or, as torch does, an invalid hyperparameter.
+    /// The optimizer <paramref name="kind"/> over <paramref name="model"/>. Throws
+    /// <see cref="InvalidSettingException"/> (naming the <see cref="OptimizerSettings"/> field) for an
+    /// invalid hyperparameter, with torch's rules, before anything is allocated.
     /// </summary>
-    public static IOptimizer Create(string name, IBackend backend, Sequential model, OptimizerSettings s)
+    public static IOptimizer Create(OptimizerKind kind, IBackend backend, Sequential model, OptimizerSettings s)
     {
-        if (!Names.Contains(name))
-            throw new UsageException($"--optimizer must be {string.Join(", ", Names[..^1])} or {Names[^1]}, got '{name}'");
-        // Checked before anything is allocated, with torch's messages.
-        Require(s.Lr >= 0, $"Invalid learning rate: {s.Lr}");
-        Require(s.Eps >= 0, $"Invalid epsilon value: {s.Eps}");
-        Require(s.WeightDecay >= 0, $"Invalid weight_decay value: {s.WeightDecay}");
-        switch (name)
+        Require(s.Lr >= 0, nameof(s.Lr), "must be at least 0", s.Lr);
+        Require(s.Eps >= 0, nameof(s.Eps), "must be at least 0", s.Eps);
+        Require(s.WeightDecay >= 0, nameof(s.WeightDecay), "must be at least 0", s.WeightDecay);
+        switch (kind)
         {
-            case "adam":
-                Require(s.Beta1 is >= 0 and < 1, $"Invalid beta parameter at index 0: {s.Beta1}");
-                Require(s.Beta2 is >= 0 and < 1, $"Invalid beta parameter at index 1: {s.Beta2}");
+            case OptimizerKind.Adam:
+                Require(s.Beta1 is >= 0 and < 1, nameof(s.Beta1), "must be in [0, 1)", s.Beta1);
+                Require(s.Beta2 is >= 0 and < 1, nameof(s.Beta2), "must be in [0, 1)", s.Beta2);
                 return new Adam(backend, model, s.Lr, s.Beta1, s.Beta2, s.Eps, s.WeightDecay);
-            case "rmsprop":
-                Require(s.Alpha >= 0, $"Invalid alpha value: {s.Alpha}");
+            case OptimizerKind.Rmsprop:
+                Require(s.Alpha >= 0, nameof(s.Alpha), "must be at least 0", s.Alpha);
                 return new RmsProp(backend, model, s.Lr, s.Alpha, s.Eps, s.WeightDecay);
-            case "sgd":
-                Require(s.Momentum >= 0, $"Invalid momentum value: {s.Momentum}");
+            case OptimizerKind.Sgd:
+                Require(s.Momentum >= 0, nameof(s.Momentum), "must be at least 0", s.Momentum);
                 return new Sgd(backend, model, s.Lr, s.Momentum, s.WeightDecay);
             default:
-                throw new InvalidOperationException($"optimizer '{name}' is listed in Names but not created here");
+                throw new InvalidSettingException("optimizer", $"must be {Kinds.List<OptimizerKind>()}", kind.ToString());
         }
     }
 
-    static void Require(bool ok, string message)
+    static void Require(bool ok, string setting, string rule, double value)
     {
-        if (!ok) throw new UsageException(message);
+        // NaN fails every comparison, so it is refused here too.
+        if (!ok) throw new InvalidSettingException(setting, rule, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 }

@@ -65,7 +65,7 @@ public static class GemmBenchmark
     /// </summary>
     public static IEnumerable<GemmShape> SeedStepShapes(int b)
     {
-        var g = Linears(Presets.Generator("mlp", 64));
+        var g = Linears(Presets.Generator(GeneratorKind.Mlp, 64));
         for (int i = 0; i < g.Count; i++)
         {
             var (inF, outF, act, below) = g[i];

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using IlgpuGan.Engine;
 using IlgpuGan.Engine.Backends;
@@ -7,49 +8,47 @@ using Microsoft.Extensions.Logging;
 
 namespace IlgpuGan.Host.Commands;
 
-public sealed class BenchCommand : ICommand
+public sealed class BenchCommand : CliCommand
 {
-    public string Name => "bench";
-    public string Summary => "Time the seed GAN training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown; or profile it per kernel, measure the device's peaks, or time GEMM shapes.";
-    public string Usage => "ilgpugan bench [--device D] [--batches 64,256,1024,4096] [--json FILE] | --profile [--steps N] | --peak [--copy-mib N] | --kernels [--large]";
-    public IReadOnlyList<OptionSpec> Options =>
-    [
-        new("device", "D", "auto, cuda[:N], opencl[:N], cpu or ilgpu-cpu", "auto"),
-        new("batches", "LIST", "comma-separated batch sizes (with --profile: 64,4096)", "64,256,1024,4096"),
-        new("warmup", "N", "untimed steps first", "3"),
-        new("seconds", "S", "time each batch for at least S seconds (--profile: warm up that long; --peak, --kernels: each shape, at most 1)", "3"),
-        new("min-steps", "N", "and for at least N steps", "5"),
-        new("json", "FILE", "also write the results as a JSON array"),
-        new("profile", null, "instead, a per-kernel table of one step: launches, µs per launch, share, GFLOP/s, GB/s, % of peak"),
-        new("steps", "N", "with --profile: profiled steps to average over (and as many unprofiled ones for the wall time)", "10"),
-        new("peak", null, "instead, measure and cache the device's copy GB/s and best GEMM GFLOP/s (for --profile's % of peak)"),
-        new("copy-mib", "N", "with --peak: size of the copied buffer", "256; 64 on ilgpu-cpu"),
-        new("kernels", null, "instead, time GEMM over a grid of shapes (1024³ and every GEMM of the seed GAN's step at batch 64 and 4096)"),
-        new("large", null, "with --kernels, add 4096³"),
-    ];
+    readonly Option<DeviceSpec> device = Opt.Device();
+    readonly Option<string?> batches = Opt.String("batches", "LIST", "comma-separated batch sizes (default: 64,256,1024,4096; with --profile: 64,4096)");
+    readonly Option<int> warmup = Opt.Int("warmup", "N", "untimed steps first", 3, 0);
+    readonly Option<double> seconds = Opt.Double("seconds", "S", "time each batch for at least S seconds (--profile: warm up that long; --peak, --kernels: each shape, at most 1)", 3, 0);
+    readonly Option<int> minSteps = Opt.Int("min-steps", "N", "and for at least N steps", 5, 1);
+    readonly Option<string?> json = Opt.String("json", "FILE", "also write the results as a JSON array");
+    readonly Option<bool> profile = Opt.Switch("profile", "instead, a per-kernel table of one step: launches, µs per launch, share, GFLOP/s, GB/s, % of peak");
+    readonly Option<int> steps = Opt.Int("steps", "N", "with --profile: profiled steps to average over (and as many unprofiled ones for the wall time)", 10, 1);
+    readonly Option<bool> peak = Opt.Switch("peak", "instead, measure and cache the device's copy GB/s and best GEMM GFLOP/s (for --profile's % of peak)");
+    readonly Option<int?> copyMib = Opt.IntOrNull("copy-mib", "N", "with --peak: size of the copied buffer (default: 256; 64 on ilgpu-cpu)", 1, 2048);
+    readonly Option<bool> kernels = Opt.Switch("kernels", "instead, time GEMM over a grid of shapes (1024³ and every GEMM of the seed GAN's step at batch 64 and 4096)");
+    readonly Option<bool> large = Opt.Switch("large", "with --kernels, add 4096³");
 
-    public int Run(Options o, ILoggerFactory logs)
+    public override string Name => "bench";
+    public override string Summary => "Time the seed GAN training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown; or profile it per kernel, measure the device's peaks, or time GEMM shapes.";
+    public override IReadOnlyList<Option> Options => [device, batches, warmup, seconds, minSteps, json, profile, steps, peak, copyMib, kernels, large];
+
+    public override int Run(ParseResult p, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("bench");
-        var batches = ParseBatches(o.String("batches", "64,256,1024,4096"));
-        int warmup = o.Int("warmup", 0);
-        double seconds = o.Double("seconds", 0);
-        int minSteps = o.Int("min-steps", 1);
-        string? json = o.String("json");
-        DeviceCatalog.Validate(o.String("device", "auto"));
-        if (new[] { "profile", "peak", "kernels" }.Count(o.Has) > 1)
+        string? given = p.GetValue(batches);
+        double seconds = p.GetValue(this.seconds);
+        int warmup = p.GetValue(this.warmup), minSteps = p.GetValue(this.minSteps);
+        string? json = p.GetValue(this.json);
+        var dev = p.GetValue(device)!;
+        if (new[] { p.GetValue(profile), p.GetValue(peak), p.GetValue(kernels) }.Count(x => x) > 1)
             throw new UsageException("bench: --profile, --peak and --kernels are separate runs; pick one");
-        if (o.Has("profile"))
-            return BenchModes.Profile(o.String("device", "auto"), o.Has("batches") ? batches : [64, 4096], warmup, o.Int("steps", 1), TimeSpan.FromSeconds(seconds), json, log);
-        if (o.Has("peak"))
-            return BenchModes.Peak(o.String("device", "auto"), o.Has("copy-mib") ? o.Int("copy-mib", 1, 2048) : null, TimeSpan.FromSeconds(Math.Min(seconds, 1)), log);
+        var batchSizes = ParseBatches(given ?? (p.GetValue(profile) ? "64,4096" : "64,256,1024,4096"));
+        if (p.GetValue(profile))
+            return BenchModes.Profile(dev.ToString(), batchSizes, warmup, p.GetValue(steps), TimeSpan.FromSeconds(seconds), json, log);
+        if (p.GetValue(peak))
+            return BenchModes.Peak(dev.ToString(), p.GetValue(copyMib), TimeSpan.FromSeconds(Math.Min(seconds, 1)), log);
 
-        using var backend = new ProfilingBackend(DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m)));
-        if (o.Has("kernels"))
-            return RunKernels(backend.Inner, o.Has("large"), TimeSpan.FromSeconds(Math.Min(seconds, 1)), json, log);
+        using var backend = new ProfilingBackend(DeviceCatalog.Open(dev, m => log.LogInformation("{Message}", m)));
+        if (p.GetValue(kernels))
+            return RunKernels(backend.Inner, p.GetValue(large), TimeSpan.FromSeconds(Math.Min(seconds, 1)), json, log);
         log.LogInformation("benchmarking the seed GAN step on {Device}", backend.Description);
         var results = new List<BenchResult>();
-        foreach (int batch in batches)
+        foreach (int batch in batchSizes)
         {
             log.LogInformation("batch {Batch}: warming up, then timing for {Seconds} s", batch, seconds);
             results.Add(GanBenchmark.Run(backend, batch, warmup, TimeSpan.FromSeconds(seconds), minSteps));

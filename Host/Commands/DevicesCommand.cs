@@ -1,17 +1,17 @@
+using System.CommandLine;
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Host.Cli;
 using Microsoft.Extensions.Logging;
 
 namespace IlgpuGan.Host.Commands;
 
-public sealed class DevicesCommand : ICommand
+public sealed class DevicesCommand : CliCommand
 {
-    public string Name => "devices";
-    public string Summary => "List the accelerators ILGPU sees and the one --device auto picks.";
-    public string Usage => "ilgpugan devices";
-    public IReadOnlyList<OptionSpec> Options => [];
+    public override string Name => "devices";
+    public override string Summary => "List the accelerators ILGPU sees and the one --device auto picks.";
+    public override IReadOnlyList<Option> Options => [];
 
-    public int Run(Options options, Microsoft.Extensions.Logging.ILoggerFactory logs)
+    public override int Run(ParseResult parse, Microsoft.Extensions.Logging.ILoggerFactory logs)
     {
         var log = logs.CreateLogger("devices");
         NativeLibraries.Debug = m => log.LogDebug("{Message}", m);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using IlgpuGan.Engine;
 using IlgpuGan.Engine.Backends;
@@ -11,51 +12,48 @@ using Microsoft.Extensions.Logging;
 
 namespace IlgpuGan.Host.Commands;
 
-public sealed class EvalCommand : ICommand
+public sealed class EvalCommand : CliCommand
 {
-    public string Name => "eval";
-    public string Summary => "Measure a trained generator: FID, Inception Score, class coverage, precision/recall, beside real data's scores.";
-    public string Usage => "ilgpugan eval --checkpoint RUN [--samples N] [--json FILE] | eval --real [--dataset NAME]";
-    public IReadOnlyList<OptionSpec> Options =>
-    [
-        new("checkpoint", "RUN", "a run folder (or its checkpoint folder, or a G.safetensors file)"),
-        new("real", null, "print only the real-data reference line"),
-        new("dataset", "NAME", "mnist or fashion-mnist (default: the run's)"),
-        new("data", "DIR", "folder with the IDX files; otherwise they are downloaded and cached"),
-        new("samples", "N", "images generated and compared", "10000"),
-        new("classifier", "FILE", "feature classifier (default: the cached one, trained on first use)"),
-        new("seed", "S", "noise seed for the samples", "0"),
-        CommonOptions.Device,
-        new("json", "FILE", "also write the numbers as JSON"),
-    ];
+    readonly Option<string?> checkpoint = SampleCommand.CheckpointOption("a run folder (or its checkpoint folder, or a G.safetensors file)");
+    readonly Option<bool> real = Opt.Switch("real", "print only the real-data reference line");
+    readonly Option<string?> dataset = Opt.String("dataset", "NAME", "mnist or fashion-mnist (default: the run's)");
+    readonly Option<string?> data = Opt.String("data", "DIR", "folder with the IDX files; otherwise they are downloaded and cached");
+    readonly Option<int?> samples = Opt.IntOrNull("samples", "N", "images generated and compared (default: 10000; 2500 for 2D runs)", 10, 1_000_000);
+    readonly Option<string?> classifierFile = Opt.String("classifier", "FILE", "feature classifier (default: the cached one, trained on first use)");
+    readonly Option<ulong> seed = Opt.ULong("seed", "S", "noise seed for the samples", 0);
+    readonly Option<DeviceSpec> deviceOption = Opt.Device();
+    readonly Option<string?> jsonOption = Opt.String("json", "FILE", "also write the numbers as JSON");
 
-    public int Run(Options o, ILoggerFactory logs)
+    public override string Name => "eval";
+    public override string Summary => "Measure a trained generator: FID, Inception Score, class coverage, precision/recall, beside real data's scores.";
+    public override IReadOnlyList<Option> Options => [checkpoint, real, dataset, data, samples, classifierFile, seed, deviceOption, jsonOption];
+
+    public override int Run(ParseResult p, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("eval");
-        bool realOnly = o.Has("real");
-        string? checkpoint = o.String("checkpoint");
+        bool realOnly = p.GetValue(real);
+        string? checkpoint = p.GetValue(this.checkpoint);
         if (!realOnly && checkpoint is null) throw new UsageException("eval: give --checkpoint RUN, or --real for the reference line");
-        int samples = o.Int("samples", 10, 1_000_000);
-        ulong seed = o.ULong("seed");
-        string device = o.String("device", "auto");
-        DeviceCatalog.Validate(device);
+        int samples = p.GetValue(this.samples) ?? 10000;
+        ulong seed = p.GetValue(this.seed);
+        var device = p.GetValue(deviceOption)!;
 
         // Fail on a bad checkpoint before minutes of data loading and embedding.
         string? gFile = checkpoint is null ? null : RunFolder.ResolveGenerator(checkpoint);
-        string dataset = o.String("dataset") ?? (checkpoint is not null ? RunDataset(checkpoint) : null) ?? "mnist";
+        string dataset = p.GetValue(this.dataset) ?? (checkpoint is not null ? RunDataset(checkpoint) : null) ?? "mnist";
         if (Mixture2D.IsMixture(dataset))
         {
             if (realOnly) throw new UsageException("eval: --real is for image datasets; a 2D run is scored against its true modes");
-            return Eval2D(checkpoint!, Mixture2D.Get(dataset), o.Has("samples") ? samples : 2500, seed, device, o.String("json"), log);
+            return Eval2D(checkpoint!, Mixture2D.Get(dataset), p.GetValue(this.samples) ?? 2500, seed, device, p.GetValue(jsonOption), log);
         }
         dataset = DatasetCatalog.Get(dataset).Name;
-        string? dataDir = o.String("data") ?? (checkpoint is not null ? RunDataDir(checkpoint) : null);
+        string? dataDir = p.GetValue(data) ?? (checkpoint is not null ? RunDataDir(checkpoint) : null);
 
         using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
-        var data = new DatasetSplits(dataset, dataDir, log);
-        var train = data.Train;
-        var test = data.Test;
-        using var classifier = ClassifierStore.GetOrTrain(backend, data, o.String("classifier"), log);
+        var splits = new DatasetSplits(dataset, dataDir, log);
+        var train = splits.Train;
+        var test = splits.Test;
+        using var classifier = ClassifierStore.GetOrTrain(backend, splits, p.GetValue(classifierFile), log);
         log.LogInformation("embedding {N} real training and test images", Math.Min(samples, test.Count));
         var evaluator = new ImageEvaluator(classifier, train, test, samples, seed);
         var reference = evaluator.RealReference();
@@ -90,7 +88,7 @@ public sealed class EvalCommand : ICommand
             ? "(real data: training images against the test set)"
             : "(real data: training images against the test set; generated: FID against the test set, precision/recall against training images)");
 
-        if (o.String("json") is { } json)
+        if (p.GetValue(jsonOption) is { } json)
         {
             var doc = new Dictionary<string, object> { ["dataset"] = dataset, ["reference"] = reference.ToJson() };
             if (generated is not null)
@@ -108,7 +106,7 @@ public sealed class EvalCommand : ICommand
         return 0;
     }
 
-    static int Eval2D(string checkpoint, Mixture2D mixture, int samples, ulong seed, string device, string? json, ILogger log)
+    static int Eval2D(string checkpoint, Mixture2D mixture, int samples, ulong seed, DeviceSpec device, string? json, ILogger log)
     {
         using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
         using var sampler = new Sampler(backend, RunFolder.ResolveGenerator(checkpoint));

@@ -1,8 +1,10 @@
-using System.Diagnostics;
+using System.CommandLine;
+using System.Text.Json;
 using IlgpuGan.Engine;
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Gan;
 using IlgpuGan.Engine.Nn;
+using IlgpuGan.Engine.Optim;
 using IlgpuGan.Host.Cli;
 using IlgpuGan.Host.Data;
 using IlgpuGan.Host.Evaluation;
@@ -13,169 +15,171 @@ using Microsoft.Extensions.Logging;
 
 namespace IlgpuGan.Host.Commands;
 
-public sealed class TrainCommand : ICommand
+/// <summary>
+/// `ilgpugan train`: turns its options into a <see cref="RunInfo"/> (a new run's, or a resumed run's
+/// config.json with the options that may change), then hands the run to <see cref="TrainingLoop"/>.
+/// The config's rules live in <see cref="GanConfig.Validate"/>; errors name the flag, or the
+/// config.json key when the value came from a resumed run.
+/// </summary>
+public sealed class TrainCommand : CliCommand
 {
-    public string Name => "train";
-    public string Summary => "Train the seed MLP GAN (or a variant: --loss, --d-steps, --optimizer, --conditional); writes sample grids, metrics.csv and checkpoints into a run folder.";
-    public string Usage => "ilgpugan train [--dataset mnist|fashion-mnist] [--data DIR] [--device D] [--steps N] [--loss L] [--conditional] [--out DIR] | --resume DIR";
+    readonly Option<string> dataset = Opt.String("dataset", "NAME", "mnist, fashion-mnist, or a 2D benchmark: ring8, grid25", "mnist");
+    readonly Option<string?> data = Opt.String("data", "DIR", "folder with the IDX files (.gz or raw); otherwise they are downloaded and cached");
+    readonly Option<DeviceSpec> device = Opt.Device();
+    readonly Option<long> steps = Opt.Long("steps", "N", "total training steps (--d-steps D updates + one G update each)", 5000, 1);
+    readonly Option<double?> maxTime = Opt.DoubleOrNull("max-time", "SECONDS", "stop (with a checkpoint) after this much training time; resumable", 0, exclusiveMin: true);
+    readonly Option<int> batch = Opt.Int("batch", "N", "batch size", 64);
+    readonly Option<int?> latent = Opt.IntOrNull("latent", "N", "size of z (default: 64; 2 for ring8/grid25)");
+    readonly Option<GanLoss?> loss = Opt.Kind<GanLoss>("loss", "the GAN loss (default: bce): wgan (clipping, RMSprop 5e-5, 5 D steps), wgan-gp (gradient penalty, Adam 1e-4 betas 0.5/0.9, 5 D steps), lsgan or hinge");
+    readonly Option<int?> dSteps = Opt.IntOrNull("d-steps", "N", "D (critic) updates per G update, each on a fresh real batch (default: 1; 5 for wgan and wgan-gp)");
+    readonly Option<double?> realLabel = Opt.DoubleOrNull("real-label", "X", "target for real images in D's loss (bce, lsgan); 0.9 is one-sided label smoothing (default: 1)");
+    readonly Option<double?> fakeLabel = Opt.DoubleOrNull("fake-label", "X", "target for fake images in D's loss (bce, lsgan) (default: 0)");
+    readonly Option<double?> clip = Opt.DoubleOrNull("clip", "C", "wgan: clip D's weights to [-C, C] after each update (default: 0.01)");
+    readonly Option<double?> gpLambda = Opt.DoubleOrNull("gp-lambda", "X", "wgan-gp: weight of the gradient penalty (default: 10)");
+    readonly Option<OptimizerKind?> optimizer = Opt.Kind<OptimizerKind>("optimizer", "for G and D; sgd uses --momentum (default: adam; rmsprop for wgan)");
+    readonly Option<double?> lr = Opt.DoubleOrNull("lr", "X", "learning rate for G and D (default: 0.0002; 5e-5 for wgan, 1e-4 for wgan-gp)");
+    readonly Option<double?> gLr = Opt.DoubleOrNull("g-lr", "X", "learning rate of G only (default: --lr)");
+    readonly Option<double?> dLr = Opt.DoubleOrNull("d-lr", "X", "learning rate of D only (default: --lr)");
+    readonly Option<double?> beta1 = Opt.DoubleOrNull("beta1", "X", "Adam beta1 (default: 0.5)");
+    readonly Option<double?> beta2 = Opt.DoubleOrNull("beta2", "X", "Adam beta2 (default: 0.999; 0.9 for wgan-gp)");
+    readonly Option<double?> momentum = Opt.DoubleOrNull("momentum", "X", "SGD momentum (default: 0.9)");
+    readonly Option<double?> alpha = Opt.DoubleOrNull("alpha", "X", "RMSprop smoothing constant (default: 0.99)");
+    readonly Option<bool> conditional = Opt.Switch("conditional", "conditional GAN: one-hot class labels go into G and D; the grid shows one class per row");
+    readonly Option<ulong> seed = Opt.ULong("seed", "S", "seed for weights, noise and data order", 0);
+    readonly Option<GeneratorKind?> generator = Opt.Kind<GeneratorKind>("generator", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output); 2D runs use mlp2d (default: mlp)");
+    readonly Option<int> pack = Opt.Int("pack", "M", "PacGAN packing: D sees M samples at once (must divide --batch)", 1);
+    readonly Option<int> sampleEvery = Opt.Int("sample-every", "N", "write an 8x8 grid of the fixed z (2D: a scatter plot) every N steps", 50, 1);
+    readonly Option<int> evalEvery = Opt.Int("eval-every", "K", "append quality metrics (FID, IS, ... or 2D mode metrics) to metrics.csv every K steps; 0 is off", 0, 0);
+    readonly Option<int?> evalSamples = Opt.IntOrNull("eval-samples", "N", "samples per evaluation during training (default: 5000; 2500 for 2D)", 10);
+    readonly Option<int> checkpointEvery = Opt.Int("checkpoint-every", "N", "save a checkpoint every N steps (and always at the end)", 500, 1);
+    readonly Option<int> logEvery = Opt.Int("log-every", "N", "append to metrics.csv every N steps", 10, 1);
+    readonly Option<string?> output = Opt.String("out", "DIR", "run folder (default: runs/<timestamp>)");
+    readonly Option<string?> resume = Opt.String("resume", "DIR", "continue the run in DIR from its last checkpoint; the options that define the run are fixed by its config.json");
 
-    // Options that define the model, its training recipe or the data order: fixed for the life of a run.
-    static readonly string[] RunDefining = ["dataset", "batch", "latent", "lr", "g-lr", "d-lr", "beta1", "beta2", "seed", "generator", "pack", "out",
-        "loss", "d-steps", "optimizer", "momentum", "alpha", "clip", "gp-lambda", "real-label", "fake-label", "conditional"];
-    const int ScatterSamples = 2500;
+    public override string Name => "train";
+    public override string Summary => "Train the seed MLP GAN (or a variant: --loss, --d-steps, --optimizer, --conditional); writes sample grids, metrics.csv and checkpoints into a run folder.";
 
-    public IReadOnlyList<OptionSpec> Options =>
+    public override IReadOnlyList<Option> Options =>
     [
-        new("dataset", "NAME", "mnist, fashion-mnist, or a 2D benchmark: ring8, grid25", "mnist"),
-        new("data", "DIR", "folder with the IDX files (.gz or raw); otherwise they are downloaded and cached"),
-        CommonOptions.Device,
-        new("steps", "N", "total training steps (--d-steps D updates + one G update each)", "5000"),
-        new("max-time", "SECONDS", "stop (with a checkpoint) after this much training time; resumable", "none"),
-        new("batch", "N", "batch size", "64"),
-        new("latent", "N", "size of z", "64; 2 for ring8/grid25"),
-        new("loss", "L", "bce, wgan (clipping, RMSprop 5e-5, 5 D steps), wgan-gp (gradient penalty, Adam 1e-4 betas 0.5/0.9, 5 D steps), lsgan or hinge", "bce"),
-        new("d-steps", "N", "D (critic) updates per G update, each on a fresh real batch", "1; 5 for wgan and wgan-gp"),
-        new("real-label", "X", "target for real images in D's loss (bce, lsgan); 0.9 is one-sided label smoothing", "1"),
-        new("fake-label", "X", "target for fake images in D's loss (bce, lsgan)", "0"),
-        new("clip", "C", "wgan: clip D's weights to [-C, C] after each update", "0.01"),
-        new("gp-lambda", "X", "wgan-gp: weight of the gradient penalty", "10"),
-        new("optimizer", "NAME", "adam, rmsprop or sgd (with --momentum), for G and D", "adam; rmsprop for wgan"),
-        new("lr", "X", "learning rate for G and D", "0.0002; 5e-5 for wgan, 1e-4 for wgan-gp"),
-        new("g-lr", "X", "learning rate of G only", "--lr"),
-        new("d-lr", "X", "learning rate of D only", "--lr"),
-        new("beta1", "X", "Adam beta1", "0.5"),
-        new("beta2", "X", "Adam beta2", "0.999; 0.9 for wgan-gp"),
-        new("momentum", "X", "SGD momentum", "0.9"),
-        new("alpha", "X", "RMSprop smoothing constant", "0.99"),
-        new("conditional", null, "conditional GAN: one-hot class labels go into G and D; the grid shows one class per row"),
-        new("seed", "S", "seed for weights, noise and data order", "0"),
-        new("generator", "NAME", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output); 2D runs use mlp2d", "mlp"),
-        new("pack", "M", "PacGAN packing: D sees M samples at once (must divide --batch)", "1"),
-        new("sample-every", "N", "write an 8x8 grid of the fixed z (2D: a scatter plot) every N steps", "50"),
-        new("eval-every", "K", "append quality metrics (FID, IS, ... or 2D mode metrics) to metrics.csv every K steps", "0 (off)"),
-        new("eval-samples", "N", "samples per evaluation during training", "5000; 2500 for 2D"),
-        new("checkpoint-every", "N", "save a checkpoint every N steps (and always at the end)", "500"),
-        new("log-every", "N", "append to metrics.csv every N steps", "10"),
-        new("out", "DIR", "run folder", "runs/<timestamp>"),
-        new("resume", "DIR", "continue the run in DIR from its last checkpoint"),
+        dataset, data, device, steps, maxTime, batch, latent, loss, dSteps, realLabel, fakeLabel, clip, gpLambda, optimizer,
+        lr, gLr, dLr, beta1, beta2, momentum, alpha, conditional, seed, generator, pack, sampleEvery, evalEvery, evalSamples,
+        checkpointEvery, logEvery, output, resume,
     ];
 
+    /// <summary>Options that define the model, its training recipe or the data order: fixed for the life of a run.</summary>
+    IEnumerable<Option> RunDefining =>
+        [dataset, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
+
     /// <summary>
-    /// The loss, its optimizer and the other variant flags, with the loss's paper defaults
-    /// (<see cref="GanLosses.Defaults"/>) wherever the user gave no value.
+    /// A new run's config from the options: the loss's paper defaults (<see cref="GanLosses.Defaults"/>)
+    /// wherever the user gave no value. Not validated here: <see cref="GanConfig.Validate"/> does that.
     /// </summary>
-    static GanConfig VariantConfig(Options o, GanConfig c)
+    GanConfig NewConfig(ParseResult p, string datasetName, bool mixture)
     {
-        string loss = o.String("loss", "bce");
-        GanLosses.Validate(loss);
-        var d = GanLosses.Defaults(loss);
-        if (!GanLosses.TakesLabels(loss) && (o.Has("real-label") || o.Has("fake-label")))
-            throw new UsageException($"train: --real-label/--fake-label apply to bce and lsgan; {loss} has no label targets");
-        if (loss != "wgan" && o.Has("clip")) throw new UsageException("train: --clip applies to --loss wgan only");
-        if (loss != "wgan-gp" && o.Has("gp-lambda")) throw new UsageException("train: --gp-lambda applies to --loss wgan-gp only");
-        string optimizer = o.Has("optimizer") ? o.String("optimizer")! : d.Optimizer;   // the help default is a description
-        if (optimizer is not ("adam" or "rmsprop" or "sgd")) throw new UsageException($"train: --optimizer must be adam, rmsprop or sgd, got '{optimizer}'");
-        double lr = o.Has("lr") ? o.Double("lr", 0, exclusiveMin: true) : d.Lr;
-        var config = c with
+        var kind = p.GetValue(loss) ?? GanLoss.Bce;
+        var d = GanLosses.Defaults(kind);
+        return new GanConfig
         {
-            Loss = loss,
-            DSteps = o.Has("d-steps") ? o.Int("d-steps", 1, 1000) : d.DSteps,
-            Optimizer = optimizer,
-            Lr = lr,
-            GLr = o.Has("g-lr") ? o.Double("g-lr", 0, exclusiveMin: true) : null,
-            DLr = o.Has("d-lr") ? o.Double("d-lr", 0, exclusiveMin: true) : null,
-            Beta1 = o.Has("beta1") ? o.Double("beta1", 0, 1) : d.Beta1,
-            Beta2 = o.Has("beta2") ? o.Double("beta2", 0, 1) : d.Beta2,
-            Momentum = o.Has("momentum") ? o.Double("momentum", 0, 1) : 0.9,
-            Alpha = o.Has("alpha") ? o.Double("alpha", 0, 1) : 0.99,
-            Clip = o.Has("clip") ? (float)o.Double("clip", 0, exclusiveMin: true) : 0.01f,
-            GpLambda = o.Has("gp-lambda") ? (float)o.Double("gp-lambda", 0) : 10f,
-            RealLabel = o.Has("real-label") ? (float)o.Double("real-label", 0, 1) : 1f,
-            FakeLabel = o.Has("fake-label") ? (float)o.Double("fake-label", 0, 1) : 0f,
-            Conditional = o.Has("conditional"),
+            Dataset = datasetName,
+            Generator = p.GetValue(generator) ?? (mixture ? GeneratorKind.Mlp2d : GeneratorKind.Mlp),
+            Batch = p.GetValue(batch),
+            Latent = p.GetValue(latent) ?? (mixture ? 2 : 64),
+            Pack = p.GetValue(pack),
+            Seed = p.GetValue(seed),
+            Loss = kind,
+            DSteps = p.GetValue(dSteps) ?? d.DSteps,
+            Optimizer = p.GetValue(optimizer) ?? d.Optimizer,
+            Lr = p.GetValue(lr) ?? d.Lr,
+            GLr = p.GetValue(gLr),
+            DLr = p.GetValue(dLr),
+            Beta1 = p.GetValue(beta1) ?? d.Beta1,
+            Beta2 = p.GetValue(beta2) ?? d.Beta2,
+            Momentum = p.GetValue(momentum) ?? 0.9,
+            Alpha = p.GetValue(alpha) ?? 0.99,
+            Clip = (float)(p.GetValue(clip) ?? GanConfig.DefaultClip),
+            GpLambda = (float)(p.GetValue(gpLambda) ?? GanConfig.DefaultGpLambda),
+            RealLabel = (float)(p.GetValue(realLabel) ?? 1),
+            FakeLabel = (float)(p.GetValue(fakeLabel) ?? 0),
+            Conditional = p.GetValue(conditional),
         };
-        if (config.Conditional && Mixture2D.IsMixture(config.Dataset))
-            throw new UsageException("train: --conditional needs a labelled image dataset (mnist, fashion-mnist)");
-        if (config.Conditional && config.Pack != 1) throw new UsageException("train: --conditional cannot be combined with --pack");
-        return config;
     }
 
-    static TimeSpan? MaxTime(Options o) => o.Has("max-time") ? TimeSpan.FromSeconds(o.Double("max-time", 0, exclusiveMin: true)) : null;
+    /// <summary>A resumed run: its config.json, with the options that may change between sessions.</summary>
+    RunInfo Resumed(ParseResult p, string runDir)
+    {
+        string configPath = new RunFolder(runDir).Config;
+        foreach (var o in RunDefining.Where(p.Given))
+            throw new UsageException($"train: {o.Name} cannot change when resuming; it is fixed by {configPath}");
+        if (!Directory.Exists(runDir)) throw new GanException($"cannot resume: {runDir} does not exist");
+        var saved = RunInfo.Load(runDir);
+        // What config.json says is data, not a command line: its mistakes name the file and key (exit 1).
+        try { saved.Config.Validate(); }
+        catch (InvalidSettingException e) { throw ErrorReport.ForConfigFile(e, configPath); }
+        if (!p.Given(device))
+        {
+            try { DeviceSpec.Parse(saved.Device); }
+            catch (InvalidSettingException e) { throw ErrorReport.ForConfigFile(e, configPath); }
+        }
+        return saved with
+        {
+            Steps = p.Given(steps) ? p.GetValue(steps) : saved.Steps,
+            Device = p.Given(device) ? p.GetValue(device)!.ToString() : saved.Device,
+            DataDir = p.GetValue(data) ?? saved.DataDir,
+            SampleEvery = p.Given(sampleEvery) ? p.GetValue(sampleEvery) : saved.SampleEvery,
+            CheckpointEvery = p.Given(checkpointEvery) ? p.GetValue(checkpointEvery) : saved.CheckpointEvery,
+            LogEvery = p.Given(logEvery) ? p.GetValue(logEvery) : saved.LogEvery,
+            EvalEvery = p.Given(evalEvery) ? p.GetValue(evalEvery) : saved.EvalEvery,
+            EvalSamples = p.GetValue(evalSamples) ?? saved.EvalSamples,
+        };
+    }
 
-    public int Run(Options o, ILoggerFactory logs)
+    public override int Run(ParseResult p, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("train");
-        TimeSpan? maxTime = MaxTime(o);
+        TimeSpan? limit = p.GetValue(maxTime) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
         RunInfo run;
         string runDir;
-        bool resuming = o.Has("resume");
+        bool resuming = p.GetValue(resume) is not null;
         if (resuming)
         {
-            runDir = o.String("resume")!;
-            foreach (var name in RunDefining.Where(o.Has))
-                throw new UsageException($"train: --{name} cannot change when resuming; it is fixed by {new RunFolder(runDir).Config}");
-            if (!Directory.Exists(runDir)) throw new GanException($"cannot resume: {runDir} does not exist");
-            var saved = RunInfo.Load(runDir);
-            run = saved with
-            {
-                Steps = o.Has("steps") ? o.Int("steps", 1) : saved.Steps,
-                Device = o.Has("device") ? o.String("device")! : saved.Device,
-                DataDir = o.Has("data") ? o.String("data") : saved.DataDir,
-                SampleEvery = o.Has("sample-every") ? o.Int("sample-every", 1) : saved.SampleEvery,
-                CheckpointEvery = o.Has("checkpoint-every") ? o.Int("checkpoint-every", 1) : saved.CheckpointEvery,
-                LogEvery = o.Has("log-every") ? o.Int("log-every", 1) : saved.LogEvery,
-                EvalEvery = o.Has("eval-every") ? o.Int("eval-every", 0) : saved.EvalEvery,
-                EvalSamples = o.Has("eval-samples") ? o.Int("eval-samples", 10) : saved.EvalSamples,
-            };
+            runDir = p.GetValue(resume)!;
+            run = Resumed(p, runDir);
         }
         else
         {
-            string dataset = o.String("dataset", "mnist");
-            bool mixture = Mixture2D.IsMixture(dataset);
-            if (!mixture) dataset = DatasetCatalog.Get(dataset).Name;
-            var config = VariantConfig(o, new GanConfig
-            {
-                Dataset = dataset,
-                Generator = mixture ? "mlp2d" : o.String("generator", "mlp"),
-                Batch = o.Int("batch", 1, 1 << 20),
-                Latent = o.Has("latent") ? o.Int("latent", 1, 1 << 16) : mixture ? 2 : 64,
-                Pack = o.Int("pack", 1, 64),
-                Seed = o.ULong("seed"),
-            });
-            if (mixture && o.Has("generator"))
-                throw new UsageException("train: 2D runs use the mlp2d generator; drop --generator");
-            if (!Presets.GeneratorNames.Contains(config.Generator))
-                throw new UsageException($"train: --generator must be {string.Join(" or ", Presets.GeneratorNames)}, got '{config.Generator}'");
-            if (config.Batch < 2) throw new UsageException($"train: --batch must be at least 2 (BatchNorm needs two samples), got {config.Batch}");
-            if (config.Batch % config.Pack != 0) throw new UsageException($"train: --pack {config.Pack} must divide --batch {config.Batch}");
-            runDir = o.Has("out") ? o.String("out")! : Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+            string name = p.GetValue(dataset)!;
+            bool mixture = Mixture2D.IsMixture(name);
+            if (!mixture) name = DatasetCatalog.Get(name).Name;
+            var config = NewConfig(p, name, mixture);
+            config.Validate();   // its errors name the flags (ErrorReport)
+            runDir = p.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
             run = new RunInfo
             {
                 Config = config,
-                Steps = o.Int("steps", 1),
-                Device = o.String("device", "auto"),
-                DataDir = o.String("data"),
-                SampleEvery = o.Int("sample-every", 1),
-                CheckpointEvery = o.Int("checkpoint-every", 1),
-                LogEvery = o.Int("log-every", 1),
-                EvalEvery = o.Has("eval-every") ? o.Int("eval-every", 0) : 0,
-                EvalSamples = o.Has("eval-samples") ? o.Int("eval-samples", 10) : mixture ? ScatterSamples : 5000,
+                Steps = p.GetValue(steps),
+                Device = p.GetValue(device)!.ToString(),
+                DataDir = p.GetValue(data),
+                SampleEvery = p.GetValue(sampleEvery),
+                CheckpointEvery = p.GetValue(checkpointEvery),
+                LogEvery = p.GetValue(logEvery),
+                EvalEvery = p.GetValue(evalEvery),
+                EvalSamples = p.GetValue(evalSamples) ?? (mixture ? TrainingLoop.ScatterSamples : 5000),
             };
             if (File.Exists(new RunFolder(runDir).Config))
                 throw new GanException($"{runDir} already holds a run; continue it with --resume {runDir} or choose another --out");
         }
-        DeviceCatalog.Validate(run.Device);
+        log.LogDebug("config: {Config}", JsonSerializer.Serialize(run, GanConfig.Json).ReplaceLineEndings(" "));
 
-        using var backend = DeviceCatalog.Open(run.Device, m => log.LogInformation("{Message}", m));
+        using var backend = DeviceCatalog.Open(DeviceSpec.Parse(run.Device), m => log.LogInformation("{Message}", m));
         log.LogInformation("device: {Device}", backend.Description);
         bool is2D = Mixture2D.IsMixture(run.Config.Dataset);
-        MnistData? data = null;
+        MnistData? images = null;
         var splits = is2D ? null : new DatasetSplits(run.Config.Dataset, run.DataDir, log);   // one read per split, shared with the evaluator
         if (is2D) log.LogInformation("data: {Dataset}, sampled on the fly", run.Config.Dataset);
         else
         {
-            data = splits!.Train;
-            log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", data.Count, run.Config.Dataset, data.Rows, data.Cols);
+            images = splits!.Train;
+            log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", images.Count, run.Config.Dataset, images.Rows, images.Cols);
         }
         using IRunEvaluator? evaluator = run.EvalEvery <= 0 ? null
             : is2D ? new MixtureRunEvaluator(run.EvalSamples)
@@ -184,7 +188,7 @@ public sealed class TrainCommand : ICommand
         if (!resuming) PrepareNewRunFolder(runDir);
         using var trainer = is2D
             ? new GanTrainer(backend, run.Config, null, 0, 2)
-            : new GanTrainer(backend, run.Config, data!.Pixels, data.Count, data.Rows * data.Cols, data.Labels);
+            : new GanTrainer(backend, run.Config, images!.Pixels, images.Count, images.Rows * images.Cols, images.Labels);
         long start = 0;
         if (resuming)
         {
@@ -201,7 +205,10 @@ public sealed class TrainCommand : ICommand
         }
         try
         {
-            return Loop(trainer, evaluator, run, runDir, start, maxTime, log, data?.Rows ?? 28, data?.Cols ?? 28);
+            using var stop = new StopSignal();
+            using var progress = ProgressDisplay.Create(ProgressDisplay.StderrIsTerminal(), log);   // ends a live line even on an error
+            var loop = new TrainingLoop(trainer, evaluator, run, runDir, log, progress, stop, limit, images?.Rows ?? 28, images?.Cols ?? 28);
+            return loop.Run(start) == RunOutcome.Interrupted ? 130 : 0;
         }
         finally
         {
@@ -231,75 +238,6 @@ public sealed class TrainCommand : ICommand
         }
     }
 
-    static int Loop(GanTrainer trainer, IRunEvaluator? evaluator, RunInfo run, string runDir, long start, TimeSpan? maxTime, ILogger log, int rows, int cols)
-    {
-        bool stop = false;
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop = true; };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            using var metrics = new MetricsLog(runDir, start, RunMetrics.For(run.Config.Dataset));
-            var clock = Stopwatch.StartNew();
-            var lastLog = (Step: start, Time: TimeSpan.Zero);
-            var lastPrint = TimeSpan.Zero;
-            double rate = 0;
-            bool timeUp = false;
-            while (trainer.Step < run.Steps && !stop && !timeUp)
-            {
-                trainer.TrainStep();
-                long step = trainer.Step;
-                timeUp = maxTime is { } limit && clock.Elapsed >= limit;
-                bool last = step == run.Steps || timeUp;
-                bool evaluate = evaluator is not null && (step % run.EvalEvery == 0 || last);
-                if (step % run.LogEvery == 0 || last || evaluate)
-                {
-                    var stats = trainer.ReadStats();   // the only read-back: it waits for the device
-                    var now = clock.Elapsed;
-                    rate = (step - lastLog.Step) / Math.Max(1e-9, (now - lastLog.Time).TotalSeconds);
-                    lastLog = (step, now);
-                    if (!float.IsFinite(stats.DLoss) || !float.IsFinite(stats.GLoss))
-                        throw new GanException($"training diverged at step {step} (loss is {stats.DLoss}/{stats.GLoss}); try a lower --lr");
-                    double[]? quality = null;
-                    if (evaluate)
-                    {
-                        quality = evaluator!.Evaluate(trainer);
-                        log.LogInformation("step {Step} quality: {Metrics}", step,
-                            string.Join(", ", evaluator.Columns.Zip(quality, (c, v) => $"{c} {v:G4}")));
-                        lastLog = (step, clock.Elapsed);   // keep evaluation time out of steps/s
-                    }
-                    metrics.Append(step, trainer.DUpdates, stats, rate, quality);
-                    if (now - lastPrint > TimeSpan.FromSeconds(2) || last)
-                    {
-                        lastPrint = now;
-                        double avg = (step - start) / Math.Max(1e-9, now.TotalSeconds);
-                        var eta = TimeSpan.FromSeconds((run.Steps - step) / Math.Max(1e-9, avg));
-                        log.LogInformation("step {Step}/{Steps} | d_loss {D:F3} g_loss {G:F3} | D(x) {Dx:F3} D(G(z)) {Dgz:F3} | {Rate:F1} steps/s | ETA {Eta}",
-                            step, run.Steps, stats.DLoss, stats.GLoss, stats.DReal, stats.DFake, rate, FormatDuration(eta));
-                    }
-                }
-                if (step % run.SampleEvery == 0 || last)
-                    SaveGrid(trainer, runDir, step, rows, cols);
-                if (step % run.CheckpointEvery == 0 || last)
-                    Checkpoint.Save(trainer, runDir);
-            }
-            if (stop)
-            {
-                Checkpoint.Save(trainer, runDir);
-                log.LogWarning("interrupted at step {Step}; checkpoint saved. Continue with: ilgpugan train --resume {Dir}", trainer.Step, runDir);
-                return 130;
-            }
-            if (timeUp)
-                log.LogInformation("--max-time reached at step {Step}; checkpoint saved. Continue with: ilgpugan train --resume {Dir}", trainer.Step, runDir);
-            log.LogInformation("done: {Steps} steps in {Time} ({Rate:F1} steps/s); samples in {Samples}",
-                trainer.Step - start, FormatDuration(clock.Elapsed), (trainer.Step - start) / clock.Elapsed.TotalSeconds, new RunFolder(runDir).Samples);
-            return 0;
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
-    }
-
     static void WriteTimeline(string runDir, ILogger log)
     {
         try
@@ -312,21 +250,4 @@ public sealed class TrainCommand : ICommand
             log.LogWarning("could not write {Dir}/samples/{File}: {Message}", runDir, Timeline.FileName, e.Message);
         }
     }
-
-    static void SaveGrid(GanTrainer trainer, string runDir, long step, int rows, int cols)
-    {
-        if (trainer.Mixture is { } m)
-        {
-            // The fixed-z stream, so successive plots show the same z moving.
-            var points = trainer.Sample(ScatterSamples, trainer.Config.Seed, RngStreams.FixedGrid);
-            Scatter.SaveSvg(new RunFolder(runDir).SampleFile(step, "svg"), points, m.Modes, m.Sigma, m.Extent,
-                $"{m.Name}, step {step}, {ScatterSamples} samples (red: modes, 3σ)");
-            return;
-        }
-        var images = trainer.SampleFixedGrid();
-        ImageGrid.SavePng(new RunFolder(runDir).SampleFile(step, "png"), images, trainer.GridCount, rows, cols, trainer.GridColumnCount);
-    }
-
-    static string FormatDuration(TimeSpan t) =>
-        t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:D2}m" : t.TotalMinutes >= 1 ? $"{t.Minutes}m{t.Seconds:D2}s" : $"{t.TotalSeconds:F0}s";
 }

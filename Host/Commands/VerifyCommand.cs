@@ -1,3 +1,4 @@
+using System.CommandLine;
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Verification;
 using IlgpuGan.Host.Cli;
@@ -9,27 +10,25 @@ namespace IlgpuGan.Host.Commands;
 /// The GPU self-test: every kernel on the chosen device against its float64 CPU reference, at
 /// tile-edge and model shapes, as a pass/fail table. Exit code 1 when any check fails.
 /// </summary>
-public sealed class VerifyCommand : ICommand
+public sealed class VerifyCommand : CliCommand
 {
-    public string Name => "verify";
-    public string Summary => "Check every kernel on a device against its float64 CPU reference.";
-    public string Usage => "ilgpugan verify [--device D] [--large]";
-    public IReadOnlyList<OptionSpec> Options =>
-    [
-        CommonOptions.Device,
-        new("large", null, "add the seed model's full-size GEMM shapes (slow on the CPU simulator)"),
-    ];
+    readonly Option<DeviceSpec> device = Opt.Device();
+    readonly Option<bool> large = Opt.Switch("large", "add the seed model's full-size GEMM shapes (slow on the CPU simulator)");
 
-    public int Run(Options o, ILoggerFactory logs)
+    public override string Name => "verify";
+    public override string Summary => "Check every kernel on a device against its float64 CPU reference.";
+    public override IReadOnlyList<Option> Options => [device, large];
+
+    public override int Run(ParseResult p, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("verify");
-        using var backend = DeviceCatalog.Open(o.String("device", "auto"), m => log.LogInformation("{Message}", m));
+        using var backend = DeviceCatalog.Open(p.GetValue(device)!, m => log.LogInformation("{Message}", m));
         log.LogInformation("verifying kernels on {Device}", backend.Description);
         var checks = new KernelChecks(backend);
         int failed = 0, total = 0;
         double worst = 0;
         Console.WriteLine($"{"KERNEL",-30} {"SHAPE",-14} {"MAX ERROR",10} {"TOLERANCE",10}  RESULT");
-        foreach (var r in checks.All(o.Has("large")))
+        foreach (var r in checks.All(p.GetValue(large)))
         {
             total++;
             if (!r.Passed) failed++;

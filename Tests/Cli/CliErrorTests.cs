@@ -13,19 +13,19 @@ public sealed class CliErrorTests
 
     [Theory]
     [InlineData("--bogus", "unknown option '--bogus'")]
-    [InlineData("--batch 0", "--batch must be at least 1")]
+    [InlineData("--batch 0", "--batch must be at least 2 (BatchNorm needs two samples), got 0")]
     [InlineData("--batch -3", "--batch must be")]
     [InlineData("--batch 1", "at least 2")]
     [InlineData("--steps many", "--steps must be a whole number")]
     [InlineData("--lr -1", "--lr must be above 0")]
-    [InlineData("--device tpu", "unknown device 'tpu'")]
+    [InlineData("--device tpu", "--device must be one of auto, cuda, opencl, cpu, ilgpu-cpu")]
     [InlineData("--dataset cifar", "unknown dataset")]
     [InlineData("--generator big", "--generator must be")]
-    [InlineData("--loss kl", "--loss must be bce, wgan, wgan-gp, lsgan, hinge")]
+    [InlineData("--loss kl", "--loss must be bce, wgan, wgan-gp, lsgan or hinge, got 'kl'")]
     [InlineData("--d-steps 0", "--d-steps must be at least 1")]
     [InlineData("--optimizer adagrad", "--optimizer must be adam, rmsprop or sgd")]
-    [InlineData("--loss wgan --real-label 0.9", "apply to bce and lsgan")]
-    [InlineData("--loss hinge --fake-label 0.1", "apply to bce and lsgan")]
+    [InlineData("--loss wgan --real-label 0.9", "--real-label applies to bce and lsgan only")]
+    [InlineData("--loss hinge --fake-label 0.1", "--fake-label applies to bce and lsgan only")]
     [InlineData("--real-label 1.5", "--real-label must be at least 0 and at most 1")]
     [InlineData("--clip 0.02", "--clip applies to --loss wgan only")]
     [InlineData("--loss wgan --clip 0", "--clip must be above 0")]
@@ -33,11 +33,20 @@ public sealed class CliErrorTests
     [InlineData("--g-lr 0", "--g-lr must be above 0")]
     [InlineData("--dataset ring8 --conditional", "--conditional needs a labelled image dataset")]
     [InlineData("--conditional --pack 2", "--conditional cannot be combined with --pack")]
+    [InlineData("--pack 3", "--pack must divide --batch (64), got 3")]
+    [InlineData("--dataset ring8 --generator notebook", "--generator must be mlp2d for the 2D dataset ring8")]
+    [InlineData("--beta2 1.5", "--beta2 must be at least 0 and at most 1, got 1.5")]
+    [InlineData("--resume", "Required argument missing for option: '--resume'")]
+    [InlineData("stray", "unexpected argument 'stray'")]
     public void Bad_train_flags_exit_2(string args, string message) =>
         OneLineError(Ilgpugan.Run(["train", .. args.Split(' ')]), 2, message);
 
     [Fact]
-    public void Unknown_command_exits_2() => Assert.Equal(2, Ilgpugan.Run("fly").ExitCode);
+    public void Unknown_command_exits_2() => OneLineError(Ilgpugan.Run("fly"), 2, "unknown command 'fly' (commands: train, sample,");
+
+    [Fact]
+    public void A_command_group_alone_names_its_commands() =>
+        OneLineError(Ilgpugan.Run("classifier"), 2, "'classifier' needs a command: classifier train");
 
     [Fact]
     public void Resume_refuses_to_change_the_model() =>
@@ -95,18 +104,29 @@ public sealed class CliErrorTests
     public void Morph_of_a_missing_checkpoint_is_a_runtime_error() =>
         OneLineError(Ilgpugan.Run("morph", "--checkpoint", Path.Combine(Ilgpugan.TempDir(), "none"), "--device", "cpu"), 1, "not found");
 
+    public static TheoryData<string> CommandNames() => new(Host.Program.Commands().Select(c => c.Name));
+
+    /// <summary>Every command's --help exits 0 and lists every option the parser knows for it.</summary>
     [Theory]
-    [InlineData("train")]
-    [InlineData("sample")]
-    [InlineData("morph")]
-    [InlineData("devices")]
-    [InlineData("verify")]
-    [InlineData("bench")]
-    public void Every_command_has_help(string command)
+    [MemberData(nameof(CommandNames))]
+    public void Every_command_has_help_listing_every_option(string command)
     {
-        var r = Ilgpugan.Run(command, "--help");
+        var r = Ilgpugan.Run([.. command.Split(' '), "--help"]);
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains($"usage: ilgpugan {command}", r.Stdout);
+        Assert.Contains("Usage:", r.Stdout);
+        Assert.Contains($"ilgpugan {command} [options]", r.Stdout);
+        foreach (var o in Host.Program.Commands().Single(c => c.Name == command).Options)
+            Assert.Contains(o.Name, r.Stdout);
+        Assert.Contains("-v, --verbose", r.Stdout);
+        Assert.Equal("", r.Stderr);
+    }
+
+    [Fact]
+    public void No_command_prints_the_command_list_and_exits_2()
+    {
+        var r = Ilgpugan.Run();
+        Assert.Equal(2, r.ExitCode);
+        foreach (var c in Host.Program.Commands()) Assert.Contains(c.Name.Split(' ')[0], r.Stdout);
     }
 
     [Fact]
@@ -122,7 +142,7 @@ public sealed class CliErrorTests
     [Theory]
     [InlineData("--batches 64,x", "--batches takes batch sizes")]
     [InlineData("--batches 1", "--batches takes batch sizes")]
-    [InlineData("--device gpu9", "unknown device")]
+    [InlineData("--device gpu9", "--device must be one of")]
     public void Bad_bench_flags_exit_2(string args, string message) =>
         OneLineError(Ilgpugan.Run(["bench", .. args.Split(' ')]), 2, message);
 }

@@ -147,4 +147,75 @@ public sealed class TrainCliTests(ShortRunFixture run) : IClassFixture<ShortRunF
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("already holds a run", r.Stderr);
     }
+
+    /// <summary>A copy of the shared run, for tests that resume or edit it.</summary>
+    string CopyOfRun()
+    {
+        var copy = Path.Combine(Ilgpugan.TempDir(), "run");
+        foreach (var f in Directory.EnumerateFiles(run.Dir, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(run.Dir, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        return copy;
+    }
+
+    [Fact]
+    public void Verbose_turns_on_debug_lines()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        Assert.DoesNotContain("dbug:", run.Result.Stderr);
+        var dir = CopyOfRun();
+        var quiet = Ilgpugan.Run("train", "--resume", dir);
+        Assert.True(quiet.ExitCode == 0, quiet.ToString());
+        Assert.DoesNotContain("dbug:", quiet.Stderr);
+        var verbose = Ilgpugan.Run("train", "--resume", dir, "-v");
+        Assert.True(verbose.ExitCode == 0, verbose.ToString());
+        Assert.Contains("dbug: train", verbose.Stderr);
+        Assert.Contains("\"loss\": \"bce\"", verbose.Stderr);   // the config it resolved
+    }
+
+    [Fact]
+    public void A_bad_value_in_a_resumed_config_json_is_a_data_error_naming_the_file_and_key()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Result.ToString());
+        var dir = CopyOfRun();
+        var path = Path.Combine(dir, "config.json");
+        File.WriteAllText(path, File.ReadAllText(path).Replace("\"d_steps\": 1", "\"d_steps\": 0"));
+        var r = Ilgpugan.Run("train", "--resume", dir, "--steps", "6");
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.Contains($"ilgpugan: error: {path}: key d_steps must be at least 1, got 0", r.Stderr);
+        Assert.DoesNotContain("--help", r.Stderr);
+    }
+}
+
+/// <summary>SIGTERM (a scheduler, `kill`) stops a run like Ctrl+C: after the step, with a checkpoint, exit 130.</summary>
+public sealed class SignalCliTests
+{
+    [Fact]
+    public void Sigterm_stops_after_the_step_with_a_checkpoint()
+    {
+        if (OperatingSystem.IsWindows()) return;   // no SIGTERM to send
+        var dir = Path.Combine(Ilgpugan.TempDir(), "run");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "ilgpugan.dll"), "train", "--data", Ilgpugan.Mnist, "--device", "cpu",
+            "--batch", "8", "--steps", "1000000", "--log-every", "1", "--sample-every", "1000000", "--out", dir })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var log = new System.Text.StringBuilder();
+        // The first progress line comes from inside the training loop, where the signal is handled.
+        for (string? line; (line = p.StandardError.ReadLine()) is not null;)
+        {
+            log.AppendLine(line);
+            if (line.Contains("steps/s")) break;
+        }
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", $"{p.Id}"])) kill.WaitForExit();
+        log.Append(p.StandardError.ReadToEnd());
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), log.ToString());
+        Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}\n{log}");
+        Assert.Contains("interrupted (SIGTERM)", log.ToString());
+        Assert.True(File.Exists(Path.Combine(dir, "checkpoint", "state.json")), log.ToString());
+    }
 }

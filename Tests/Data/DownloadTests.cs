@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using IlgpuGan.Engine;
+using IlgpuGan.Host;
 using IlgpuGan.Host.Data;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;

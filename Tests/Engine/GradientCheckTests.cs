@@ -104,10 +104,10 @@ public sealed class GradientCheckTests(SimulatorFixture fixture) : IClassFixture
     public void BatchNorm1d() => Check([new BatchNorm1dSpec(6)], 6, 4, probes: 10);
 
     [Fact]
-    public void Whole_generator() => Check(Presets.Generator("mlp", latent: 8, outFeatures: 12), 8, 4, probes: 10);
+    public void Whole_generator() => Check(Presets.Generator(GeneratorKind.Mlp, latent: 8, outFeatures: 12), 8, 4, probes: 10);
 
     [Fact]
-    public void Whole_notebook_generator() => Check(Presets.Generator("notebook", latent: 8, outFeatures: 12), 8, 4, probes: 8);
+    public void Whole_notebook_generator() => Check(Presets.Generator(GeneratorKind.Notebook, latent: 8, outFeatures: 12), 8, 4, probes: 8);
 
     [Fact]
     public void Whole_discriminator() => Check(Presets.Discriminator(inFeatures: 12), 12, 4, probes: 10);

@@ -112,10 +112,10 @@ public abstract class GradientPenaltyTests(BackendFixture fixture)
     {
         var b = fixture.Backend;
         using var withBn = new Sequential(b, [new LinearSpec(4, 3), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(3), new LinearSpec(3, 1)], 4, 2, 0);
-        var e = Assert.Throws<UsageException>(() => GradientPenalty.Check(withBn));
+        var e = Assert.Throws<GanException>(() => GradientPenalty.Check(withBn));
         Assert.Contains("BatchNorm", e.Message);
         using var tanh = new Sequential(b, Critic([4, 3, 1], Activation.Tanh), 4, 2, 0);
-        Assert.Contains("piecewise linear", Assert.Throws<UsageException>(() => GradientPenalty.Check(tanh)).Message);
+        Assert.Contains("piecewise linear", Assert.Throws<GanException>(() => GradientPenalty.Check(tanh)).Message);
     }
 
     /// <summary>A float64 MLP critic on the host: ‖∇ₓD‖ by an explicit backward, for finite differences.</summary>

@@ -9,7 +9,7 @@ public sealed class InitTests(SimulatorFixture fixture) : IClassFixture<Simulato
     [Fact]
     public void Linear_is_uniform_within_one_over_sqrt_fan_in_and_batchnorm_starts_at_identity()
     {
-        using var g = new Sequential(fixture.Backend, Presets.Generator("mlp", 64), 64, 2, initSeed: 11);
+        using var g = new Sequential(fixture.Backend, Presets.Generator(GeneratorKind.Mlp, 64), 64, 2, initSeed: 11);
         var state = g.StateDict().ToDictionary(t => t.Name);
         foreach (var (name, fanIn) in new[] { ("0.weight", 64), ("0.bias", 64), ("3.weight", 256), ("6.weight", 512), ("6.bias", 512) })
         {

@@ -111,7 +111,7 @@ public sealed class LatentPathTests
         {
             using var backend = DeviceCatalog.Open("cpu");
             var file = Path.Combine(dir, "G.safetensors");
-            using (var g = new Sequential(backend, Presets.Generator("mlp", 16), 16, 8, initSeed: 11))
+            using (var g = new Sequential(backend, Presets.Generator(GeneratorKind.Mlp, 16), 16, 8, initSeed: 11))
                 SafeTensors.Save(file, g.StateDict());
             using var sampler = new Sampler(backend, file, chunk: 3);   // 7 rows: chunks of 3, 3, 1
             var z = sampler.Noise(7, seed: 5);

@@ -49,8 +49,9 @@ public sealed class MemoryTests(SimulatorFixture fixture) : IClassFixture<Simula
     [Fact]
     public void Running_out_of_device_memory_is_a_clear_error()
     {
-        var e = Assert.Throws<GanException>(() => fixture.Backend.Allocate<float>(1L << 40));
-        Assert.Contains("out of device memory", e.Message);
+        var e = Assert.Throws<DeviceMemoryException>(() => fixture.Backend.Allocate<float>(1L << 40));
+        Assert.Equal(4L << 40, e.Bytes);   // what was asked for, for the app's message
+        Assert.StartsWith("out of memory: could not allocate 4194304.0 MiB on ", e.Message);
     }
 }
 

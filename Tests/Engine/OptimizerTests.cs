@@ -35,10 +35,10 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
     static void Gradients(IBackend b, Sequential m, int step) => b.RandomNormal(m.Gradients, new(11, (uint)step, 0), 0f, 1e-2f);
 
     [Theory]
-    [InlineData("adam")]
-    [InlineData("rmsprop")]
-    [InlineData("sgd")]
-    public void State_round_trip_restores_the_exact_next_step(string name)
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.Rmsprop)]
+    [InlineData(OptimizerKind.Sgd)]
+    public void State_round_trip_restores_the_exact_next_step(OptimizerKind name)
     {
         var b = fixture.Backend;
         using var ma = Model(b);
@@ -76,14 +76,14 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
     }
 
     [Theory]
-    [InlineData("adam", new[] { ".exp_avg", ".exp_avg_sq" })]
-    [InlineData("rmsprop", new[] { ".square_avg" })]
-    [InlineData("sgd", new[] { ".momentum_buffer" })]
-    public void State_uses_torch_names_in_parameter_order(string name, string[] suffixes)
+    [InlineData(OptimizerKind.Adam, new[] { ".exp_avg", ".exp_avg_sq" })]
+    [InlineData(OptimizerKind.Rmsprop, new[] { ".square_avg" })]
+    [InlineData(OptimizerKind.Sgd, new[] { ".momentum_buffer" })]
+    public void State_uses_torch_names_in_parameter_order(OptimizerKind name, string[] suffixes)
     {
         using var m = Model(fixture.Backend);
         using var opt = Optimizers.Create(name, fixture.Backend, m, Settings);
-        Assert.Equal(name, opt.Name);
+        Assert.Equal(Kinds.Name(name), opt.Name);
         var expected = new List<string> { "D.step" };
         foreach (var s in m.ParameterSlots) expected.AddRange(suffixes.Select(x => "D." + s.Name + x));
         var state = opt.State("D.").ToList();
@@ -92,10 +92,10 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
     }
 
     [Theory]
-    [InlineData("adam")]
-    [InlineData("rmsprop")]
-    [InlineData("sgd")]
-    public void A_step_allocates_no_device_memory(string name)
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.Rmsprop)]
+    [InlineData(OptimizerKind.Sgd)]
+    public void A_step_allocates_no_device_memory(OptimizerKind name)
     {
         var (b, counter) = CountingBackend.Wrap(fixture.Backend);
         using var m = Model(b);
@@ -108,10 +108,10 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
     }
 
     [Theory]
-    [InlineData("adam", "rmsprop")]
-    [InlineData("rmsprop", "sgd")]
-    [InlineData("sgd", "adam")]
-    public void Loading_another_optimizers_state_is_a_clear_error_and_changes_nothing(string saved, string loading)
+    [InlineData(OptimizerKind.Adam, OptimizerKind.Rmsprop)]
+    [InlineData(OptimizerKind.Rmsprop, OptimizerKind.Sgd)]
+    [InlineData(OptimizerKind.Sgd, OptimizerKind.Adam)]
+    public void Loading_another_optimizers_state_is_a_clear_error_and_changes_nothing(OptimizerKind saved, OptimizerKind loading)
     {
         var b = fixture.Backend;
         using var m = Model(b);
@@ -121,8 +121,8 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
         var state = writer.State("G.").ToDictionary(t => t.Name);
         var e = Assert.Throws<GanException>(() => reader.LoadState(state, "G.", "run/optimizer.safetensors"));
         Assert.StartsWith("run/optimizer.safetensors: missing G.", e.Message);
-        Assert.Contains($"which {loading} needs", e.Message);
-        Assert.Contains($"holds {saved} state", e.Message);
+        Assert.Contains($"which {Kinds.Name(loading)} needs", e.Message);
+        Assert.Contains($"holds {Kinds.Name(saved)} state", e.Message);
         Assert.Equal(0, reader.StepCount);
     }
 
@@ -130,7 +130,7 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
     public void A_mis_sized_tensor_is_a_clear_error()
     {
         using var m = Model(fixture.Backend);
-        using var opt = Optimizers.Create("rmsprop", fixture.Backend, m, Settings);
+        using var opt = Optimizers.Create(OptimizerKind.Rmsprop, fixture.Backend, m, Settings);
         var state = opt.State("").ToDictionary(t => t.Name);
         var first = m.ParameterSlots.First();
         state[first.Name + ".square_avg"] = new NamedArray(first.Name + ".square_avg", [1], Floats: [0f]);
@@ -139,14 +139,14 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
     }
 
     [Fact]
-    public void An_unknown_optimizer_or_bad_setting_is_a_usage_error()
+    public void An_unknown_optimizer_or_bad_setting_names_the_setting()
     {
         using var m = Model(fixture.Backend);
-        var e = Assert.Throws<UsageException>(() => Optimizers.Create("adamw", fixture.Backend, m, Settings));
-        Assert.Equal("--optimizer must be adam, rmsprop or sgd, got 'adamw'", e.Message);
-        Assert.Throws<UsageException>(() => Optimizers.Create("sgd", fixture.Backend, m, Settings with { Momentum = -1 }));
-        Assert.Throws<UsageException>(() => Optimizers.Create("adam", fixture.Backend, m, Settings with { Beta2 = 1 }));
-        Assert.Throws<UsageException>(() => Optimizers.Create("rmsprop", fixture.Backend, m, Settings with { Lr = double.NaN }));
+        Assert.Throws<InvalidSettingException>(() => Optimizers.Create((OptimizerKind)99, fixture.Backend, m, Settings));
+        Assert.Equal(nameof(OptimizerSettings.Momentum), Assert.Throws<InvalidSettingException>(() => Optimizers.Create(OptimizerKind.Sgd, fixture.Backend, m, Settings with { Momentum = -1 })).Setting);
+        var beta = Assert.Throws<InvalidSettingException>(() => Optimizers.Create(OptimizerKind.Adam, fixture.Backend, m, Settings with { Beta2 = 1 }));
+        Assert.Equal(("Beta2", "must be in [0, 1)", "1"), (beta.Setting, beta.Rule, beta.Value));
+        Assert.Equal("Lr", Assert.Throws<InvalidSettingException>(() => Optimizers.Create(OptimizerKind.Rmsprop, fixture.Backend, m, Settings with { Lr = double.NaN })).Setting);
     }
 
     /// <summary>
@@ -154,10 +154,10 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
     /// settings: the classes hand every hyperparameter to the right place.
     /// </summary>
     [Theory]
-    [InlineData("adam")]
-    [InlineData("rmsprop")]
-    [InlineData("sgd")]
-    public void Each_optimizer_follows_its_reference_with_the_given_settings(string name)
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.Rmsprop)]
+    [InlineData(OptimizerKind.Sgd)]
+    public void Each_optimizer_follows_its_reference_with_the_given_settings(OptimizerKind name)
     {
         var b = fixture.Backend;
         var s = Settings;
@@ -172,8 +172,8 @@ public sealed class OptimizerTests(CpuFixture fixture) : IClassFixture<CpuFixtur
             opt.Step();
             switch (name)
             {
-                case "adam": AdamKernels.StepReference(p, g, buf1, buf2, s.Lr, s.Beta1, s.Beta2, s.Eps, s.WeightDecay, step); break;
-                case "rmsprop": RmsPropKernels.StepReference(p, g, buf1, s.Lr, s.Alpha, s.Eps, s.WeightDecay); break;
+                case OptimizerKind.Adam: AdamKernels.StepReference(p, g, buf1, buf2, s.Lr, s.Beta1, s.Beta2, s.Eps, s.WeightDecay, step); break;
+                case OptimizerKind.Rmsprop: RmsPropKernels.StepReference(p, g, buf1, s.Lr, s.Alpha, s.Eps, s.WeightDecay); break;
                 default: SgdKernels.StepReference(p, g, buf1, s.Lr, s.Momentum, s.WeightDecay, step); break;
             }
         }

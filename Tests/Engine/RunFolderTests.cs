@@ -1,3 +1,4 @@
+using IlgpuGan.Engine.Nn;
 using IlgpuGan.Engine;
 using IlgpuGan.Engine.Gan;
 using IlgpuGan.Tests.Kernels;
@@ -86,7 +87,7 @@ public sealed class RunFolderTests(CpuFixture cpu) : IClassFixture<CpuFixture>, 
     [Fact]
     public void Checkpoint_writes_the_layout_RunFolder_names_and_reads_it_back()
     {
-        var config = new GanConfig { Dataset = "ring8", Generator = "mlp2d", Latent = 2, Batch = 8 };
+        var config = new GanConfig { Dataset = "ring8", Generator = GeneratorKind.Mlp2d, Latent = 2, Batch = 8 };
         using var trainer = new GanTrainer(cpu.Backend, config, null, 0, 2);
         trainer.TrainStep();
         Checkpoint.Save(trainer, root);

@@ -1,3 +1,5 @@
+using IlgpuGan.Engine.Nn;
+using IlgpuGan.Engine.Optim;
 using IlgpuGan.Engine;
 using IlgpuGan.Engine.Backends.Cpu;
 using IlgpuGan.Engine.Gan;
@@ -22,7 +24,7 @@ public sealed class VariantTrainerTests
     public void Wgan_clips_every_critic_weight_after_each_step()
     {
         using var b = new CpuBackend();
-        var config = new GanConfig { Batch = 8, Loss = "wgan", Optimizer = "rmsprop", Lr = 5e-5, DSteps = 2, Clip = 0.01f };
+        var config = new GanConfig { Batch = 8, Loss = GanLoss.Wgan, Optimizer = OptimizerKind.Rmsprop, Lr = 5e-5, DSteps = 2, Clip = 0.01f };
         using var t = new GanTrainer(b, config, Pixels(), Images, 784);
         Assert.Contains(t.D.Parameters.ToArray(), v => Math.Abs(v) > 0.01f);   // PyTorch's init exceeds the clip
         for (int s = 0; s < 3; s++)
@@ -50,12 +52,12 @@ public sealed class VariantTrainerTests
     }
 
     [Theory]
-    [InlineData("bce")]
-    [InlineData("wgan")]
-    [InlineData("wgan-gp")]
-    [InlineData("lsgan")]
-    [InlineData("hinge")]
-    public void Every_loss_trains_and_moves_both_networks(string loss)
+    [InlineData(GanLoss.Bce)]
+    [InlineData(GanLoss.Wgan)]
+    [InlineData(GanLoss.WganGp)]
+    [InlineData(GanLoss.Lsgan)]
+    [InlineData(GanLoss.Hinge)]
+    public void Every_loss_trains_and_moves_both_networks(GanLoss loss)
     {
         using var b = new CpuBackend();
         var d = GanLosses.Defaults(loss);
@@ -68,7 +70,7 @@ public sealed class VariantTrainerTests
         Assert.True(float.IsFinite(stats.DLoss) && float.IsFinite(stats.GLoss), $"{loss}: {stats}");
         Assert.NotEqual(g0, t.G.Parameters.ToArray());
         Assert.NotEqual(d0, t.D.Parameters.ToArray());
-        if (loss == "wgan-gp") Assert.True(stats.Penalty > 0, "the penalty is part of the D loss");
+        if (loss == GanLoss.WganGp) Assert.True(stats.Penalty > 0, "the penalty is part of the D loss");
         else Assert.Equal(0f, stats.Penalty);
     }
 
@@ -112,6 +114,7 @@ public sealed class VariantTrainerTests
     {
         using var b = new CpuBackend();
         Assert.Throws<GanException>(() => new GanTrainer(b, new GanConfig { Batch = 8, Conditional = true }, Pixels(), Images, 784));
-        Assert.Throws<UsageException>(() => new GanTrainer(b, new GanConfig { Batch = 8, Conditional = true, Dataset = "ring8", Generator = "mlp2d", Latent = 2 }, null, 0, 2));
+        var e = Assert.Throws<GanConfigException>(() => new GanTrainer(b, new GanConfig { Batch = 8, Conditional = true, Dataset = "ring8", Generator = GeneratorKind.Mlp2d, Latent = 2 }, null, 0, 2));
+        Assert.Equal(nameof(GanConfig.Conditional), e.Setting);
     }
 }

@@ -11,7 +11,7 @@ public sealed unsafe class CpuBuffer<T> : DeviceBuffer<T> where T : unmanaged
         try { Array = GC.AllocateArray<T>(checked((int)Math.Max(1, length)), pinned: true); }
         catch (Exception e) when (e is OutOfMemoryException or OverflowException)
         {
-            throw new GanException($"out of memory: could not allocate {length * Unsafe.SizeOf<T>() / (1024.0 * 1024.0):F1} MiB of host memory; try a smaller --batch", e);
+            throw new DeviceMemoryException(length * Unsafe.SizeOf<T>(), "host memory", e);
         }
     }
 
