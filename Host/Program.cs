@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using IlgpuGan.Engine.Backends;
 using IlgpuGan.Host.Cli;
+using Microsoft.Extensions.Logging;
 using IlgpuGan.Host.Commands;
 
 namespace IlgpuGan.Host;
@@ -73,6 +75,9 @@ public static class Program
     static int RunCommand(CliCommand command, ParseResult parse)
     {
         using var logs = Logging.Create(parse.GetValue(Verbose));
+        // Which native GPU library each backend found (or every name it tried): shown with -v.
+        var nativeLog = logs.CreateLogger("devices");
+        NativeLibraries.Debug = m => nativeLog.LogDebug("{Message}", m);
         try
         {
             return command.Run(parse, logs);

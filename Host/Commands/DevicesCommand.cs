@@ -13,8 +13,6 @@ public sealed class DevicesCommand : CliCommand
 
     public override int Run(ParseResult parse, Microsoft.Extensions.Logging.ILoggerFactory logs)
     {
-        var log = logs.CreateLogger("devices");
-        NativeLibraries.Debug = m => log.LogDebug("{Message}", m);
         var devices = DeviceCatalog.List();
         Console.WriteLine($"{"ID",-12} {"TYPE",-10} {"MEMORY",10}  NAME");
         foreach (var d in devices)
