@@ -181,6 +181,7 @@ public sealed class TrainCommand : ICommand
             : ImageRunEvaluator.Create(backend, run.Config.Dataset, run.DataDir, run.EvalSamples, log);
 
         if (!resuming) PrepareNewRunFolder(runDir);
+        if (Checkpoint.RemoveStaleTemps(runDir) is { Count: > 0 } stale) log.LogInformation("removed {N} temporary file(s) left by a killed run: {Paths}", stale.Count, string.Join(", ", stale.Select(Path.GetFileName)));
         using var trainer = is2D
             ? new GanTrainer(backend, run.Config, null, 0, 2)
             : new GanTrainer(backend, run.Config, data!.Pixels, data.Count, data.Rows * data.Cols, data.Labels);
