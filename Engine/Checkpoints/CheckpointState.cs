@@ -33,7 +33,8 @@ public static class CheckpointState
                 if (!seen.Add(p.Name)) throw new GanException($"{source}: key {JsonSerializer.Serialize(p.Name)} appears twice");
 
             long step = Whole(root, "step", source, 0, long.MaxValue)!.Value;
-            ulong noise = root.TryGetProperty("noise_counter", out var n) && n.ValueKind == JsonValueKind.Number && n.TryGetUInt64(out ulong u)
+            if (!root.TryGetProperty("noise_counter", out var n)) throw new GanException($"{source}: missing \"noise_counter\"");
+            ulong noise = n.ValueKind == JsonValueKind.Number && n.TryGetUInt64(out ulong u)
                 ? u : throw Rule(source, "noise_counter", $"must be a whole number from 0 to {ulong.MaxValue}", n);
             int epoch = (int)Whole(root, "epoch", source, 0, int.MaxValue)!.Value;
             int batch = (int)Whole(root, "batch_in_epoch", source, 0, int.MaxValue)!.Value;
@@ -70,7 +71,7 @@ public static class CheckpointState
     }
 
     static GanException Rule(string source, string key, string rule, JsonElement found) =>
-        new($"{source}: \"{key}\" {rule}, got {(found.ValueKind == JsonValueKind.Undefined ? "nothing" : Show(found.GetRawText()))}");
+        new($"{source}: \"{key}\" {rule}, got {Show(found.GetRawText())}");
 
     static string Show(string raw)
     {
