@@ -10,7 +10,7 @@
 #
 # Environment: ILGPUGAN (the command that runs the app; default: build Host and use its dll),
 # STEPS (default 3000), CHECKPOINT_EVERY (default 100; STEPS is a multiple of it),
-# MAX_DELAY (the longest a run lives before its kill, seconds; default 6), SEED (the kills' timing).
+# MAX_DELAY (the longest a run trains before its kill, seconds; default 6), SEED (the kills' timing).
 set -euo pipefail
 kills="${1:-50}"
 work="${2:-$(mktemp -d "${TMPDIR:-/tmp}/ilgpugan-kill-soak.XXXXXX")}"
@@ -32,6 +32,7 @@ echo "kill-soak: $kills kills, $steps steps, a checkpoint every $every, in $work
 "${app[@]}" "${train[@]}" --out "$work/straight" >"$work/straight.log" 2>&1 || fail "the straight run failed: $(tail -1 "$work/straight.log")"
 
 run="$work/killed"
+progress=()
 landed=0 before_first=0 stale_seen=0 resumes=0 finished_early=0
 for ((k = 1; k <= kills; k++)); do
   if [[ -f "$run/config.json" ]] && compgen -G "$run/checkpoint*/state.json" >/dev/null; then
@@ -39,14 +40,27 @@ for ((k = 1; k <= kills; k++)); do
   else
     rm -rf "$run"; args=("${train[@]}" --out "$run")
   fi
-  "${app[@]}" "${args[@]}" >>"$work/killed.log" 2>&1 &
+  log="$work/killed-$k.log"
+  "${app[@]}" "${args[@]}" >"$log" 2>&1 &
   pid=$!
-  # Uniform in [0.05, MAX_DELAY] seconds: start-up, training, checkpoint writes and the exit all get hit.
-  delay=$(awk -v r="$RANDOM" -v m="$max_delay" 'BEGIN { printf "%.3f", 0.05 + (r / 32767) * (m - 0.05) }')
+  # One kill in five lands at a uniform moment of start-up (loading, the checkpoint read); the rest
+  # at a uniform moment of up to MAX_DELAY seconds after training started (steps, checkpoint
+  # writes, sample grids, the exit).
+  r=$RANDOM
+  if ((r % 5 != 0)); then
+    for ((i = 0; i < 1200; i++)); do
+      grep -q "parameters; run folder" "$log" 2>/dev/null && break
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+  fi
+  delay=$(awk -v r="$RANDOM" -v m="$max_delay" 'BEGIN { printf "%.3f", (r / 32767) * m }')
   sleep "$delay"
   if kill -9 "$pid" 2>/dev/null; then landed=$((landed + 1)); else finished_early=$((finished_early + 1)); fi
   status=0; wait "$pid" 2>/dev/null || status=$?
-  if ((status != 0 && status != 137)); then fail "run $k exited $status before its kill: $(tail -1 "$work/killed.log")"; fi
+  if ((status != 0 && status != 137)); then fail "run $k exited $status before its kill: $(tail -1 "$log")"; fi
+  started=$(grep -o "resumed .* at step [0-9]*" "$log" | grep -o "[0-9]*$" || echo 0)
+  progress+=("${started:-0}")
   if compgen -G "$run/checkpoint.tmp-*" >/dev/null; then stale_seen=$((stale_seen + 1)); fi
   if compgen -G "$run/checkpoint*/state.json" >/dev/null; then
     "${app[@]}" sample --checkpoint "$run" --device cpu --count 4 --out "$work/probe.npy" >/dev/null 2>"$work/probe.err" \
@@ -58,10 +72,10 @@ done
 
 # The last resume runs to the end; a run killed before its first checkpoint starts again.
 if [[ -f "$run/config.json" ]] && compgen -G "$run/checkpoint*/state.json" >/dev/null; then
-  "${app[@]}" train --resume "$run" --steps "$steps" >>"$work/killed.log" 2>&1 || fail "the final resume failed: $(tail -1 "$work/killed.log")"
+  "${app[@]}" train --resume "$run" --steps "$steps" >"$work/final.log" 2>&1 || fail "the final resume failed: $(tail -1 "$work/final.log")"
   resumes=$((resumes + 1))
 else
-  rm -rf "$run"; "${app[@]}" "${train[@]}" --out "$run" >>"$work/killed.log" 2>&1 || fail "the final run failed"
+  rm -rf "$run"; "${app[@]}" "${train[@]}" --out "$run" >"$work/final.log" 2>&1 || fail "the final run failed"
 fi
 
 for f in G.safetensors D.safetensors optimizer.safetensors state.json; do
@@ -70,4 +84,5 @@ done
 leftovers=$(find "$run" \( -name 'checkpoint.tmp-*' -o -name 'checkpoint.prev' -o -name '.*.tmp' \) | wc -l)
 ((leftovers == 0)) || fail "$leftovers temporary files or folders remain: $(find "$run" \( -name 'checkpoint.tmp-*' -o -name 'checkpoint.prev' -o -name '.*.tmp' \) | head -3 | tr '\n' ' ')"
 echo "kill-soak: PASS: $kills kills ($landed landed in a live run, $finished_early after it had finished, $before_first before the first checkpoint),"
+echo "kill-soak:   runs started at step: ${progress[*]}"
 echo "kill-soak:   $resumes resumes, $stale_seen kills left a checkpoint.tmp-* folder (all removed), final weights equal the straight run's"
