@@ -51,6 +51,17 @@ public static class CheckpointState
             throw new GanException($"{statePath}: step {state.Step} does not match {file}, which was saved at step {Show(s)}; the files come from different saves");
     }
 
+    /// <summary>
+    /// The optimizer's own step counters (torch's state["step"]) count G updates, one per step, and
+    /// D updates, --d-steps per step: they must agree with state.json's step and d_updates.
+    /// </summary>
+    public static void MatchesOptimizer(TrainerState state, string statePath, IReadOnlyDictionary<string, NamedArray> optimizer, string file)
+    {
+        foreach (var (key, expected, what) in new[] { ("G.step", state.Step, "step"), ("D.step", state.DUpdates ?? state.Step, "d_updates") })
+            if (optimizer.TryGetValue(key, out var t) && t.Longs is [long saved] && saved != expected)
+                throw new GanException($"{statePath}: {what} {expected} does not match {key} {saved} in {file}; the files come from different saves");
+    }
+
     /// <summary>The data position must lie inside an epoch of the trainer's dataset.</summary>
     public static void FitsTrainer(TrainerState state, string statePath, int batchesPerEpoch)
     {

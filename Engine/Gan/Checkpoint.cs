@@ -109,6 +109,7 @@ public static class Checkpoint
             FiniteCheck.Require(tensors, path);
             CheckpointState.MatchesFile(state, statePath, meta, path);
         }
+        CheckpointState.MatchesOptimizer(state, statePath, files[2].Content.Tensors, o);
         CheckpointState.FitsTrainer(state, statePath, trainer.BatchesPerEpoch);
         trainer.G.LoadStateDict(files[0].Content.Tensors, g);
         trainer.D.LoadStateDict(files[1].Content.Tensors, d);

@@ -53,6 +53,7 @@ public sealed class CheckpointFaultTests : IDisposable
     [InlineData("d_updates", "1", "\"d_updates\" must be a whole number ≥ step (2)")]
     [InlineData("batch_in_epoch", "3", "batch_in_epoch 3 is past the end of an epoch (2 batches)")]
     [InlineData("step", "1", "step 1 does not match")]
+    [InlineData("d_updates", "3", "d_updates 3 does not match D.step 2 in")]
     public void BadStateValueNamesTheFileKeyAndRule(string key, string value, string rule)
     {
         using var t = SavedRun();
