@@ -51,6 +51,28 @@ public sealed class DiskFullTests
         Assert.Equal(2, Checkpoint.Load(trainer, runDir).Step);
     }
 
+    [Fact]
+    public void TrainOnAFullDiskExitsWithOneLineAndKeepsTheCheckpoint()
+    {
+        using var disk = SmallDisk.TryMount(24 << 20, out string? why);
+        if (disk is null) { Assert.Skip($"no small tmpfs to fill: {why}"); return; }
+        // Room for one ring8 checkpoint (6.6 MB) and the run's small files, not for a second beside it.
+        long free = new DriveInfo(disk.Path).AvailableFreeSpace;
+        using (var filler = File.Create(Path.Combine(disk.Path, "filler")))
+            filler.Write(new byte[free - (9 << 20)]);
+        var runDir = Path.Combine(disk.Path, "run");
+
+        var r = Cli.Ilgpugan.Run("train", "--dataset", "ring8", "--device", "cpu", "--steps", "300", "--checkpoint-every", "100",
+            "--sample-every", "1000", "--out", runDir);
+
+        Assert.Equal(1, r.ExitCode);
+        var folder = Path.Combine(runDir, Checkpoint.FolderName);
+        // One line, once. (That it is also the last line waits on the logger flushing before the error is printed.)
+        Assert.Single(r.Stderr.Split('\n'), l => l == $"ilgpugan: error: no space left on device writing {folder}; the previous checkpoint is kept");
+        Assert.Contains("\"step\": 100,", File.ReadAllText(Path.Combine(folder, "state.json")));
+        Assert.Equal([Checkpoint.FolderName], Directory.GetDirectories(runDir, "checkpoint*").Select(Path.GetFileName));
+    }
+
     static Dictionary<string, byte[]> Snapshot(string dir) =>
         Directory.GetFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
 }
