@@ -64,7 +64,8 @@ public static class Checkpoint
 
     /// <summary>
     /// Removes what killed runs left in a run folder: checkpoint.tmp-PID folders and AtomicFile
-    /// temporaries whose process is gone. Call at start and at resume; returns the paths removed.
+    /// temporaries (there and one folder down) whose process is gone. Call at start and at resume;
+    /// returns the paths removed.
     /// </summary>
     public static IReadOnlyList<string> RemoveStaleTemps(string runDir)
     {
@@ -75,7 +76,10 @@ public static class Checkpoint
             if (!int.TryParse(Path.GetFileName(dir).AsSpan(TempPrefix.Length), out int pid)) continue;
             if (StaleTemps.OwnerIsGone(pid, dir) && StaleTemps.TryRemove(dir)) removed.Add(dir);
         }
+        // AtomicFile's temporaries: in the run folder and the folders in it (sample grids).
         removed.AddRange(AtomicFile.RemoveStaleTemps(runDir));
+        foreach (var sub in Directory.EnumerateDirectories(runDir))
+            removed.AddRange(AtomicFile.RemoveStaleTemps(sub));
         return removed;
     }
 

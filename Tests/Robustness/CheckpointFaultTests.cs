@@ -120,6 +120,11 @@ public sealed class CheckpointFaultTests : IDisposable
         var own = Directory.CreateDirectory(Path.Combine(run.Path, $"checkpoint.tmp-{Environment.ProcessId}")).FullName;
         var staleFile = Path.Combine(run.Path, $".config.json.{dead}.{Guid.NewGuid():N}.tmp");
         File.WriteAllText(staleFile, "{");
+        var samples = Directory.CreateDirectory(Path.Combine(run.Path, "samples")).FullName;
+        var staleGrid = Path.Combine(samples, $".step_000050.png.{dead}.{Guid.NewGuid():N}.tmp");
+        File.WriteAllText(staleGrid, "");
+        var grid = Path.Combine(samples, "step_000050.png");
+        File.WriteAllText(grid, "");
         // A live process that started before the folder was written may be writing it: kept.
         using var live = Process.Start(new ProcessStartInfo("sleep", "30") { UseShellExecute = false })!;
         Thread.Sleep(50);
@@ -128,7 +133,8 @@ public sealed class CheckpointFaultTests : IDisposable
         try
         {
             var removed = Checkpoint.RemoveStaleTemps(run.Path);
-            Assert.Equal(new[] { own, stale, staleFile }.Order(), removed.Select(Path.GetFullPath).Order());
+            Assert.Equal(new[] { own, stale, staleFile, staleGrid }.Order(), removed.Select(Path.GetFullPath).Order());
+            Assert.True(File.Exists(grid));
             Assert.False(Directory.Exists(stale));
             Assert.False(File.Exists(staleFile));
             Assert.True(Directory.Exists(busy));
