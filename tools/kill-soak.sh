@@ -59,8 +59,9 @@ for ((k = 1; k <= kills; k++)); do
   if kill -9 "$pid" 2>/dev/null; then landed=$((landed + 1)); else finished_early=$((finished_early + 1)); fi
   status=0; wait "$pid" 2>/dev/null || status=$?
   if ((status != 0 && status != 137)); then fail "run $k exited $status before its kill: $(tail -1 "$log")"; fi
-  started=$(grep -o "resumed .* at step [0-9]*" "$log" | grep -o "[0-9]*$" || echo 0)
-  progress+=("${started:-0}")
+  started=$(grep -o "resumed .* at step [0-9]*" "$log" | grep -o "[0-9]*$" || true)
+  # "new": a fresh run; "-": killed before it had loaded the checkpoint.
+  if [[ "${args[1]}" != --resume ]]; then progress+=(new); else progress+=("${started:--}"); fi
   if compgen -G "$run/checkpoint.tmp-*" >/dev/null; then stale_seen=$((stale_seen + 1)); fi
   if compgen -G "$run/checkpoint*/state.json" >/dev/null; then
     "${app[@]}" sample --checkpoint "$run" --device cpu --count 4 --out "$work/probe.npy" >/dev/null 2>"$work/probe.err" \
@@ -84,5 +85,5 @@ done
 leftovers=$(find "$run" \( -name 'checkpoint.tmp-*' -o -name 'checkpoint.prev' -o -name '.*.tmp' \) | wc -l)
 ((leftovers == 0)) || fail "$leftovers temporary files or folders remain: $(find "$run" \( -name 'checkpoint.tmp-*' -o -name 'checkpoint.prev' -o -name '.*.tmp' \) | head -3 | tr '\n' ' ')"
 echo "kill-soak: PASS: $kills kills ($landed landed in a live run, $finished_early after it had finished, $before_first before the first checkpoint),"
-echo "kill-soak:   runs started at step: ${progress[*]}"
+echo "kill-soak:   each run started at step: ${progress[*]}"
 echo "kill-soak:   $resumes resumes, $stale_seen kills left a checkpoint.tmp-* folder (all removed), final weights equal the straight run's"
