@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.IO.Compression;
 using IlgpuGan.Engine;
 using IlgpuGan.Tests.Data;
 using Xunit;
