@@ -41,7 +41,10 @@ public sealed partial record RunFolder(string Root)
     public string PreviousCheckpoint => Path.Combine(Root, PreviousCheckpointFolderName);
 
     /// <summary>Where a process writes a new checkpoint before swapping it in.</summary>
-    public string CheckpointStaging(int processId) => Path.Combine(Root, $"{CheckpointFolderName}.tmp-{processId}");
+    public string CheckpointStaging(int processId) => Path.Combine(Root, $"{CheckpointStagingPrefix}{processId}");
+
+    /// <summary>checkpoint.tmp-PID: a checkpoint being written by process PID (stale once PID is gone).</summary>
+    public const string CheckpointStagingPrefix = CheckpointFolderName + ".tmp-";
 
     /// <summary>samples/step_NNNNNN.ext: zero-padded so that names sort by step.</summary>
     public string SampleFile(long step, string extension) => Path.Combine(Samples, SampleFileName(step, extension));

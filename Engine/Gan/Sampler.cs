@@ -19,6 +19,7 @@ public sealed class Sampler : IDisposable
     {
         this.backend = backend;
         var (tensors, metadata) = SafeTensors.Load(generatorFile);
+        FiniteCheck.Require(tensors, generatorFile);   // a diverged G would sample NaN images without a word
         var (preset, inputs, outFeatures) = Recognise(tensors, generatorFile);
         Classes = metadata.TryGetValue("classes", out var c) && int.TryParse(c, out int k) && k > 0 && k < inputs ? k : 0;
         Latent = inputs - Classes;

@@ -37,6 +37,24 @@ public static class AtomicFile
     public static void WriteAllText(string path, string text) =>
         WriteAllBytes(path, System.Text.Encoding.UTF8.GetBytes(text));
 
+    /// <summary>
+    /// Removes the temporary files (".NAME.PID.GUID.tmp") in <paramref name="dir"/> that a killed
+    /// process left behind; returns their paths.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveStaleTemps(string dir)
+    {
+        var removed = new List<string>();
+        if (!Directory.Exists(dir)) return removed;
+        foreach (var path in Directory.EnumerateFiles(dir, ".*.tmp"))
+        {
+            var parts = Path.GetFileName(path).Split('.');
+            // "", NAME..., PID, GUID, "tmp"
+            if (parts.Length < 5 || parts[^2].Length != 32 || !int.TryParse(parts[^3], out int pid)) continue;
+            if (StaleTemps.OwnerIsGone(pid, path) && StaleTemps.TryRemove(path)) removed.Add(path);
+        }
+        return removed;
+    }
+
     static void TryDelete(string path)
     {
         try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }

@@ -186,6 +186,7 @@ public sealed class TrainCommand : CliCommand
             : ImageRunEvaluator.Create(backend, splits!, run.EvalSamples, log);
 
         if (!resuming) PrepareNewRunFolder(runDir);
+        if (Checkpoint.RemoveStaleTemps(runDir) is { Count: > 0 } stale) log.LogInformation("removed {N} temporary file(s) left by a killed run: {Paths}", stale.Count, string.Join(", ", stale.Select(Path.GetFileName)));
         using var trainer = is2D
             ? new GanTrainer(backend, run.Config, null, 0, 2)
             : new GanTrainer(backend, run.Config, images!.Pixels, images.Count, images.Rows * images.Cols, images.Labels);

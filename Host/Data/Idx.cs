@@ -177,8 +177,8 @@ public static class Idx
                 ? Fail(path, $"truncated: expected {expected} bytes, got {fs.Length}")
                 : Fail(path, $"trailing data: expected {expected} bytes, got {fs.Length}");
 
-        var data = new byte[length];
-        int got = ReadFully(stream, path, data);
+        var data = stream is FileStream ? new byte[length] : ReadInflated(stream, path, length);
+        int got = stream is FileStream ? ReadFully(stream, path, data) : data.Length;
         if (got < length)
             throw Fail(path, $"truncated: expected {expected} bytes, got {headerBytes + (long)got}");
 
@@ -194,6 +194,36 @@ public static class Idx
         }
         if (extra > 0)
             throw Fail(path, $"trailing data: expected {expected} bytes, got {expected + extra}");
+        return data;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="length"/> bytes of a gzip stream, in chunks: a tiny file whose header
+    /// claims gigabytes must not get them allocated before the data runs out. Returns fewer bytes
+    /// when the stream ends early.
+    /// </summary>
+    static byte[] ReadInflated(Stream stream, string path, int length)
+    {
+        const int Chunk = 1 << 20;
+        var chunks = new List<byte[]>();
+        int total = 0;
+        while (total < length)
+        {
+            var chunk = new byte[Math.Min(Chunk, length - total)];
+            int n = ReadFully(stream, path, chunk);
+            total += n;
+            chunks.Add(chunk);
+            if (n < chunk.Length) break;
+        }
+        if (chunks.Count == 1 && total == length) return chunks[0];
+        var data = new byte[total];
+        int at = 0;
+        foreach (var c in chunks)
+        {
+            int n = Math.Min(c.Length, total - at);
+            c.AsSpan(0, n).CopyTo(data.AsSpan(at));
+            at += n;
+        }
         return data;
     }
 

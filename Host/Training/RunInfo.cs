@@ -44,6 +44,6 @@ public sealed record RunInfo
             return JsonSerializer.Deserialize<RunInfo>(File.ReadAllText(path), GanConfig.Json)
                 ?? throw new GanException($"{path} is empty");
         }
-        catch (JsonException e) { throw new GanException($"{path} is corrupt: {e.Message}"); }
+        catch (JsonException e) { throw new GanException($"{path} is corrupt: {Engine.Checkpoints.SafeTensors.JsonError(e)}"); }
     }
 }
