@@ -1,0 +1,164 @@
+using IlgpuGan.Kernels;
+
+namespace IlgpuGan.Engine.Backends.Cpu;
+
+/// <summary>How <see cref="CpuConv"/> feeds the GEMM.</summary>
+public enum CpuConvStrategy
+{
+    /// <summary>
+    /// One column matrix for the whole batch and one wide GEMM per product (its N is batch·positions),
+    /// with a transpose between NCHW and the GEMM's channel-major layout. The default: chosen by
+    /// measurement (docs/perf-conv.md).
+    /// </summary>
+    Batched,
+    /// <summary>
+    /// One GEMM per image, whose [C, H·W] output is already that image's NCHW slice: no transposes and a
+    /// column matrix for one image, but GEMMs as narrow as one image's positions (49 in the DCGAN's
+    /// 7×7 layers).
+    /// </summary>
+    PerImage,
+}
+
+/// <summary>
+/// Conv2d and ConvTranspose2d on the managed CPU backend: im2col/col2im (<see cref="CpuIm2Col"/>)
+/// around <see cref="CpuGemm"/>. One instance per layer geometry: the workspaces (the column matrix
+/// and, batched, a channel-major staging tensor) are allocated here, once, so no call allocates.
+/// Not thread-safe (the workspaces are shared by its calls), like the backend itself.
+///
+/// Every op is one of three products between the geometry's image side and column side
+/// (<see cref="Conv2dGeometry"/>), so Conv2d and ConvTranspose2d share them: a Conv2d's forward is
+/// the transpose's input gradient, and vice versa. All tensors are dense NCHW; weights as torch
+/// stores them ([COut, CIn, KH, KW], or [CIn, COut, KH, KW] for the transpose).
+/// </summary>
+public sealed unsafe class CpuConv
+{
+    readonly ConvArgs args, one;       // the batch, and one image of it
+    readonly int threads;
+    readonly float[] cols;             // [Rows, N·ColPlane] batched, [Rows, ColPlane] per image
+    readonly float[] staging;          // channel-major column side [ColC, N·ColPlane] (batched only)
+
+    public CpuConv(Conv2dGeometry geometry, int threads, CpuConvStrategy strategy = CpuConvStrategy.Batched)
+    {
+        Geometry = geometry.Validated();
+        Strategy = strategy;
+        this.threads = Math.Max(1, threads);
+        args = geometry.Args;
+        one = args with { N = 1 };
+        long colFloats = strategy == CpuConvStrategy.Batched ? geometry.ColumnFloats : (long)geometry.ColumnRows * geometry.ColumnColsPerImage;
+        cols = GC.AllocateUninitializedArray<float>(checked((int)colFloats), pinned: true);
+        staging = GC.AllocateUninitializedArray<float>(strategy == CpuConvStrategy.Batched ? geometry.ColSideLength : 0, pinned: true);
+    }
+
+    public Conv2dGeometry Geometry { get; }
+    public CpuConvStrategy Strategy { get; }
+
+    /// <summary>Floats of workspace this layer holds.</summary>
+    public long WorkspaceFloats => cols.LongLength + staging.LongLength;
+
+    // ---- The torch ops ----
+
+    /// <summary>y = conv(x, w) + bias (Conv2d) or convT(x, w) + bias (ConvTranspose2d); bias may be null.</summary>
+    public void Forward(float* x, float* w, float* bias, float* y)
+    {
+        if (Geometry.Transposed)
+        {
+            ColSideToImage(x, w, y, accumulate: false);
+            if (bias is not null) CpuIm2Col.AddChannelBias(y, bias, args.N, args.ImC, args.ImH * args.ImW);
+        }
+        else ImageToColSide(x, w, bias, y);
+    }
+
+    /// <summary>dx = ∂L/∂x from dy = ∂L/∂y; accumulate adds into dx.</summary>
+    public void InputGrad(float* dy, float* w, float* dx, bool accumulate = false)
+    {
+        if (Geometry.Transposed)
+        {
+            if (accumulate) throw new NotSupportedException("an accumulating input gradient of a transposed convolution");
+            ImageToColSide(dy, w, null, dx);
+        }
+        else ColSideToImage(dy, w, dx, accumulate);
+    }
+
+    /// <summary>dw (+)= ∂L/∂w, from the op's input x and dy.</summary>
+    public void WeightGrad(float* x, float* dy, float* dw, bool accumulate = false)
+    {
+        if (Geometry.Transposed) WeightGradCore(dy, x, dw, accumulate);
+        else WeightGradCore(x, dy, dw, accumulate);
+    }
+
+    /// <summary>db (+)= Σ dy over images and positions, per output channel.</summary>
+    public void BiasGrad(float* dy, float* db, bool accumulate = false)
+    {
+        var g = Geometry;
+        CpuIm2Col.ChannelSums(dy, db, g.N, g.COut, g.OutH * g.OutW, accumulate);
+    }
+
+    // ---- The three products ----
+
+    /// <summary>colSide = Wm·im2col(image) (+ bias per column-side channel), NCHW.</summary>
+    void ImageToColSide(float* image, float* w, float* bias, float* colSide)
+    {
+        fixed (float* c = cols, s = staging)
+        {
+            int rows = args.Rows, plane = args.ColPlane;
+            if (Strategy == CpuConvStrategy.Batched)
+            {
+                CpuIm2Col.Im2Col(image, c, args, args.Cols, threads);
+                CpuGemm.Gemm(w, c, s, args.ColC, args.Cols, rows, false, false, false, threads);
+                CpuIm2Col.SwapOuter(s, colSide, bias, args.ColC, args.N, plane, threads);
+                return;
+            }
+            long imLen = (long)args.ImC * args.ImH * args.ImW, colLen = (long)args.ColC * plane;
+            for (int n = 0; n < args.N; n++)
+            {
+                CpuIm2Col.Im2Col(image + n * imLen, c, one, plane, threads);
+                CpuGemm.Gemm(w, c, colSide + n * colLen, args.ColC, plane, rows, false, false, false, threads);
+            }
+            if (bias is not null) CpuIm2Col.AddChannelBias(colSide, bias, args.N, args.ColC, plane);
+        }
+    }
+
+    /// <summary>image (+)= col2im(Wmᵀ·colSide), NCHW.</summary>
+    void ColSideToImage(float* colSide, float* w, float* image, bool accumulate)
+    {
+        fixed (float* c = cols, s = staging)
+        {
+            int rows = args.Rows, plane = args.ColPlane;
+            if (Strategy == CpuConvStrategy.Batched)
+            {
+                CpuIm2Col.SwapOuter(colSide, s, null, args.N, args.ColC, plane, threads);
+                CpuGemm.Gemm(w, s, c, rows, args.Cols, args.ColC, true, false, false, threads);
+                CpuIm2Col.Col2Im(c, image, args, args.Cols, accumulate, threads);
+                return;
+            }
+            long imLen = (long)args.ImC * args.ImH * args.ImW, colLen = (long)args.ColC * plane;
+            for (int n = 0; n < args.N; n++)
+            {
+                CpuGemm.Gemm(w, colSide + n * colLen, c, rows, plane, args.ColC, true, false, false, threads);
+                CpuIm2Col.Col2Im(c, image + n * imLen, one, plane, accumulate, threads);
+            }
+        }
+    }
+
+    /// <summary>dWm (+)= colSide·im2col(image)ᵀ: one GEMM over the whole batch (its K is batch·positions).</summary>
+    void WeightGradCore(float* image, float* colSide, float* dw, bool accumulate)
+    {
+        fixed (float* c = cols, s = staging)
+        {
+            int rows = args.Rows, plane = args.ColPlane;
+            if (Strategy == CpuConvStrategy.Batched)
+            {
+                CpuIm2Col.Im2Col(image, c, args, args.Cols, threads);
+                CpuIm2Col.SwapOuter(colSide, s, null, args.N, args.ColC, plane, threads);
+                CpuGemm.Gemm(s, c, dw, args.ColC, rows, args.Cols, false, true, accumulate, threads);
+                return;
+            }
+            long imLen = (long)args.ImC * args.ImH * args.ImW, colLen = (long)args.ColC * plane;
+            for (int n = 0; n < args.N; n++)
+            {
+                CpuIm2Col.Im2Col(image + n * imLen, c, one, plane, threads);
+                CpuGemm.Gemm(colSide + n * colLen, c, dw, args.ColC, rows, plane, false, true, accumulate || n > 0, threads);
+            }
+        }
+    }
+}
