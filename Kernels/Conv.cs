@@ -48,7 +48,7 @@ public static class ConvKernels
     }
 
     /// <summary>The image value under kernel tap r at column-side position p of image n, or 0 in the padding.</summary>
-    public static float Tap(ArrayView<float> image, ConvArgs a, int r, int n, int p)
+    static float Tap(ArrayView<float> image, ConvArgs a, int r, int n, int p)
     {
         int kw = r % a.KW, kh = r / a.KW % a.KH, c = r / (a.KW * a.KH);
         int ih = p / a.ColW * a.StrideH - a.PadH + kh * a.DilationH;
@@ -74,7 +74,7 @@ public static class ConvKernels
     }
 
     /// <summary>The sum col2im stores at image element i.</summary>
-    public static float Gather(ArrayView<float> cols, ConvArgs a, long i)
+    static float Gather(ArrayView<float> cols, ConvArgs a, long i)
     {
         int iw = (int)(i % a.ImW);
         int ih = (int)(i / a.ImW % a.ImH);
