@@ -61,6 +61,14 @@ public readonly record struct Conv2dGeometry(
     /// <summary>Floats of the column matrix for the whole batch, [ColumnRows, N·ColH·ColW].</summary>
     public long ColumnFloats => (long)ColumnRows * N * ColumnColsPerImage;
 
+    /// <summary>
+    /// True when every kernel window is the whole unpadded image: one window position (ColH = ColW = 1),
+    /// kernel = image, no padding, no dilation; like the DCGAN's first (1×1 → 7×7) and last (7×7 → 1×1)
+    /// layers. Then im2col is the identity on each image's [ImC·KH·KW] vector and the op is a Linear
+    /// layer: the three products are plain GEMMs on the NCHW tensors, with no column matrix.
+    /// </summary>
+    public bool IsDense => ColH == 1 && ColW == 1 && ImH == KH && ImW == KW && PadH == 0 && PadW == 0 && DilationH == 1 && DilationW == 1;
+
     public int InputLength => checked(N * CIn * H * W);
     public int OutputLength => checked(N * COut * OutH * OutW);
     public int ImageLength => checked(N * ImC * ImH * ImW);

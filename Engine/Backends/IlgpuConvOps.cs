@@ -85,7 +85,8 @@ public sealed class IlgpuConvOps
 /// batch in one launch, one GEMM over batch·positions through the backend's GEMM plans, and a
 /// transpose between the GEMM's channel-major layout and NCHW (which also adds the bias). The same
 /// three products as <see cref="Cpu.CpuConv"/>; its workspaces (column matrix, channel-major
-/// staging) are allocated here, once.
+/// staging) are allocated here, once. A dense geometry (<see cref="Conv2dGeometry.IsDense"/>) runs
+/// the Linear layer's GEMMs on the NCHW tensors directly.
 /// </summary>
 public sealed class IlgpuConv : IDisposable
 {
@@ -101,10 +102,13 @@ public sealed class IlgpuConv : IDisposable
         backend = ops.Backend;
         Geometry = geometry.Validated();
         a = geometry.Args;
-        colBuffer = backend.Allocate<float>(geometry.ColumnFloats);
-        stagingBuffer = backend.Allocate<float>(geometry.ColSideLength);
-        cols = new Tensor(colBuffer, 0, (int)geometry.ColumnFloats);
-        staging = new Tensor(stagingBuffer, 0, geometry.ColSideLength);
+        // A dense geometry runs the Linear GEMMs on the NCHW tensors: no workspace.
+        long colFloats = geometry.IsDense ? 1 : geometry.ColumnFloats;
+        int stagingFloats = geometry.IsDense ? 1 : geometry.ColSideLength;
+        colBuffer = backend.Allocate<float>(colFloats);
+        stagingBuffer = backend.Allocate<float>(stagingFloats);
+        cols = new Tensor(colBuffer, 0, (int)colFloats);
+        staging = new Tensor(stagingBuffer, 0, stagingFloats);
     }
 
     public Conv2dGeometry Geometry { get; }
@@ -128,6 +132,11 @@ public sealed class IlgpuConv : IDisposable
     public void WeightGrad(Tensor x, Tensor dy, Tensor dw, bool accumulate = false)
     {
         var (image, colSide) = Geometry.Transposed ? (dy, x) : (x, dy);
+        if (Geometry.IsDense)
+        {
+            backend.Gemm(colSide, image, dw, a.ColC, a.Rows, a.N, true, false, accumulate);
+            return;
+        }
         ops.Im2Col(image, cols, a);
         ops.SwapOuter(colSide, staging, null, a.N, a.ColC, a.ColPlane);
         backend.Gemm(staging, cols, dw, a.ColC, a.Rows, a.Cols, false, true, accumulate);
@@ -138,6 +147,12 @@ public sealed class IlgpuConv : IDisposable
 
     void ImageToColSide(Tensor image, Tensor w, Tensor? bias, Tensor colSide)
     {
+        if (Geometry.IsDense)
+        {
+            backend.Gemm(image, w, colSide, a.N, a.ColC, a.Rows, false, true, false);
+            if (bias is { } b) ops.AddChannelBias(colSide, b, a.N, a.ColC, 1);
+            return;
+        }
         ops.Im2Col(image, cols, a);
         backend.Gemm(w, cols, staging, a.ColC, a.Cols, a.Rows, false, false, false);
         ops.SwapOuter(staging, colSide, bias, a.ColC, a.N, a.ColPlane);
@@ -145,6 +160,11 @@ public sealed class IlgpuConv : IDisposable
 
     void ColSideToImage(Tensor colSide, Tensor w, Tensor image, bool accumulate)
     {
+        if (Geometry.IsDense)
+        {
+            backend.Gemm(colSide, w, image, a.N, a.Rows, a.ColC, false, false, accumulate);
+            return;
+        }
         ops.SwapOuter(colSide, staging, null, a.N, a.ColC, a.ColPlane);
         backend.Gemm(w, staging, cols, a.Rows, a.Cols, a.ColC, true, false, false);
         ops.Col2Im(cols, image, a, accumulate);

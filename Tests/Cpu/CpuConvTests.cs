@@ -88,6 +88,14 @@ public sealed unsafe class CpuConvTests
         var g = Conv2dGeometry.Conv(64, 64, 14, 14, 128, k: 4, stride: 2, pad: 1);
         Assert.Equal(g.ColumnFloats + g.ColSideLength, new CpuConv(g, 1).WorkspaceFloats);
         Assert.Equal((long)g.ColumnRows * g.ColumnColsPerImage, new CpuConv(g, 1, CpuConvStrategy.PerImage).WorkspaceFloats);
+        // The DCGAN's ends are Linear layers in disguise: no column matrix at all.
+        var first = Conv2dGeometry.ConvTranspose(64, 100, 1, 1, 128, k: 7);
+        var last = Conv2dGeometry.Conv(64, 128, 7, 7, 1, k: 7);
+        Assert.True(first.IsDense && last.IsDense);
+        Assert.Equal(0, new CpuConv(first, 1).WorkspaceFloats);
+        Assert.Equal(0, new CpuConv(last, 1).WorkspaceFloats);
+        Assert.False(Conv2dGeometry.Conv(64, 128, 7, 7, 1, k: 7, pad: 1).IsDense);
+        Assert.False(Conv2dGeometry.Conv(64, 128, 7, 7, 1, k: 4, dilation: 2).IsDense);
     }
 
     public static TheoryData<int, int, int, int> BatchNormCases()

@@ -17,7 +17,8 @@ public static class ConvShapes
         Conv2dGeometry.Conv(3, 1, 11, 10, 7, k: 5, stride: 2, pad: 2),
         Conv2dGeometry.Conv(2, 3, 13, 11, 2, k: 3, stride: 1, pad: 2, dilation: 2),
         Conv2dGeometry.Conv(1, 7, 5, 6, 3, k: 1, stride: 2, pad: 0),
-        Conv2dGeometry.Conv(2, 3, 7, 7, 1, k: 7, stride: 1, pad: 0),
+        Conv2dGeometry.Conv(2, 3, 7, 7, 1, k: 7, stride: 1, pad: 0),          // dense: the DCGAN D's last layer
+        Conv2dGeometry.Conv(1, 2, 9, 8, 3, k: 7, stride: 1, pad: 1),
         Conv2dGeometry.Conv(2, 3, 8, 7, 5, k: 4, stride: 2, pad: 1, dilation: 2),
         new Conv2dGeometry(2, 3, 9, 8, 4, KH: 3, KW: 5, StrideH: 2, StrideW: 1, PadH: 1, PadW: 2, DilationH: 1, DilationW: 2),
     ];
@@ -26,7 +27,8 @@ public static class ConvShapes
     [
         Conv2dGeometry.ConvTranspose(2, 3, 4, 5, 5, k: 4, stride: 2, pad: 1),
         Conv2dGeometry.ConvTranspose(1, 5, 3, 3, 3, k: 3, stride: 2, pad: 1, outputPad: 1),
-        Conv2dGeometry.ConvTranspose(2, 4, 1, 1, 3, k: 7, stride: 1, pad: 0),
+        Conv2dGeometry.ConvTranspose(2, 4, 1, 1, 3, k: 7, stride: 1, pad: 0), // dense: the DCGAN G's first layer
+        Conv2dGeometry.ConvTranspose(1, 3, 2, 3, 2, k: 7, stride: 1, pad: 1),
         Conv2dGeometry.ConvTranspose(2, 3, 5, 4, 2, k: 5, stride: 1, pad: 2),
         Conv2dGeometry.ConvTranspose(1, 2, 3, 4, 3, k: 3, stride: 2, pad: 2, dilation: 2, outputPad: 1),
         Conv2dGeometry.ConvTranspose(2, 3, 5, 5, 2, k: 1, stride: 2, pad: 0, outputPad: 1),

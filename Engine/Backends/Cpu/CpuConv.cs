@@ -25,6 +25,9 @@ public enum CpuConvStrategy
 /// and, batched, a channel-major staging tensor) are allocated here, once, so no call allocates.
 /// Not thread-safe (the workspaces are shared by its calls), like the backend itself.
 ///
+/// A dense geometry (<see cref="Conv2dGeometry.IsDense"/>: the kernel covers the whole image, as in
+/// the DCGAN's first and last layers) skips im2col and runs the Linear layer's three GEMMs directly.
+///
 /// Every op is one of three products between the geometry's image side and column side
 /// (<see cref="Conv2dGeometry"/>), so Conv2d and ConvTranspose2d share them: a Conv2d's forward is
 /// the transpose's input gradient, and vice versa. All tensors are dense NCHW; weights as torch
@@ -44,9 +47,10 @@ public sealed unsafe class CpuConv
         this.threads = Math.Max(1, threads);
         args = geometry.Args;
         one = args with { N = 1 };
-        long colFloats = strategy == CpuConvStrategy.Batched ? geometry.ColumnFloats : (long)geometry.ColumnRows * geometry.ColumnColsPerImage;
+        // A dense geometry (a Linear in disguise) needs no workspace at all.
+        long colFloats = geometry.IsDense ? 0 : strategy == CpuConvStrategy.Batched ? geometry.ColumnFloats : (long)geometry.ColumnRows * geometry.ColumnColsPerImage;
         cols = GC.AllocateUninitializedArray<float>(checked((int)colFloats), pinned: true);
-        staging = GC.AllocateUninitializedArray<float>(strategy == CpuConvStrategy.Batched ? geometry.ColSideLength : 0, pinned: true);
+        staging = GC.AllocateUninitializedArray<float>(!geometry.IsDense && strategy == CpuConvStrategy.Batched ? geometry.ColSideLength : 0, pinned: true);
     }
 
     public Conv2dGeometry Geometry { get; }
@@ -98,6 +102,13 @@ public sealed unsafe class CpuConv
     /// <summary>colSide = Wm·im2col(image) (+ bias per column-side channel), NCHW.</summary>
     void ImageToColSide(float* image, float* w, float* bias, float* colSide)
     {
+        if (Geometry.IsDense)
+        {
+            // colSide[N, ColC] = image[N, Rows]·Wmᵀ: the Linear forward.
+            CpuGemm.Gemm(image, w, colSide, args.N, args.ColC, args.Rows, false, true, false, threads);
+            if (bias is not null) CpuIm2Col.AddChannelBias(colSide, bias, args.N, args.ColC, 1);
+            return;
+        }
         fixed (float* c = cols, s = staging)
         {
             int rows = args.Rows, plane = args.ColPlane;
@@ -121,6 +132,12 @@ public sealed unsafe class CpuConv
     /// <summary>image (+)= col2im(Wmᵀ·colSide), NCHW.</summary>
     void ColSideToImage(float* colSide, float* w, float* image, bool accumulate)
     {
+        if (Geometry.IsDense)
+        {
+            // image[N, Rows] (+)= colSide[N, ColC]·Wm: the Linear input gradient.
+            CpuGemm.Gemm(colSide, w, image, args.N, args.Rows, args.ColC, false, false, accumulate, threads);
+            return;
+        }
         fixed (float* c = cols, s = staging)
         {
             int rows = args.Rows, plane = args.ColPlane;
@@ -143,6 +160,12 @@ public sealed unsafe class CpuConv
     /// <summary>dWm (+)= colSide·im2col(image)ᵀ: one GEMM over the whole batch (its K is batch·positions).</summary>
     void WeightGradCore(float* image, float* colSide, float* dw, bool accumulate)
     {
+        if (Geometry.IsDense)
+        {
+            // dWm (+)= colSide[N, ColC]ᵀ·image[N, Rows]: the Linear weight gradient.
+            CpuGemm.Gemm(colSide, image, dw, args.ColC, args.Rows, args.N, true, false, accumulate, threads);
+            return;
+        }
         fixed (float* c = cols, s = staging)
         {
             int rows = args.Rows, plane = args.ColPlane;
