@@ -75,6 +75,16 @@ unsafe
             double gf = l.G.Flops / 1e6;
             Console.WriteLine($"{l.Name,-30} fwd {f.Best,7:F2} ms {gf / f.Best,6:F1} GF/s | dX {gx.Best,7:F2} ms {gf / gx.Best,6:F1} GF/s | dW {gw.Best,7:F2} ms {gf / gw.Best,6:F1} GF/s  (medians {f.Median:F2}/{gx.Median:F2}/{gw.Median:F2})");
             stepMs += l.Fwd * f.Best + l.DX * gx.Best + l.DW * gw.Best;
+            if (strategy == CpuConvStrategy.Batched && !l.G.IsDense)
+            {
+                // The same three GEMMs alone, on the batched shapes: what im2col, col2im and the transposes add.
+                var a = l.G.Args;
+                var cols = Rand(checked((int)l.G.ColumnFloats), 10); var s = Rand(l.G.ColSideLength, 11);
+                var gf1 = Time(() => CpuGemm.Gemm(P(w), P(cols), P(s), a.ColC, a.Cols, a.Rows, false, false, false, threads));
+                var gf2 = Time(() => CpuGemm.Gemm(P(w), P(s), P(cols), a.Rows, a.Cols, a.ColC, true, false, false, threads));
+                var gf3 = Time(() => CpuGemm.Gemm(P(s), P(cols), P(dw), a.ColC, a.Rows, a.Cols, false, true, false, threads));
+                Console.WriteLine($"{"   GEMMs alone",-30} W·cols {gf1.Best,7:F2} ms {gf / gf1.Best,6:F1} GF/s | Wᵀ·s {gf2.Best,7:F2} ms {gf / gf2.Best,6:F1} GF/s | s·colsᵀ {gf3.Best,7:F2} ms {gf / gf3.Best,6:F1} GF/s");
+            }
         }
         Console.WriteLine($"conv share of a step (best times): {stepMs:F1} ms = {stepFlops / 1e6 / stepMs:F1} GFLOP/s");
     }
