@@ -60,11 +60,10 @@ unsafe
     foreach (var l in layers) stepFlops += l.G.Flops * (l.Fwd + l.DX + l.DW);
     Console.WriteLine($"conv FLOPs per step: {stepFlops / 1e9:F2} G");
 
-    foreach (var strategy in Enum.GetValues<CpuConvStrategy>())
+    var stepMsBy = new Dictionary<CpuConvStrategy, double>();
+    foreach (var l in layers)
     {
-        double stepMs = 0;
-        Console.WriteLine($"-- {strategy}");
-        foreach (var l in layers)
+        foreach (var strategy in Enum.GetValues<CpuConvStrategy>())
         {
             var conv = new CpuConv(l.G, threads, strategy);
             var x = Rand(l.G.InputLength, 4); var w = Rand(l.G.WeightLength, 5); var y = Rand(l.G.OutputLength, 6);
@@ -73,8 +72,8 @@ unsafe
             var gx = Time(() => conv.InputGrad(P(dy), P(w), P(dx)));
             var gw = Time(() => conv.WeightGrad(P(x), P(dy), P(dw)));
             double gf = l.G.Flops / 1e6;
-            Console.WriteLine($"{l.Name,-30} fwd {f.Best,7:F2} ms {gf / f.Best,6:F1} GF/s | dX {gx.Best,7:F2} ms {gf / gx.Best,6:F1} GF/s | dW {gw.Best,7:F2} ms {gf / gw.Best,6:F1} GF/s  (medians {f.Median:F2}/{gx.Median:F2}/{gw.Median:F2})");
-            stepMs += l.Fwd * f.Best + l.DX * gx.Best + l.DW * gw.Best;
+            Console.WriteLine($"{l.Name,-30} {strategy,-8} fwd {f.Best,7:F2} ms {gf / f.Best,6:F1} GF/s | dX {gx.Best,7:F2} ms {gf / gx.Best,6:F1} GF/s | dW {gw.Best,7:F2} ms {gf / gw.Best,6:F1} GF/s  (medians {f.Median:F2}/{gx.Median:F2}/{gw.Median:F2})");
+            stepMsBy[strategy] = stepMsBy.GetValueOrDefault(strategy) + l.Fwd * f.Best + l.DX * gx.Best + l.DW * gw.Best;
             if (strategy == CpuConvStrategy.Batched && !l.G.IsDense)
             {
                 // The same three GEMMs alone, on the batched shapes: what im2col, col2im and the transposes add.
@@ -83,11 +82,12 @@ unsafe
                 var gf1 = Time(() => CpuGemm.Gemm(P(w), P(cols), P(s), a.ColC, a.Cols, a.Rows, false, false, false, threads));
                 var gf2 = Time(() => CpuGemm.Gemm(P(w), P(s), P(cols), a.Rows, a.Cols, a.ColC, true, false, false, threads));
                 var gf3 = Time(() => CpuGemm.Gemm(P(s), P(cols), P(dw), a.ColC, a.Rows, a.Cols, false, true, false, threads));
-                Console.WriteLine($"{"   GEMMs alone",-30} W·cols {gf1.Best,7:F2} ms {gf / gf1.Best,6:F1} GF/s | Wᵀ·s {gf2.Best,7:F2} ms {gf / gf2.Best,6:F1} GF/s | s·colsᵀ {gf3.Best,7:F2} ms {gf / gf3.Best,6:F1} GF/s");
+                Console.WriteLine($"{"   GEMMs alone",-39} W·cols {gf1.Best,7:F2} ms {gf / gf1.Best,6:F1} GF/s | Wᵀ·s {gf2.Best,7:F2} ms {gf / gf2.Best,6:F1} GF/s | s·colsᵀ {gf3.Best,7:F2} ms {gf / gf3.Best,6:F1} GF/s");
             }
         }
-        Console.WriteLine($"conv share of a step (best times): {stepMs:F1} ms = {stepFlops / 1e6 / stepMs:F1} GFLOP/s");
     }
+    foreach (var (strategy, stepMs) in stepMsBy)
+        Console.WriteLine($"{strategy}: conv share of a step (best times): {stepMs:F1} ms = {stepFlops / 1e6 / stepMs:F1} GFLOP/s");
 
     // BatchNorm2d: G's two (128×7×7, 64×14×14) and D's one (128×7×7); in a step each G BN runs one
     // train forward and one backward, D's BN three of each.
