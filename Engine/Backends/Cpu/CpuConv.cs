@@ -6,9 +6,15 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 public enum CpuConvStrategy
 {
     /// <summary>
+    /// <see cref="PerImage"/> when one image has at least <see cref="CpuConv.PerImageMinPositions"/>
+    /// column-side positions (its GEMMs are then wide enough on their own), else <see cref="Batched"/>.
+    /// Chosen by measurement on the DCGAN's layers (docs/perf-conv.md).
+    /// </summary>
+    Auto,
+    /// <summary>
     /// One column matrix for the whole batch and one wide GEMM per product (its N is batch·positions),
-    /// with a transpose between NCHW and the GEMM's channel-major layout. The default: chosen by
-    /// measurement (docs/perf-conv.md).
+    /// with a transpose between NCHW and the GEMM's channel-major layout. Best where an image has few
+    /// positions (the DCGAN's 7×7 layers).
     /// </summary>
     Batched,
     /// <summary>
@@ -40,9 +46,17 @@ public sealed unsafe class CpuConv
     readonly float[] cols;             // [Rows, N·ColPlane] batched, [Rows, ColPlane] per image
     readonly float[] staging;          // channel-major column side [ColC, N·ColPlane] (batched only)
 
-    public CpuConv(Conv2dGeometry geometry, int threads, CpuConvStrategy strategy = CpuConvStrategy.Batched)
+    /// <summary>
+    /// Column-side positions per image from which <see cref="CpuConvStrategy.Auto"/> runs one GEMM per
+    /// image: the DCGAN's 14×14 layers (196) ran faster per image, its 7×7 ones (49) batched.
+    /// </summary>
+    public const int PerImageMinPositions = 128;
+
+    public CpuConv(Conv2dGeometry geometry, int threads, CpuConvStrategy strategy = CpuConvStrategy.Auto)
     {
         Geometry = geometry.Validated();
+        if (strategy == CpuConvStrategy.Auto)
+            strategy = geometry.ColumnColsPerImage >= PerImageMinPositions ? CpuConvStrategy.PerImage : CpuConvStrategy.Batched;
         Strategy = strategy;
         this.threads = Math.Max(1, threads);
         args = geometry.Args;
@@ -54,6 +68,7 @@ public sealed unsafe class CpuConv
     }
 
     public Conv2dGeometry Geometry { get; }
+    /// <summary>The strategy in use (never <see cref="CpuConvStrategy.Auto"/>).</summary>
     public CpuConvStrategy Strategy { get; }
 
     /// <summary>Floats of workspace this layer holds.</summary>
