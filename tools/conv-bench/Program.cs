@@ -11,23 +11,17 @@ unsafe
     int threads = Environment.ProcessorCount;
     Console.WriteLine($"threads {threads}, reps {reps}");
 
-    // Wall time is at the mercy of whatever else runs on the machine; with CPU_TIME=1 each run is
-    // timed as this process's CPU time over the threads (robust to other processes, but counting the
-    // GEMM pool's spinning).
-    bool cpuTime = Environment.GetEnvironmentVariable("CPU_TIME") == "1";
-    var self = Process.GetCurrentProcess();
+    // Wall time, best of reps: on a shared machine the best run is the one least disturbed by others.
+    // (Process CPU time is no help: Linux counts it in 10 ms ticks.)
     (double Best, double Median) Time(Action body)
     {
         for (int i = 0; i < 3; i++) body();
         var ms = new double[reps];
         for (int i = 0; i < reps; i++)
         {
-            self.Refresh();
-            var c0 = self.TotalProcessorTime;
             long t0 = Stopwatch.GetTimestamp();
             body();
-            self.Refresh();
-            ms[i] = cpuTime ? (self.TotalProcessorTime - c0).TotalMilliseconds / threads : Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            ms[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
         Array.Sort(ms);
         return (ms[0], ms[reps / 2]);
