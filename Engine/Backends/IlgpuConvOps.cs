@@ -95,6 +95,7 @@ public sealed class IlgpuConv : IDisposable
     readonly ConvArgs a;
     readonly DeviceBuffer<float> colBuffer, stagingBuffer;
     readonly Tensor cols, staging;
+    Tensor? columnsOf;   // the image whose column matrix cols holds now
 
     public IlgpuConv(IlgpuConvOps ops, Conv2dGeometry geometry)
     {
@@ -138,12 +139,51 @@ public sealed class IlgpuConv : IDisposable
             return;
         }
         ops.Im2Col(image, cols, a);
+        columnsOf = image;
         ops.SwapOuter(colSide, staging, null, a.N, a.ColC, a.ColPlane);
         backend.Gemm(staging, cols, dw, a.ColC, a.Rows, a.Cols, false, true, accumulate);
     }
 
     public void BiasGrad(Tensor dy, Tensor db, bool accumulate = false) =>
         ops.ChannelBiasGrad(dy, db, a.N, Geometry.COut, Geometry.OutH * Geometry.OutW, accumulate);
+
+    /// <summary>
+    /// Both gradients in one call, as <see cref="Cpu.CpuConv.Backward"/>: dy's transpose (Conv2d) or
+    /// im2col(dy) (ConvTranspose2d) done once for both; with <paramref name="columnsFromForward"/> (x
+    /// unchanged since this layer's last forward) a Conv2d reuses the forward's column matrix if it
+    /// is still there. dx may be null.
+    /// </summary>
+    public void Backward(Tensor x, Tensor dy, Tensor w, Tensor? dx, Tensor dw, bool accumulateWeight = false, bool columnsFromForward = false)
+    {
+        if (Geometry.IsDense)
+        {
+            WeightGrad(x, dy, dw, accumulateWeight);
+            if (dx is { } d) InputGrad(dy, w, d);
+            return;
+        }
+        if (Geometry.Transposed)
+        {
+            ops.Im2Col(dy, cols, a);
+            columnsOf = dy;
+            ops.SwapOuter(x, staging, null, a.N, a.ColC, a.ColPlane);
+            backend.Gemm(staging, cols, dw, a.ColC, a.Rows, a.Cols, false, true, accumulateWeight);
+            if (dx is not { } dxT) return;
+            backend.Gemm(w, cols, staging, a.ColC, a.Cols, a.Rows, false, false, false);
+            ops.SwapOuter(staging, dxT, null, a.ColC, a.N, a.ColPlane);
+            return;
+        }
+        ops.SwapOuter(dy, staging, null, a.N, a.ColC, a.ColPlane);
+        if (!(columnsFromForward && columnsOf == x))
+        {
+            ops.Im2Col(x, cols, a);
+            columnsOf = x;
+        }
+        backend.Gemm(staging, cols, dw, a.ColC, a.Rows, a.Cols, false, true, accumulateWeight);
+        if (dx is not { } dxC) return;
+        columnsOf = null;
+        backend.Gemm(w, staging, cols, a.Rows, a.Cols, a.ColC, true, false, false);
+        ops.Col2Im(cols, dxC, a, accumulate: false);
+    }
 
     void ImageToColSide(Tensor image, Tensor w, Tensor? bias, Tensor colSide)
     {
@@ -154,6 +194,7 @@ public sealed class IlgpuConv : IDisposable
             return;
         }
         ops.Im2Col(image, cols, a);
+        columnsOf = image;
         backend.Gemm(w, cols, staging, a.ColC, a.Cols, a.Rows, false, false, false);
         ops.SwapOuter(staging, colSide, bias, a.ColC, a.N, a.ColPlane);
     }
@@ -166,6 +207,7 @@ public sealed class IlgpuConv : IDisposable
             return;
         }
         ops.SwapOuter(colSide, staging, null, a.N, a.ColC, a.ColPlane);
+        columnsOf = null;
         backend.Gemm(w, staging, cols, a.Rows, a.Cols, a.ColC, true, false, false);
         ops.Col2Im(cols, image, a, accumulate);
     }

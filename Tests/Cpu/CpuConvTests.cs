@@ -52,8 +52,17 @@ public sealed unsafe class CpuConvTests
         var dwAcc = Uniform(rng, g.WeightLength);
         var dwAccIn = (float[])dwAcc.Clone();
         var db = NaNs(g.COut);
-        fixed (float* px = x, pw = w, pb = bias, pdy = dy, py = y, py0 = yNoBias, pdx = dx, pdw = dw, pdwa = dwAcc, pdb = db)
+        var dx2 = NaNs(g.InputLength); var dw2 = NaNs(g.WeightLength); var dw3 = (float[])dwAccIn.Clone();
+        fixed (float* px = x, pw = w, pb = bias, pdy = dy, py = y, py0 = yNoBias, pdx = dx, pdw = dw, pdwa = dwAcc, pdb = db,
+               pdx2 = dx2, pdw2 = dw2, pdw3 = dw3)
         {
+            // The combined backward right after a forward (the columns it may reuse), then again
+            // after an input gradient has overwritten them, accumulating and without dx.
+            conv.Forward(px, pw, pb, py);
+            conv.Backward(px, pdy, pw, pdx2, pdw2, columnsFromForward: true);
+            conv.InputGrad(pdy, pw, pdx);
+            conv.Backward(px, pdy, pw, null, pdw3, accumulateWeight: true, columnsFromForward: true);
+
             conv.Forward(px, pw, pb, py);
             conv.Forward(px, pw, null, py0);
             conv.InputGrad(pdy, pw, pdx);
@@ -67,6 +76,9 @@ public sealed unsafe class CpuConvTests
         Near($"input grad {at}", dx, t ? ConvReference.ConvTranspose2dInputGrad(dy, w, a) : ConvReference.Conv2dInputGrad(dy, w, a));
         var wantDw = t ? ConvReference.ConvTranspose2dWeightGrad(x, dy, a) : ConvReference.Conv2dWeightGrad(x, dy, a);
         Near($"weight grad {at}", dw, wantDw);
+        Near($"backward's input grad {at}", dx2, t ? ConvReference.ConvTranspose2dInputGrad(dy, w, a) : ConvReference.Conv2dInputGrad(dy, w, a));
+        Near($"backward's weight grad {at}", dw2, wantDw);
+        Near($"backward's accumulated weight grad {at}", dw3, Plus(wantDw, dwAccIn));
         Near($"accumulated weight grad {at}", dwAcc, Plus(wantDw, dwAccIn));
         Near($"bias grad {at}", db, t ? ConvReference.ConvTranspose2dBiasGrad(dy, a) : ConvReference.Conv2dBiasGrad(dy, a));
     }

@@ -77,6 +77,12 @@ public abstract class ConvKernelTests(BackendFixture fixture)
         Tensor x = Upload(xs), w = Upload(ws), b = Upload(bs), dy = Upload(dys);
         Tensor y = Poisoned(g.OutputLength), y0 = Poisoned(g.OutputLength), dx = Poisoned(g.InputLength);
         Tensor dw = Poisoned(g.WeightLength), dwAcc = Upload(dwIn), db = Poisoned(g.COut), dbAcc = Upload(dbIn);
+        Tensor dx2 = Poisoned(g.InputLength), dw2 = Poisoned(g.WeightLength), dw3 = Upload(dwIn);
+        // The combined backward right after a forward, then after an input gradient overwrote the columns.
+        conv.Forward(x, w, b, y);
+        conv.Backward(x, dy, w, dx2, dw2, columnsFromForward: true);
+        conv.InputGrad(dy, w, dx);
+        conv.Backward(x, dy, w, null, dw3, accumulateWeight: true, columnsFromForward: true);
         conv.Forward(x, w, b, y);
         conv.Forward(x, w, null, y0);
         conv.InputGrad(dy, w, dx);
@@ -90,11 +96,14 @@ public abstract class ConvKernelTests(BackendFixture fixture)
         Near($"input grad {at}", dx.ToArray(), t ? ConvReference.ConvTranspose2dInputGrad(dys, ws, a) : ConvReference.Conv2dInputGrad(dys, ws, a));
         var wantDw = t ? ConvReference.ConvTranspose2dWeightGrad(xs, dys, a) : ConvReference.Conv2dWeightGrad(xs, dys, a);
         Near($"weight grad {at}", dw.ToArray(), wantDw);
+        Near($"backward's input grad {at}", dx2.ToArray(), t ? ConvReference.ConvTranspose2dInputGrad(dys, ws, a) : ConvReference.Conv2dInputGrad(dys, ws, a));
+        Near($"backward's weight grad {at}", dw2.ToArray(), wantDw);
+        Near($"backward's accumulated weight grad {at}", dw3.ToArray(), Plus(wantDw, dwIn));
         Near($"accumulated weight grad {at}", dwAcc.ToArray(), Plus(wantDw, dwIn));
         var wantDb = t ? ConvReference.ConvTranspose2dBiasGrad(dys, a) : ConvReference.Conv2dBiasGrad(dys, a);
         Near($"bias grad {at}", db.ToArray(), wantDb);
         Near($"accumulated bias grad {at}", dbAcc.ToArray(), Plus(wantDb, dbIn));
-        Free(x, w, b, dy, y, y0, dx, dw, dwAcc, db, dbAcc);
+        Free(x, w, b, dy, y, y0, dx, dw, dwAcc, db, dbAcc, dx2, dw2, dw3);
     }
 
     public static TheoryData<int, int, int> BatchNormShapes()

@@ -45,6 +45,7 @@ public sealed unsafe class CpuConv
     readonly int threads;
     readonly float[] cols;             // [Rows, N·ColPlane] batched, [Rows, ColPlane] per image
     readonly float[] staging;          // channel-major column side [ColC, N·ColPlane] (batched only)
+    float* columnsOf;                  // the image whose batched column matrix cols holds now, or null
 
     /// <summary>
     /// Column-side positions per image from which <see cref="CpuConvStrategy.Auto"/> runs one GEMM per
@@ -130,6 +131,7 @@ public sealed unsafe class CpuConv
             if (Strategy == CpuConvStrategy.Batched)
             {
                 CpuIm2Col.Im2Col(image, c, args, args.Cols, threads);
+                columnsOf = image;
                 CpuGemm.Gemm(w, c, s, args.ColC, args.Cols, rows, false, false, false, threads);
                 CpuIm2Col.SwapOuter(s, colSide, bias, args.ColC, args.N, plane, threads);
                 return;
@@ -159,8 +161,7 @@ public sealed unsafe class CpuConv
             if (Strategy == CpuConvStrategy.Batched)
             {
                 CpuIm2Col.SwapOuter(colSide, s, null, args.N, args.ColC, plane, threads);
-                CpuGemm.Gemm(w, s, c, rows, args.Cols, args.ColC, true, false, false, threads);
-                CpuIm2Col.Col2Im(c, image, args, args.Cols, accumulate, threads);
+                ChannelMajorToImage(w, image, accumulate);
                 return;
             }
             long imLen = (long)args.ImC * args.ImH * args.ImW, colLen = (long)args.ColC * plane;
@@ -169,6 +170,59 @@ public sealed unsafe class CpuConv
                 CpuGemm.Gemm(w, colSide + n * colLen, c, rows, plane, args.ColC, true, false, false, threads);
                 CpuIm2Col.Col2Im(c, image + n * imLen, one, plane, accumulate, threads);
             }
+        }
+    }
+
+    /// <summary>image (+)= col2im(Wmᵀ·staging), staging holding the column side channel-major (batched).</summary>
+    void ChannelMajorToImage(float* w, float* image, bool accumulate)
+    {
+        fixed (float* c = cols, s = staging)
+        {
+            columnsOf = null;
+            CpuGemm.Gemm(w, s, c, args.Rows, args.Cols, args.ColC, true, false, false, threads);
+            CpuIm2Col.Col2Im(c, image, args, args.Cols, accumulate, threads);
+        }
+    }
+
+    /// <summary>
+    /// Both gradients of the op in one call, sharing what the two separate calls would each redo:
+    /// dx (may be null: a first layer needs none) and dw (+)= from the op's input x and dy. Batched,
+    /// a Conv2d transposes dy once for both, and with <paramref name="columnsFromForward"/> (the
+    /// caller's promise that x is unchanged since this layer's last <see cref="Forward"/>) reuses the
+    /// forward's column matrix, if it is still there, instead of rebuilding it; a ConvTranspose2d
+    /// builds im2col(dy) once for both. The results equal InputGrad and WeightGrad's.
+    /// </summary>
+    public void Backward(float* x, float* dy, float* w, float* dx, float* dw, bool accumulateWeight = false, bool columnsFromForward = false)
+    {
+        if (Strategy != CpuConvStrategy.Batched || Geometry.IsDense)
+        {
+            WeightGrad(x, dy, dw, accumulateWeight);
+            if (dx is not null) InputGrad(dy, w, dx);
+            return;
+        }
+        fixed (float* c = cols, s = staging)
+        {
+            if (Geometry.Transposed)
+            {
+                // image = dy, column side = x: im2col(dy) serves dW = x_cm·colsᵀ and dx_cm = Wm·cols.
+                CpuIm2Col.Im2Col(dy, c, args, args.Cols, threads);
+                columnsOf = dy;
+                CpuIm2Col.SwapOuter(x, s, null, args.N, args.ColC, args.ColPlane, threads);
+                CpuGemm.Gemm(s, c, dw, args.ColC, args.Rows, args.Cols, false, true, accumulateWeight, threads);
+                if (dx is null) return;
+                CpuGemm.Gemm(w, c, s, args.ColC, args.Cols, args.Rows, false, false, false, threads);
+                CpuIm2Col.SwapOuter(s, dx, null, args.ColC, args.N, args.ColPlane, threads);
+                return;
+            }
+            // image = x, column side = dy: dy_cm serves dW = dy_cm·colsᵀ and dx = col2im(Wmᵀ·dy_cm).
+            CpuIm2Col.SwapOuter(dy, s, null, args.N, args.ColC, args.ColPlane, threads);
+            if (!(columnsFromForward && columnsOf == x))
+            {
+                CpuIm2Col.Im2Col(x, c, args, args.Cols, threads);
+                columnsOf = x;
+            }
+            CpuGemm.Gemm(s, c, dw, args.ColC, args.Rows, args.Cols, false, true, accumulateWeight, threads);
+            if (dx is not null) ChannelMajorToImage(w, dx, accumulate: false);
         }
     }
 
@@ -187,6 +241,7 @@ public sealed unsafe class CpuConv
             if (Strategy == CpuConvStrategy.Batched)
             {
                 CpuIm2Col.Im2Col(image, c, args, args.Cols, threads);
+                columnsOf = image;
                 CpuIm2Col.SwapOuter(colSide, s, null, args.N, args.ColC, plane, threads);
                 CpuGemm.Gemm(s, c, dw, args.ColC, rows, args.Cols, false, true, accumulate, threads);
                 return;
