@@ -88,6 +88,20 @@ unsafe
             }
         }
     }
+    // The order a training step runs a layer in: forward, then both gradients, separately or as one
+    // Backward (which shares dy's transpose or im2col(dy), and reuses the forward's columns).
+    double sepMs = 0, combMs = 0;
+    foreach (var l in layers)
+    {
+        var conv = new CpuConv(l.G, threads);
+        var x = Rand(l.G.InputLength, 4); var w = Rand(l.G.WeightLength, 5); var y = Rand(l.G.OutputLength, 6);
+        var dy = Rand(l.G.OutputLength, 7); var dx = Rand(l.G.InputLength, 8); var dw = Rand(l.G.WeightLength, 9);
+        var sep = Time(() => { conv.Forward(P(x), P(w), null, P(y)); conv.InputGrad(P(dy), P(w), P(dx)); conv.WeightGrad(P(x), P(dy), P(dw)); });
+        var comb = Time(() => { conv.Forward(P(x), P(w), null, P(y)); conv.Backward(P(x), P(dy), P(w), P(dx), P(dw), columnsFromForward: true); });
+        Console.WriteLine($"{l.Name,-30} Auto={conv.Strategy,-8} fwd+dX+dW separate {sep.Best,7:F2} ms, fwd+Backward {comb.Best,7:F2} ms ({3 * l.G.Flops / 1e6 / comb.Best:F1} GF/s)");
+        sepMs += sep.Best; combMs += comb.Best;
+    }
+    Console.WriteLine($"fwd+bwd of every layer once: separate {sepMs:F1} ms, combined {combMs:F1} ms");
     foreach (var (strategy, stepMs) in stepMsBy)
         Console.WriteLine($"{strategy}: conv share of a step (best times): {stepMs:F1} ms = {stepFlops / 1e6 / stepMs:F1} GFLOP/s");
 
