@@ -71,7 +71,7 @@ public static class BatchNorm2dKernels
         long total = (long)n * channels * plane;
         for (long i = Grid.GlobalIndex.X; i < total; i += GridStride.Step)
         {
-            int c = (int)(i / plane % channels);
+            int c = (int)i / plane % channels;   // the tensor fits an int: 32-bit division
             y[i] = (x[i] - runningMean[c]) * XMath.Rsqrt(runningVar[c] + eps) * gamma[c] + beta[c];
         }
     }

@@ -42,7 +42,8 @@ public static class ConvKernels
         long total = (long)a.Rows * width;
         for (long i = Grid.GlobalIndex.X; i < total; i += GridStride.Step)
         {
-            int r = (int)(i / width), j = (int)(i % width);
+            int at = (int)i;   // every conv tensor fits an int (the geometry checks it): 32-bit division is far cheaper on a GPU
+            int r = at / width, j = at - r * width;
             cols[i] = Tap(image, a, r, j / plane, j % plane);
         }
     }
@@ -68,18 +69,18 @@ public static class ConvKernels
         long total = (long)a.N * a.ImC * a.ImH * a.ImW;
         for (long i = Grid.GlobalIndex.X; i < total; i += GridStride.Step)
         {
-            float sum = Gather(cols, a, i);
+            float sum = Gather(cols, a, (int)i);
             image[i] = accumulate != 0 ? image[i] + sum : sum;
         }
     }
 
     /// <summary>The sum col2im stores at image element i.</summary>
-    static float Gather(ArrayView<float> cols, ConvArgs a, long i)
+    static float Gather(ArrayView<float> cols, ConvArgs a, int i)
     {
-        int iw = (int)(i % a.ImW);
-        int ih = (int)(i / a.ImW % a.ImH);
-        int c = (int)(i / ((long)a.ImW * a.ImH) % a.ImC);
-        int n = (int)(i / ((long)a.ImW * a.ImH * a.ImC));
+        int iw = i % a.ImW, rest = i / a.ImW;
+        int ih = rest % a.ImH;
+        rest /= a.ImH;
+        int c = rest % a.ImC, n = rest / a.ImC;
         int width = a.Cols;
         float sum = 0f;
         for (int kh = 0; kh < a.KH; kh++)
@@ -112,9 +113,8 @@ public static class ConvKernels
         long total = (long)outer * mid * inner;
         for (long i = Grid.GlobalIndex.X; i < total; i += GridStride.Step)
         {
-            int s = (int)(i % inner);
-            int o = (int)(i / inner % outer);
-            int b = (int)(i / ((long)inner * outer));
+            int at = (int)i, s = at % inner, rest = at / inner;
+            int o = rest % outer, b = rest / outer;
             float v = src[((long)o * mid + b) * inner + s];
             dst[i] = hasBias != 0 ? v + bias[o] : v;
         }
@@ -125,7 +125,7 @@ public static class ConvKernels
     {
         long total = (long)n * channels * plane;
         for (long i = Grid.GlobalIndex.X; i < total; i += GridStride.Step)
-            y[i] += bias[(int)(i / plane % channels)];
+            y[i] += bias[(int)i / plane % channels];
     }
 
     /// <summary>
