@@ -88,15 +88,11 @@ public sealed unsafe class CpuConv
         else ImageToColSide(x, w, bias, y);
     }
 
-    /// <summary>dx = ∂L/∂x from dy = ∂L/∂y; accumulate adds into dx.</summary>
-    public void InputGrad(float* dy, float* w, float* dx, bool accumulate = false)
+    /// <summary>dx = ∂L/∂x from dy = ∂L/∂y (written, not accumulated: a layer's input has one consumer).</summary>
+    public void InputGrad(float* dy, float* w, float* dx)
     {
-        if (Geometry.Transposed)
-        {
-            if (accumulate) throw new NotSupportedException("an accumulating input gradient of a transposed convolution");
-            ImageToColSide(dy, w, null, dx);
-        }
-        else ColSideToImage(dy, w, dx, accumulate);
+        if (Geometry.Transposed) ImageToColSide(dy, w, null, dx);
+        else ColSideToImage(dy, w, dx, accumulate: false);
     }
 
     /// <summary>dw (+)= ∂L/∂w, from the op's input x and dy.</summary>
