@@ -15,7 +15,9 @@ unsafe
     // (Process CPU time is no help: Linux counts it in 10 ms ticks.)
     (double Best, double Median) Time(Action body)
     {
-        for (int i = 0; i < 3; i++) body();
+        // Warm up past tiered JIT's promotion to optimised code (30 calls, then a background compile).
+        long w0 = Stopwatch.GetTimestamp();
+        for (int i = 0; i < 60 && (i < 3 || Stopwatch.GetElapsedTime(w0).TotalSeconds < 1); i++) body();
         var ms = new double[reps];
         for (int i = 0; i < reps; i++)
         {
@@ -84,6 +86,15 @@ unsafe
                 var gf1 = Time(() => CpuGemm.Gemm(P(w), P(cols), P(s), a.ColC, a.Cols, a.Rows, false, false, false, threads));
                 var gf2 = Time(() => CpuGemm.Gemm(P(w), P(s), P(cols), a.Rows, a.Cols, a.ColC, true, false, false, threads));
                 var gf3 = Time(() => CpuGemm.Gemm(P(s), P(cols), P(dw), a.ColC, a.Rows, a.Cols, false, true, false, threads));
+                // Image side: a Conv2d's x / dx, a transpose's dy / y; column side: dy, or the transpose's x.
+                bool t = l.G.Transposed;
+                var (image, imageOut, colSide) = t ? (dy, y, x) : (x, dx, dy);
+                var taps = CpuIm2Col.TapTable(a);
+                int* tp = (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref taps[0]);
+                var i2c = Time(() => CpuIm2Col.Im2Col(P(image), P(cols), a, a.Cols, tp, threads));
+                var c2i = Time(() => CpuIm2Col.Col2Im(P(cols), P(imageOut), a, a.Cols, tp, false, threads));
+                var sw = Time(() => CpuIm2Col.SwapOuter(P(colSide), P(s), null, a.N, a.ColC, a.ColPlane, threads));
+                Console.WriteLine($"{"   layout passes alone",-39} im2col {i2c.Best,7:F2} ms | col2im {c2i.Best,7:F2} ms | transpose {sw.Best,7:F2} ms");
                 Console.WriteLine($"{"   GEMMs alone",-39} W·cols {gf1.Best,7:F2} ms {gf / gf1.Best,6:F1} GF/s | Wᵀ·s {gf2.Best,7:F2} ms {gf / gf2.Best,6:F1} GF/s | s·colsᵀ {gf3.Best,7:F2} ms {gf / gf3.Best,6:F1} GF/s");
             }
         }

@@ -45,6 +45,7 @@ public sealed unsafe class CpuConv
     readonly int threads;
     readonly float[] cols;             // [Rows, N·ColPlane] batched, [Rows, ColPlane] per image
     readonly float[] staging;          // channel-major column side [ColC, N·ColPlane] (batched only)
+    readonly int[] taps;               // CpuIm2Col.TapTable: the pixel each kernel offset reads at each position
     float* columnsOf;                  // the image whose batched column matrix cols holds now, or null
 
     /// <summary>
@@ -65,6 +66,7 @@ public sealed unsafe class CpuConv
         // A dense geometry (a Linear in disguise) needs no workspace at all.
         long colFloats = geometry.IsDense ? 0 : strategy == CpuConvStrategy.Batched ? geometry.ColumnFloats : (long)geometry.ColumnRows * geometry.ColumnColsPerImage;
         cols = GC.AllocateUninitializedArray<float>(checked((int)colFloats), pinned: true);
+        taps = geometry.IsDense ? [] : CpuIm2Col.TapTable(args);
         staging = GC.AllocateUninitializedArray<float>(!geometry.IsDense && strategy == CpuConvStrategy.Batched ? geometry.ColSideLength : 0, pinned: true);
     }
 
@@ -74,6 +76,9 @@ public sealed unsafe class CpuConv
 
     /// <summary>Floats of workspace this layer holds.</summary>
     public long WorkspaceFloats => cols.LongLength + staging.LongLength;
+
+    /// <summary>The tap table's ints (KH·KW·ColH·ColW; none for a dense geometry).</summary>
+    public int TapTableLength => taps.Length;
 
     // ---- The torch ops ----
 
@@ -122,11 +127,12 @@ public sealed unsafe class CpuConv
             return;
         }
         fixed (float* c = cols, s = staging)
+        fixed (int* tp = taps)
         {
             int rows = args.Rows, plane = args.ColPlane;
             if (Strategy == CpuConvStrategy.Batched)
             {
-                CpuIm2Col.Im2Col(image, c, args, args.Cols, threads);
+                CpuIm2Col.Im2Col(image, c, args, args.Cols, tp, threads);
                 columnsOf = image;
                 CpuGemm.Gemm(w, c, s, args.ColC, args.Cols, rows, false, false, false, threads);
                 CpuIm2Col.SwapOuter(s, colSide, bias, args.ColC, args.N, plane, threads);
@@ -135,7 +141,7 @@ public sealed unsafe class CpuConv
             long imLen = (long)args.ImC * args.ImH * args.ImW, colLen = (long)args.ColC * plane;
             for (int n = 0; n < args.N; n++)
             {
-                CpuIm2Col.Im2Col(image + n * imLen, c, one, plane, threads);
+                CpuIm2Col.Im2Col(image + n * imLen, c, one, plane, tp, threads);
                 CpuGemm.Gemm(w, c, colSide + n * colLen, args.ColC, plane, rows, false, false, false, threads);
             }
             if (bias is not null) CpuIm2Col.AddChannelBias(colSide, bias, args.N, args.ColC, plane);
@@ -152,6 +158,7 @@ public sealed unsafe class CpuConv
             return;
         }
         fixed (float* c = cols, s = staging)
+        fixed (int* tp = taps)
         {
             int rows = args.Rows, plane = args.ColPlane;
             if (Strategy == CpuConvStrategy.Batched)
@@ -164,7 +171,7 @@ public sealed unsafe class CpuConv
             for (int n = 0; n < args.N; n++)
             {
                 CpuGemm.Gemm(w, colSide + n * colLen, c, rows, plane, args.ColC, true, false, false, threads);
-                CpuIm2Col.Col2Im(c, image + n * imLen, one, plane, accumulate, threads);
+                CpuIm2Col.Col2Im(c, image + n * imLen, one, plane, tp, accumulate, threads);
             }
         }
     }
@@ -173,10 +180,11 @@ public sealed unsafe class CpuConv
     void ChannelMajorToImage(float* w, float* image, bool accumulate)
     {
         fixed (float* c = cols, s = staging)
+        fixed (int* tp = taps)
         {
             columnsOf = null;
             CpuGemm.Gemm(w, s, c, args.Rows, args.Cols, args.ColC, true, false, false, threads);
-            CpuIm2Col.Col2Im(c, image, args, args.Cols, accumulate, threads);
+            CpuIm2Col.Col2Im(c, image, args, args.Cols, tp, accumulate, threads);
         }
     }
 
@@ -197,11 +205,12 @@ public sealed unsafe class CpuConv
             return;
         }
         fixed (float* c = cols, s = staging)
+        fixed (int* tp = taps)
         {
             if (Geometry.Transposed)
             {
                 // image = dy, column side = x: im2col(dy) serves dW = x_cm·colsᵀ and dx_cm = Wm·cols.
-                CpuIm2Col.Im2Col(dy, c, args, args.Cols, threads);
+                CpuIm2Col.Im2Col(dy, c, args, args.Cols, tp, threads);
                 columnsOf = dy;
                 CpuIm2Col.SwapOuter(x, s, null, args.N, args.ColC, args.ColPlane, threads);
                 CpuGemm.Gemm(s, c, dw, args.ColC, args.Rows, args.Cols, false, true, accumulateWeight, threads);
@@ -214,7 +223,7 @@ public sealed unsafe class CpuConv
             CpuIm2Col.SwapOuter(dy, s, null, args.N, args.ColC, args.ColPlane, threads);
             if (!(columnsFromForward && columnsOf == x))
             {
-                CpuIm2Col.Im2Col(x, c, args, args.Cols, threads);
+                CpuIm2Col.Im2Col(x, c, args, args.Cols, tp, threads);
                 columnsOf = x;
             }
             CpuGemm.Gemm(s, c, dw, args.ColC, args.Rows, args.Cols, false, true, accumulateWeight, threads);
@@ -232,11 +241,12 @@ public sealed unsafe class CpuConv
             return;
         }
         fixed (float* c = cols, s = staging)
+        fixed (int* tp = taps)
         {
             int rows = args.Rows, plane = args.ColPlane;
             if (Strategy == CpuConvStrategy.Batched)
             {
-                CpuIm2Col.Im2Col(image, c, args, args.Cols, threads);
+                CpuIm2Col.Im2Col(image, c, args, args.Cols, tp, threads);
                 columnsOf = image;
                 CpuIm2Col.SwapOuter(colSide, s, null, args.N, args.ColC, plane, threads);
                 CpuGemm.Gemm(s, c, dw, args.ColC, rows, args.Cols, false, true, accumulate, threads);
@@ -245,7 +255,7 @@ public sealed unsafe class CpuConv
             long imLen = (long)args.ImC * args.ImH * args.ImW, colLen = (long)args.ColC * plane;
             for (int n = 0; n < args.N; n++)
             {
-                CpuIm2Col.Im2Col(image + n * imLen, c, one, plane, threads);
+                CpuIm2Col.Im2Col(image + n * imLen, c, one, plane, tp, threads);
                 CpuGemm.Gemm(colSide + n * colLen, c, dw, args.ColC, rows, plane, false, true, accumulate || n > 0, threads);
             }
         }

@@ -10,87 +10,84 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// pieces are disjoint in the output, so threads never write the same float and the results do not
 /// depend on the thread count.
 /// </summary>
-static unsafe class CpuIm2Col
+public static unsafe class CpuIm2Col
 {
     /// <summary>
-    /// Builds the column matrix (ldCols = its row length, N·ColPlane for the batch or ColPlane for one
-    /// image with a.N = 1). Each (row, image) pair is a run of ColH rows of ColW values: a strided read
-    /// of one input row with zeros where the window hangs over the padding.
+    /// The tap table: for each kernel offset (kh, kw) and each column-side position p, the offset of
+    /// the pixel it reads within one image plane, or −1 in the padding. The same for every image and
+    /// channel, so it is built once per layer (KH·KW·ColH·ColW ints) and turns im2col and col2im into
+    /// table-driven gathers and scatters with no per-row index arithmetic: the DCGAN's 7×7 layers have
+    /// rows of only 7 values, where that arithmetic cost more than the copying.
     /// </summary>
-    public static void Im2Col(float* image, float* cols, ConvArgs a, long ldCols, int threads)
+    public static int[] TapTable(ConvArgs a)
+    {
+        int plane = a.ColPlane;
+        var table = GC.AllocateUninitializedArray<int>(a.KH * a.KW * plane, pinned: true);
+        for (int kh = 0; kh < a.KH; kh++)
+            for (int kw = 0; kw < a.KW; kw++)
+                for (int oh = 0; oh < a.ColH; oh++)
+                    for (int ow = 0; ow < a.ColW; ow++)
+                    {
+                        int ih = oh * a.StrideH - a.PadH + kh * a.DilationH, iw = ow * a.StrideW - a.PadW + kw * a.DilationW;
+                        table[(kh * a.KW + kw) * plane + oh * a.ColW + ow] = ih < 0 || ih >= a.ImH || iw < 0 || iw >= a.ImW ? -1 : ih * a.ImW + iw;
+                    }
+        return table;
+    }
+
+    /// <summary>
+    /// Builds the column matrix (ldCols = its row length, N·ColPlane for the batch or ColPlane for one
+    /// image with a.N = 1) from the tap table: each (row, image) pair is one image plane gathered
+    /// through the table's row for the row's kernel offset.
+    /// </summary>
+    public static void Im2Col(float* image, float* cols, ConvArgs a, long ldCols, int* taps, int threads)
     {
         int rows = a.Rows;
         CpuParallel.For(rows * a.N, (long)rows * a.Cols, threads, (start, end) =>
         {
-            for (int item = start; item < end; item++) Im2ColRun(image, cols, a, ldCols, item / a.N, item % a.N);
+            int plane = a.ColPlane, kk = a.KH * a.KW, imPlane = a.ImH * a.ImW;
+            for (int item = start; item < end; item++)
+            {
+                int r = item / a.N, n = item % a.N;
+                int* t = taps + (r % kk) * plane;
+                float* src = image + (long)(n * a.ImC + r / kk) * imPlane;
+                float* dst = cols + r * ldCols + (long)n * plane;
+                for (int p = 0; p < plane; p++)
+                {
+                    int at = t[p];
+                    dst[p] = at >= 0 ? src[at] : 0f;
+                }
+            }
         });
     }
 
-    static void Im2ColRun(float* image, float* cols, ConvArgs a, long ldCols, int r, int n)
-    {
-        int kw = r % a.KW, kh = r / a.KW % a.KH, c = r / (a.KW * a.KH);
-        float* dst = cols + r * ldCols + (long)n * a.ColPlane;
-        float* plane = image + (long)(n * a.ImC + c) * a.ImH * a.ImW;
-        int sw = a.StrideW, offW = kw * a.DilationW - a.PadW;
-        // Output columns whose input column ow·sw + offW lies inside [0, ImW).
-        int owLo = offW >= 0 ? 0 : Math.Min(a.ColW, (-offW + sw - 1) / sw);
-        int owHi = Math.Clamp((a.ImW - 1 - offW) / sw + 1, owLo, a.ColW);
-        if (a.ImW - 1 - offW < 0) owHi = owLo;
-        for (int oh = 0; oh < a.ColH; oh++, dst += a.ColW)
-        {
-            int ih = oh * a.StrideH - a.PadH + kh * a.DilationH;
-            if (ih < 0 || ih >= a.ImH || owLo >= owHi)
-            {
-                new Span<float>(dst, a.ColW).Clear();
-                continue;
-            }
-            for (int ow = 0; ow < owLo; ow++) dst[ow] = 0f;
-            float* src = plane + (long)ih * a.ImW + offW;
-            if (sw == 1) new Span<float>(src + owLo, owHi - owLo).CopyTo(new Span<float>(dst + owLo, owHi - owLo));
-            else for (int ow = owLo; ow < owHi; ow++) dst[ow] = src[ow * sw];
-            for (int ow = owHi; ow < a.ColW; ow++) dst[ow] = 0f;
-        }
-    }
-
     /// <summary>
-    /// image (+)= col2im(cols): each column entry added back to the pixel it was read from. Threads
-    /// own whole (image, channel) planes, and within a plane the taps are added in a fixed order.
+    /// image (+)= col2im(cols): each column entry added back to the pixel it was read from, through
+    /// the tap table. Threads own whole (image, channel) planes, and within a plane the taps are added
+    /// in a fixed order, so the result does not depend on the thread count.
     /// </summary>
-    public static void Col2Im(float* cols, float* image, ConvArgs a, long ldCols, bool accumulate, int threads)
+    public static void Col2Im(float* cols, float* image, ConvArgs a, long ldCols, int* taps, bool accumulate, int threads)
     {
         int planeLen = a.ImH * a.ImW;
         CpuParallel.For(a.N * a.ImC, (long)a.Rows * a.Cols, threads, (start, end) =>
         {
+            int plane = a.ColPlane, kk = a.KH * a.KW;
             for (int item = start; item < end; item++)
             {
                 int n = item / a.ImC, c = item % a.ImC;
-                float* plane = image + (long)item * planeLen;
-                if (!accumulate) new Span<float>(plane, planeLen).Clear();
-                for (int kh = 0; kh < a.KH; kh++)
-                    for (int kw = 0; kw < a.KW; kw++)
-                        Col2ImRun(cols + ((c * a.KH + kh) * a.KW + kw) * ldCols + (long)n * a.ColPlane, plane, a, kh, kw);
+                float* dst = image + (long)item * planeLen;
+                if (!accumulate) new Span<float>(dst, planeLen).Clear();
+                for (int k = 0; k < kk; k++)
+                {
+                    int* t = taps + k * plane;
+                    float* src = cols + (c * kk + k) * ldCols + (long)n * plane;
+                    for (int p = 0; p < plane; p++)
+                    {
+                        int at = t[p];
+                        if (at >= 0) dst[at] += src[p];
+                    }
+                }
             }
         });
-    }
-
-    static void Col2ImRun(float* src, float* plane, ConvArgs a, int kh, int kw)
-    {
-        int sw = a.StrideW, offW = kw * a.DilationW - a.PadW;
-        int owLo = offW >= 0 ? 0 : Math.Min(a.ColW, (-offW + sw - 1) / sw);
-        int owHi = a.ImW - 1 - offW < 0 ? owLo : Math.Clamp((a.ImW - 1 - offW) / sw + 1, owLo, a.ColW);
-        if (owLo >= owHi) return;
-        for (int oh = 0; oh < a.ColH; oh++, src += a.ColW)
-        {
-            int ih = oh * a.StrideH - a.PadH + kh * a.DilationH;
-            if (ih < 0 || ih >= a.ImH) continue;
-            float* dst = plane + (long)ih * a.ImW + offW;
-            if (sw == 1)
-            {
-                var d = new Span<float>(dst + owLo, owHi - owLo);
-                TensorPrimitives.Add(d, new ReadOnlySpan<float>(src + owLo, owHi - owLo), d);
-            }
-            else for (int ow = owLo; ow < owHi; ow++) dst[ow * sw] += src[ow];
-        }
     }
 
     /// <summary>
