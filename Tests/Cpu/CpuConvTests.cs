@@ -20,7 +20,7 @@ public sealed unsafe class CpuConvTests
     {
         var data = new TheoryData<int, CpuConvStrategy, int>();
         for (int i = 0; i < shapes; i++)
-            foreach (var s in new[] { CpuConvStrategy.Batched, CpuConvStrategy.PerImage })
+            foreach (var s in Enum.GetValues<CpuConvStrategy>())
                 foreach (int threads in new[] { 1, 2 })
                     data.Add(i, s, threads);
         return data;
@@ -84,19 +84,11 @@ public sealed unsafe class CpuConvTests
     }
 
     [Fact]
-    public void Auto_runs_wide_images_per_image_and_narrow_ones_batched()
-    {
-        Assert.Equal(CpuConvStrategy.PerImage, new CpuConv(Conv2dGeometry.Conv(64, 1, 28, 28, 64, k: 4, stride: 2, pad: 1), 1).Strategy);
-        Assert.Equal(CpuConvStrategy.Batched, new CpuConv(Conv2dGeometry.Conv(64, 64, 14, 14, 128, k: 4, stride: 2, pad: 1), 1).Strategy);
-        Assert.Equal(CpuConvStrategy.Batched, new CpuConv(Conv2dGeometry.ConvTranspose(64, 128, 7, 7, 64, k: 4, stride: 2, pad: 1), 1).Strategy);
-        Assert.Equal(CpuConvStrategy.PerImage, new CpuConv(Conv2dGeometry.ConvTranspose(64, 64, 14, 14, 1, k: 4, stride: 2, pad: 1), 1).Strategy);
-    }
-
-    [Fact]
     public void Workspaces_are_sized_from_the_geometry()
     {
         var g = Conv2dGeometry.Conv(64, 64, 14, 14, 128, k: 4, stride: 2, pad: 1);
-        Assert.Equal(g.ColumnFloats + g.ColSideLength, new CpuConv(g, 1, CpuConvStrategy.Batched).WorkspaceFloats);
+        Assert.Equal(g.ColumnFloats + g.ColSideLength, new CpuConv(g, 1).WorkspaceFloats);
+        Assert.Equal(16 * 49, new CpuConv(g, 1).TapTableLength);
         Assert.Equal((long)g.ColumnRows * g.ColumnColsPerImage, new CpuConv(g, 1, CpuConvStrategy.PerImage).WorkspaceFloats);
         // The DCGAN's ends are Linear layers in disguise: no column matrix at all.
         var first = Conv2dGeometry.ConvTranspose(64, 100, 1, 1, 128, k: 7);

@@ -67,7 +67,7 @@ unsafe
     var stepMsBy = new Dictionary<CpuConvStrategy, double>();
     foreach (var l in layers)
     {
-        foreach (var strategy in new[] { CpuConvStrategy.Batched, CpuConvStrategy.PerImage })
+        foreach (var strategy in Enum.GetValues<CpuConvStrategy>())
         {
             var conv = new CpuConv(l.G, threads, strategy);
             var x = Rand(l.G.InputLength, 4); var w = Rand(l.G.WeightLength, 5); var y = Rand(l.G.OutputLength, 6);
@@ -109,7 +109,7 @@ unsafe
         var dy = Rand(l.G.OutputLength, 7); var dx = Rand(l.G.InputLength, 8); var dw = Rand(l.G.WeightLength, 9);
         var sep = Time(() => { conv.Forward(P(x), P(w), null, P(y)); conv.InputGrad(P(dy), P(w), P(dx)); conv.WeightGrad(P(x), P(dy), P(dw)); });
         var comb = Time(() => { conv.Forward(P(x), P(w), null, P(y)); conv.Backward(P(x), P(dy), P(w), P(dx), P(dw), columnsFromForward: true); });
-        Console.WriteLine($"{l.Name,-30} Auto={conv.Strategy,-8} fwd+dX+dW separate {sep.Best,7:F2} ms, fwd+Backward {comb.Best,7:F2} ms ({3 * l.G.Flops / 1e6 / comb.Best:F1} GF/s)");
+        Console.WriteLine($"{l.Name,-30} {conv.Strategy,-8} fwd+dX+dW separate {sep.Best,7:F2} ms, fwd+Backward {comb.Best,7:F2} ms ({3 * l.G.Flops / 1e6 / comb.Best:F1} GF/s)");
         sepMs += sep.Best; combMs += comb.Best;
     }
     Console.WriteLine($"fwd+bwd of every layer once: separate {sepMs:F1} ms, combined {combMs:F1} ms");

@@ -6,15 +6,9 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 public enum CpuConvStrategy
 {
     /// <summary>
-    /// <see cref="PerImage"/> when one image has at least <see cref="CpuConv.PerImageMinPositions"/>
-    /// column-side positions (its GEMMs are then wide enough on their own), else <see cref="Batched"/>.
-    /// Chosen by measurement on the DCGAN's layers (docs/perf-conv.md).
-    /// </summary>
-    Auto,
-    /// <summary>
     /// One column matrix for the whole batch and one wide GEMM per product (its N is batch·positions),
-    /// with a transpose between NCHW and the GEMM's channel-major layout. Best where an image has few
-    /// positions (the DCGAN's 7×7 layers).
+    /// with a transpose between NCHW and the GEMM's channel-major layout. The default: faster on every
+    /// layer of the DCGAN (docs/perf-conv.md).
     /// </summary>
     Batched,
     /// <summary>
@@ -48,17 +42,9 @@ public sealed unsafe class CpuConv
     readonly int[] taps;               // CpuIm2Col.TapTable: the pixel each kernel offset reads at each position
     float* columnsOf;                  // the image whose batched column matrix cols holds now, or null
 
-    /// <summary>
-    /// Column-side positions per image from which <see cref="CpuConvStrategy.Auto"/> runs one GEMM per
-    /// image: the DCGAN's 14×14 layers (196) ran faster per image, its 7×7 ones (49) batched.
-    /// </summary>
-    public const int PerImageMinPositions = 128;
-
-    public CpuConv(Conv2dGeometry geometry, int threads, CpuConvStrategy strategy = CpuConvStrategy.Auto)
+    public CpuConv(Conv2dGeometry geometry, int threads, CpuConvStrategy strategy = CpuConvStrategy.Batched)
     {
         Geometry = geometry.Validated();
-        if (strategy == CpuConvStrategy.Auto)
-            strategy = geometry.ColumnColsPerImage >= PerImageMinPositions ? CpuConvStrategy.PerImage : CpuConvStrategy.Batched;
         Strategy = strategy;
         this.threads = Math.Max(1, threads);
         args = geometry.Args;
@@ -71,7 +57,6 @@ public sealed unsafe class CpuConv
     }
 
     public Conv2dGeometry Geometry { get; }
-    /// <summary>The strategy in use (never <see cref="CpuConvStrategy.Auto"/>).</summary>
     public CpuConvStrategy Strategy { get; }
 
     /// <summary>Floats of workspace this layer holds.</summary>
