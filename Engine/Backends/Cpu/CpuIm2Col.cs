@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using IlgpuGan.Kernels;
 
 namespace IlgpuGan.Engine.Backends.Cpu;
@@ -51,7 +53,18 @@ public static unsafe class CpuIm2Col
                 int* t = taps + (r % kk) * plane;
                 float* src = image + (long)(n * a.ImC + r / kk) * imPlane;
                 float* dst = cols + r * ldCols + (long)n * plane;
-                for (int p = 0; p < plane; p++)
+                int p = 0;
+                if (Avx2.IsSupported)
+                {
+                    // Eight taps per masked hardware gather; padding lanes (index −1) read nothing and store 0.
+                    for (; p <= plane - 8; p += 8)
+                    {
+                        var idx = Avx.LoadVector256(t + p);
+                        var mask = Avx2.CompareGreaterThan(idx, Vector256<int>.AllBitsSet).AsSingle();
+                        Avx.Store(dst + p, Avx2.GatherMaskVector256(Vector256<float>.Zero, src, idx, mask, 4));
+                    }
+                }
+                for (; p < plane; p++)
                 {
                     int at = t[p];
                     dst[p] = at >= 0 ? src[at] : 0f;
