@@ -40,6 +40,21 @@ public sealed class KernelCompileTests
     public void The_split_K_reduction_is_covered() =>
         Assert.Contains(KernelMethods(), m => m.DeclaringType == typeof(GemmKernels) && m.Name == nameof(GemmKernels.SumSplits));
 
+    [Fact]
+    public void The_conv_family_kernels_are_covered()
+    {
+        var names = KernelMethods().Select(m => $"{m.DeclaringType!.Name}.{m.Name}").ToHashSet();
+        foreach (var k in new[]
+        {
+            nameof(ConvKernels) + "." + nameof(ConvKernels.Im2Col), nameof(ConvKernels) + "." + nameof(ConvKernels.Col2Im),
+            nameof(ConvKernels) + "." + nameof(ConvKernels.SwapOuter), nameof(ConvKernels) + "." + nameof(ConvKernels.AddChannelBias),
+            nameof(ConvKernels) + "." + nameof(ConvKernels.ChannelBiasGrad),
+            nameof(BatchNorm2dKernels) + "." + nameof(BatchNorm2dKernels.ForwardTrain), nameof(BatchNorm2dKernels) + "." + nameof(BatchNorm2dKernels.ForwardEval),
+            nameof(BatchNorm2dKernels) + "." + nameof(BatchNorm2dKernels.Backward),
+        })
+            Assert.Contains(k, names);
+    }
+
     [Theory]
     [MemberData(nameof(Kernels))]
     public void Kernel_compiles_to_ptx(string kernel)

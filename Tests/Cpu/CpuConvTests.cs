@@ -1,0 +1,146 @@
+using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Backends.Cpu;
+using IlgpuGan.Kernels;
+using IlgpuGan.Tests.Kernels;
+using static IlgpuGan.Tests.Kernels.ConvShapes;
+
+namespace IlgpuGan.Tests.Cpu;
+
+/// <summary>
+/// The managed Conv2d / ConvTranspose2d (both GEMM strategies, one and two threads) and BatchNorm2d
+/// against the float64 references, on the awkward shapes of <see cref="ConvShapes"/>. Outputs start
+/// as NaN so an element that is never written fails.
+/// </summary>
+public sealed unsafe class CpuConvTests
+{
+    public static TheoryData<int, CpuConvStrategy, int> ConvCases() => Cases(Conv.Length);
+    public static TheoryData<int, CpuConvStrategy, int> TransposedCases() => Cases(Transposed.Length);
+
+    static TheoryData<int, CpuConvStrategy, int> Cases(int shapes)
+    {
+        var data = new TheoryData<int, CpuConvStrategy, int>();
+        for (int i = 0; i < shapes; i++)
+            foreach (var s in Enum.GetValues<CpuConvStrategy>())
+                foreach (int threads in new[] { 1, 2 })
+                    data.Add(i, s, threads);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvCases))]
+    public void Conv2d_matches_reference(int shape, CpuConvStrategy strategy, int threads) => Check(Conv[shape], strategy, threads);
+
+    [Theory]
+    [MemberData(nameof(TransposedCases))]
+    public void ConvTranspose2d_matches_reference(int shape, CpuConvStrategy strategy, int threads) => Check(Transposed[shape], strategy, threads);
+
+    static void Check(Conv2dGeometry g, CpuConvStrategy strategy, int threads)
+    {
+        var rng = new Random(g.GetHashCode());
+        var a = g.Args;
+        var x = Uniform(rng, g.InputLength);
+        var w = Uniform(rng, g.WeightLength);
+        var bias = Uniform(rng, g.COut);
+        var dy = Uniform(rng, g.OutputLength);
+        var conv = new CpuConv(g, threads, strategy);
+        bool t = g.Transposed;
+
+        var y = NaNs(g.OutputLength);
+        var yNoBias = NaNs(g.OutputLength);
+        var dx = NaNs(g.InputLength);
+        var dw = NaNs(g.WeightLength);
+        var dwAcc = Uniform(rng, g.WeightLength);
+        var dwAccIn = (float[])dwAcc.Clone();
+        var db = NaNs(g.COut);
+        var dx2 = NaNs(g.InputLength); var dw2 = NaNs(g.WeightLength); var dw3 = (float[])dwAccIn.Clone();
+        fixed (float* px = x, pw = w, pb = bias, pdy = dy, py = y, py0 = yNoBias, pdx = dx, pdw = dw, pdwa = dwAcc, pdb = db,
+               pdx2 = dx2, pdw2 = dw2, pdw3 = dw3)
+        {
+            // The combined backward right after a forward (the columns it may reuse), then again
+            // after an input gradient has overwritten them, accumulating and without dx.
+            conv.Forward(px, pw, pb, py);
+            conv.Backward(px, pdy, pw, pdx2, pdw2, columnsFromForward: true);
+            conv.InputGrad(pdy, pw, pdx);
+            conv.Backward(px, pdy, pw, null, pdw3, accumulateWeight: true, columnsFromForward: true);
+
+            conv.Forward(px, pw, pb, py);
+            conv.Forward(px, pw, null, py0);
+            conv.InputGrad(pdy, pw, pdx);
+            conv.WeightGrad(px, pdy, pdw);
+            conv.WeightGrad(px, pdy, pdwa, accumulate: true);
+            conv.BiasGrad(pdy, pdb);
+        }
+        string at = $"{g} {strategy} threads={threads}";
+        Near($"forward {at}", y, t ? ConvReference.ConvTranspose2dForward(x, w, bias, a) : ConvReference.Conv2dForward(x, w, bias, a));
+        Near($"forward without bias {at}", yNoBias, t ? ConvReference.ConvTranspose2dForward(x, w, null, a) : ConvReference.Conv2dForward(x, w, null, a));
+        Near($"input grad {at}", dx, t ? ConvReference.ConvTranspose2dInputGrad(dy, w, a) : ConvReference.Conv2dInputGrad(dy, w, a));
+        var wantDw = t ? ConvReference.ConvTranspose2dWeightGrad(x, dy, a) : ConvReference.Conv2dWeightGrad(x, dy, a);
+        Near($"weight grad {at}", dw, wantDw);
+        Near($"backward's input grad {at}", dx2, t ? ConvReference.ConvTranspose2dInputGrad(dy, w, a) : ConvReference.Conv2dInputGrad(dy, w, a));
+        Near($"backward's weight grad {at}", dw2, wantDw);
+        Near($"backward's accumulated weight grad {at}", dw3, Plus(wantDw, dwAccIn));
+        Near($"accumulated weight grad {at}", dwAcc, Plus(wantDw, dwAccIn));
+        Near($"bias grad {at}", db, t ? ConvReference.ConvTranspose2dBiasGrad(dy, a) : ConvReference.Conv2dBiasGrad(dy, a));
+    }
+
+    [Fact]
+    public void Workspaces_are_sized_from_the_geometry()
+    {
+        var g = Conv2dGeometry.Conv(64, 64, 14, 14, 128, k: 4, stride: 2, pad: 1);
+        Assert.Equal(g.ColumnFloats + g.ColSideLength, new CpuConv(g, 1).WorkspaceFloats);
+        Assert.Equal(16 * 49, new CpuConv(g, 1).TapTableLength);
+        Assert.Equal((long)g.ColumnRows * g.ColumnColsPerImage, new CpuConv(g, 1, CpuConvStrategy.PerImage).WorkspaceFloats);
+        // The DCGAN's ends are Linear layers in disguise: no column matrix at all.
+        var first = Conv2dGeometry.ConvTranspose(64, 100, 1, 1, 128, k: 7);
+        var last = Conv2dGeometry.Conv(64, 128, 7, 7, 1, k: 7);
+        Assert.True(first.IsDense && last.IsDense);
+        Assert.Equal(0, new CpuConv(first, 1).WorkspaceFloats);
+        Assert.Equal(0, new CpuConv(last, 1).WorkspaceFloats);
+        Assert.False(Conv2dGeometry.Conv(64, 128, 7, 7, 1, k: 7, pad: 1).IsDense);
+        Assert.False(Conv2dGeometry.Conv(64, 128, 7, 7, 1, k: 4, dilation: 2).IsDense);
+    }
+
+    public static TheoryData<int, int, int, int> BatchNormCases()
+    {
+        var data = new TheoryData<int, int, int, int>();
+        foreach (var (n, c, p) in BatchNorm)
+            foreach (int threads in new[] { 1, 2 }) data.Add(n, c, p, threads);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchNormCases))]
+    public void BatchNorm2d_matches_reference(int n, int c, int plane, int threads)
+    {
+        var rng = new Random(n * 1000 + c * 10 + plane);
+        // An offset mean and a spread that is not 1, so both statistics matter.
+        var x = Uniform(rng, n * c * plane, 2, 5);
+        var dy = Uniform(rng, x.Length);
+        var gamma = Uniform(rng, c, 0.5, 1.5); var beta = Uniform(rng, c);
+        var rm = Uniform(rng, c); var rv = Uniform(rng, c, 0.5, 2);
+        var rmIn = (float[])rm.Clone(); var rvIn = (float[])rv.Clone();
+        var y = NaNs(x.Length); var yEval = NaNs(x.Length); var dx = NaNs(x.Length);
+        var mean = NaNs(c); var inv = NaNs(c);
+        var dg = Uniform(rng, c); var dbt = Uniform(rng, c);
+        var dgIn = (float[])dg.Clone(); var dbIn = (float[])dbt.Clone();
+        const float momentum = 0.1f, eps = 1e-5f;
+        fixed (float* px = x, pdy = dy, pg = gamma, pb = beta, prm = rm, prv = rv, py = y, pye = yEval, pdx = dx, pm = mean, pi = inv, pdg = dg, pdb = dbt)
+        {
+            CpuBatchNorm2d.ForwardTrain(px, pg, pb, prm, prv, py, pm, pi, n, c, plane, momentum, eps, threads);
+            CpuBatchNorm2d.ForwardEval(px, pg, pb, prm, prv, pye, n, c, plane, eps, threads);
+            CpuBatchNorm2d.Backward(px, pdy, pg, pm, pi, pdx, pdg, pdb, n, c, plane, accumulate: true, threads);
+        }
+        var want = BatchNorm2dKernels.ForwardTrainReference(x, gamma, beta, rmIn, rvIn, n, c, plane, momentum, eps);
+        string at = $"({n},{c},{plane}) threads={threads}";
+        Near($"train y {at}", y, want.Y);
+        Near($"saved mean {at}", mean, want.Mean);
+        Near($"saved invstd {at}", inv, want.InvStd, 1e-4);
+        Near($"running mean {at}", rm, want.RunningMean);
+        Near($"running var {at}", rv, want.RunningVar);
+        Near($"eval y {at}", yEval, BatchNorm2dKernels.ForwardEvalReference(x, gamma, beta, rm, rv, c, plane, eps));
+        var (wdx, wdg, wdb) = BatchNorm2dKernels.BackwardReference(x, dy, gamma, n, c, plane, eps);
+        Near($"dx {at}", dx, wdx, 1e-4);
+        Near($"dgamma (accumulated) {at}", dg, Plus(wdg, dgIn), 1e-4);
+        Near($"dbeta (accumulated) {at}", dbt, Plus(wdb, dbIn));
+    }
+}
