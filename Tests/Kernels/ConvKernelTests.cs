@@ -148,12 +148,6 @@ public abstract class ConvKernelTests(BackendFixture fixture)
     }
 }
 
-/// <summary>The first OpenCL device; tests skip when there is none.</summary>
-public sealed class OpenClFixture : BackendFixture
-{
-    protected override IBackend Open() => DeviceCatalog.Open("opencl");
-}
-
 public sealed class SimulatorConvKernelTests(SimulatorFixture f) : ConvKernelTests(f), IClassFixture<SimulatorFixture>;
 
 /// <summary>The simulator with GPU-sized groups and the GPU GEMM planner's tiles and split-K plans.</summary>
