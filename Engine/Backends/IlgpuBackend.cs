@@ -40,21 +40,24 @@ public sealed class IlgpuBackend : BackendBase
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> bnEval;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> bnBackward;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float, int> loss;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars> adam;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars, ArrayView<float>, int, ArrayView<int>> adam;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<int>> advanceStep;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, RmsPropScalars> rmsProp;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdScalars> sgd;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int> crossEntropy;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<ulong>, CounterOffset, int, int, float, int> crossEntropy;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int> softmax;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> normal;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> uniform;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int> gather;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ulong, uint, ArrayView<ulong>, CounterOffset, float, float> normal;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ulong, uint, ArrayView<ulong>, CounterOffset, float, float> uniform;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, CounterOffset, int, int> gather;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, float> fill;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, float, float> clamp;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> interpolate;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> rowPenalty;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, float, int> penaltyStats;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int> oneHotLabels;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, int, int, int, ulong, uint, ulong> oneHotRandom;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, CounterOffset, int, int, int, int> oneHotLabels;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, int, int, int, ulong, uint, ArrayView<ulong>, CounterOffset> oneHotRandom;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<ulong>, int> increment;
+    readonly DeviceBuffer<ulong> noCounters;   // one zero: what kernels read through an offset without a device counter
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> copyColumns;
 
     /// <param name="accelerator">An open accelerator; the backend disposes it.</param>
@@ -105,6 +108,7 @@ public sealed class IlgpuBackend : BackendBase
         Load(out bnBackward, BatchNormKernels.Backward);
         Load(out loss, LossKernels.Adversarial);
         Load(out adam, AdamKernels.Step);
+        Load(out advanceStep, AdamKernels.Advance);
         Load(out rmsProp, RmsPropKernels.Step);
         Load(out sgd, SgdKernels.Step);
         Load(out crossEntropy, SoftmaxKernels.CrossEntropy);
@@ -120,6 +124,8 @@ public sealed class IlgpuBackend : BackendBase
         Load(out oneHotLabels, ConditionalKernels.OneHotLabels);
         Load(out oneHotRandom, ConditionalKernels.OneHotRandom);
         Load(out copyColumns, ConditionalKernels.CopyColumns);
+        Load(out increment, CounterKernels.Increment);
+        noCounters = Allocate<ulong>(1);
         if (ownedContext is not null) context = ownedContext;
     }
 
@@ -336,13 +342,17 @@ public sealed class IlgpuBackend : BackendBase
 
     protected override void SoftmaxCrossEntropyCore(Tensor logits, DeviceBuffer<int> labels, BatchIndices batch, RowsCols s, LossOutput o) =>
         crossEntropy(stream, new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(labels), V(batch.Indices), V(o.Grad), V(o.Stats),
-            batch.Offset, s.Rows, s.Cols, o.GradScale, o.StatsIndex);
+            Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Cols, o.GradScale, o.StatsIndex);
 
     protected override void SoftmaxCore(Tensor logits, Tensor probs, RowsCols s) =>
         softmax(stream, Stride(s.Rows), V(logits), V(probs), s.Rows, s.Cols);
 
-    protected override void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
-        adam(stream, Stride(param.Length), V(param), V(grad), V(m), V(v), param.Length, scalars);
+    protected override void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars, StepSchedule schedule)
+    {
+        // Two launches: every thread of the step must read the counter after it has moved.
+        advanceStep(stream, new KernelConfig(new Index1D(1), new Index1D(1)), V(schedule.Step));
+        adam(stream, Stride(param.Length), V(param), V(grad), V(m), V(v), param.Length, scalars, V(schedule.Table), schedule.Rows, V(schedule.Step));
+    }
 
     protected override void RmsPropCore(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s) =>
         rmsProp(stream, Stride(param.Length), V(param), V(grad), V(squareAvg), param.Length, s);
@@ -351,13 +361,13 @@ public sealed class IlgpuBackend : BackendBase
         sgd(stream, Stride(param.Length), V(param), V(grad), V(momentumBuffer), param.Length, s);
 
     protected override void RandomNormalCore(Tensor dst, PhiloxCounter rng, float mean, float std) =>
-        normal(stream, Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, rng.Offset, mean, std);
+        normal(stream, Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, Counters(rng.Counter), Offset(rng.Offset, rng.Counter), mean, std);
 
     protected override void RandomUniformCore(Tensor dst, PhiloxCounter rng, float low, float high) =>
-        uniform(stream, Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, rng.Offset, low, high);
+        uniform(stream, Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, Counters(rng.Counter), Offset(rng.Offset, rng.Counter), low, high);
 
     protected override void GatherRowsCore(DeviceBuffer<byte> data, BatchIndices batch, RowsCols s, Tensor dst) =>
-        gather(stream, Stride(s.Count), V(data), V(batch.Indices), V(dst), batch.Offset, s.Rows, s.Cols);
+        gather(stream, Stride(s.Count), V(data), V(batch.Indices), V(dst), Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Cols);
 
     protected override void FillCore(Tensor dst, float value) => fill(stream, Stride(dst.Length), V(dst), dst.Length, value);
 
@@ -374,10 +384,10 @@ public sealed class IlgpuBackend : BackendBase
     }
 
     protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, RowsCols s) =>
-        oneHotLabels(stream, Stride(s.Count), V(labels), V(batch.Indices), V(dst.Tensor), batch.Offset, s.Rows, s.Cols, dst.Stride, dst.Column);
+        oneHotLabels(stream, Stride(s.Count), V(labels), V(batch.Indices), V(dst.Tensor), Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Cols, dst.Stride, dst.Column);
 
     protected override void OneHotRandomCore(ColumnBlock dst, RowsCols s, PhiloxCounter rng) =>
-        oneHotRandom(stream, Stride(s.Count), V(dst.Tensor), s.Rows, s.Cols, dst.Stride, dst.Column, rng.Seed, rng.Stream, rng.Offset);
+        oneHotRandom(stream, Stride(s.Count), V(dst.Tensor), s.Rows, s.Cols, dst.Stride, dst.Column, rng.Seed, rng.Stream, Counters(rng.Counter), Offset(rng.Offset, rng.Counter));
 
     protected override void CopyColumnsCore(ColumnBlock src, ColumnBlock dst, RowsCols s) =>
         copyColumns(stream, Stride(s.Count), V(src.Tensor), V(dst.Tensor), s.Rows, s.Cols, src.Stride, src.Column, dst.Stride, dst.Column);
@@ -387,6 +397,11 @@ public sealed class IlgpuBackend : BackendBase
         if (source.Length != destination.Length) throw new ArgumentException("copy between tensors of different lengths");
         V(source).CopyTo(stream, V(destination));
     }
+
+    protected override void IncrementCore(DeviceBuffer<ulong> counters, int count) => increment(stream, Stride(count), V(counters), count);
+
+    ArrayView<ulong> Counters(DeviceCounter c) => V(c.Counters ?? noCounters);
+    static CounterOffset Offset(ulong offset, DeviceCounter c) => new(offset, c.Slot, c.Counters is null ? 0 : c.Scale);
 
     public override void Synchronize()
     {
@@ -410,6 +425,7 @@ public sealed class IlgpuBackend : BackendBase
     public override void Dispose()
     {
         splitWorkspace?.Dispose();
+        noCounters.Dispose();
         stream.Dispose();
         acc.Dispose();
         if (ownsContext) context.Dispose();
@@ -417,6 +433,8 @@ public sealed class IlgpuBackend : BackendBase
 
     // One overload per kernel arity: the launcher field's type fixes the type arguments, so each
     // kernel's signature is written once, in its field's declaration.
+    void Load<T1>(out Action<AcceleratorStream, KernelConfig, T1> launcher, Action<T1> kernel) where T1 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2>(out Action<AcceleratorStream, KernelConfig, T1, T2> launcher, Action<T1, T2> kernel) where T1 : struct where T2 : struct => launcher = acc.LoadKernel(kernel);
     void Load<T1, T2, T3>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3> launcher, Action<T1, T2, T3> kernel) where T1 : struct where T2 : struct where T3 : struct => launcher = acc.LoadKernel(kernel);
     void Load<T1, T2, T3, T4>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4> launcher, Action<T1, T2, T3, T4> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct => launcher = acc.LoadKernel(kernel);
     void Load<T1, T2, T3, T4, T5>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5> launcher, Action<T1, T2, T3, T4, T5> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct => launcher = acc.LoadKernel(kernel);
