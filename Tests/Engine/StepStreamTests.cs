@@ -1,4 +1,5 @@
 using System.Reflection;
+using ILGPU;
 using ILGPU.Runtime;
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Gan;
