@@ -146,6 +146,12 @@ public abstract class KernelTests(BackendFixture fixture)
         Pass(Checks.OneHot(rows, classes, stride, column, indexOffset));
 
     [Theory]
+    [InlineData(4, 7, 3)]
+    [InlineData(33, 65, 10)]
+    public void Offsets_through_device_counters_match_reference(int rows, int cols, int classes) =>
+        Pass(Checks.DeviceCounters(rows, cols, classes));
+
+    [Theory]
     [InlineData(17, 784, 784, 0, 794, 0)]
     [InlineData(9, 5, 13, 8, 7, 1)]
     public void Copy_columns_matches_reference(int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn) =>
