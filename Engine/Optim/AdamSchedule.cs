@@ -12,9 +12,10 @@ namespace IlgpuGan.Engine.Optim;
 ///
 /// The table stops where the scalars stop changing: once 1 − βᵗ is 1.0 in float64 for both betas
 /// (βᵗ below about 2⁻⁵³), lr / (1 − β1ᵗ) and √(1 − β2ᵗ) are lr and 1 for every later t, which is
-/// the last row. That is about 37,000 rows for β2 = 0.999 (290 KB) and 370,000 for 0.9999. The
-/// rows are capped at <see cref="MaxRows"/> (β2 above about 0.99999); past the cap the last row is
-/// used, whose bias corrections are then off by less than β2^MaxRows, under 10⁻⁷ relative.
+/// the last row. That is 37,412 rows for β2 = 0.999 (292 KiB) and about 367,000 for 0.9999. The
+/// rows are capped at <see cref="MaxRows"/> (32 MiB), which the exact table reaches only for β2 above
+/// about 0.999991; with such a β2, steps past 2²² reuse step 2²²'s scalars (for β2 = 0.999999,
+/// √(1 − β2ᵗ) is then 0.992 where it should approach 1).
 /// </summary>
 public sealed class AdamSchedule : IDisposable
 {
