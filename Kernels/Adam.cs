@@ -4,23 +4,40 @@ using ILGPU.Algorithms;
 namespace IlgpuGan.Kernels;
 
 /// <summary>
-/// The per-step scalars of Adam, computed once on the host in float64 (as PyTorch does in Python
-/// floats) so the kernel does no pow/sqrt of step counts.
+/// Adam's constant scalars: the same every step, so they may travel as kernel arguments (a
+/// captured CUDA graph freezes arguments).
 /// </summary>
 public struct AdamScalars
 {
     public float Beta1, Beta2, Eps, WeightDecay;
-    /// <summary>lr / (1 − β1ᵗ).</summary>
-    public float StepSize;
-    /// <summary>√(1 − β2ᵗ).</summary>
-    public float BiasCorrection2Sqrt;
 
-    public static AdamScalars For(double lr, double beta1, double beta2, double eps, double weightDecay, long step) => new()
+    public static AdamScalars For(double beta1, double beta2, double eps, double weightDecay) => new()
     {
         Beta1 = (float)beta1,
         Beta2 = (float)beta2,
         Eps = (float)eps,
         WeightDecay = (float)weightDecay,
+    };
+}
+
+/// <summary>
+/// Adam's scalars of step t, computed on the host in float64 (as PyTorch does in Python floats)
+/// so the kernel does no pow/sqrt of step counts. They change every step, so kernels read them
+/// from device memory: one row of a table written ahead of time (Engine/Optim/AdamSchedule),
+/// picked by a step counter the device advances.
+/// </summary>
+public struct AdamStepScalars
+{
+    /// <summary>Floats per table row: StepSize, BiasCorrection2Sqrt.</summary>
+    public const int Width = 2;
+
+    /// <summary>lr / (1 − β1ᵗ).</summary>
+    public float StepSize;
+    /// <summary>√(1 − β2ᵗ).</summary>
+    public float BiasCorrection2Sqrt;
+
+    public static AdamStepScalars For(double lr, double beta1, double beta2, long step) => new()
+    {
         StepSize = (float)(lr / (1 - Math.Pow(beta1, step))),
         BiasCorrection2Sqrt = (float)Math.Sqrt(1 - Math.Pow(beta2, step)),
     };
@@ -32,8 +49,24 @@ public struct AdamScalars
 /// </summary>
 public static class AdamKernels
 {
-    public static void Step(ArrayView<float> param, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v, int n, AdamScalars s)
+    /// <summary>
+    /// Advances the step counter step[0] by one: launched (one thread) before <see cref="Step"/>, so
+    /// the count lives on the device and a replayed CUDA graph still counts.
+    /// </summary>
+    public static void Advance(ArrayView<int> step)
     {
+        if (Grid.GlobalIndex.X == 0) step[0] = step[0] + 1;
+    }
+
+    /// <summary>
+    /// One step, t = step[0] (already advanced): lr / (1 − β1ᵗ) and √(1 − β2ᵗ) are row
+    /// min(t, rows) − 1 of <paramref name="table"/>, <see cref="AdamStepScalars.Width"/> floats a row.
+    /// </summary>
+    public static void Step(ArrayView<float> param, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v, int n, AdamScalars s,
+        ArrayView<float> table, int rows, ArrayView<int> step)
+    {
+        long row = XMath.Min(step[0], rows) - 1;
+        float stepSize = table[row * AdamStepScalars.Width], biasCorrection2Sqrt = table[row * AdamStepScalars.Width + 1];
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
         {
             float g = grad[i];
@@ -42,8 +75,8 @@ public static class AdamKernels
             float vi = s.Beta2 * v[i] + (1f - s.Beta2) * g * g;
             m[i] = mi;
             v[i] = vi;
-            float denom = XMath.Sqrt(vi) / s.BiasCorrection2Sqrt + s.Eps;
-            param[i] -= s.StepSize * (mi / denom);
+            float denom = XMath.Sqrt(vi) / biasCorrection2Sqrt + s.Eps;
+            param[i] -= stepSize * (mi / denom);
         }
     }
 

@@ -12,9 +12,10 @@ public static class ConditionalKernels
 {
     /// <summary>dst[r, col + k] = (labels[indices[indexOffset + r]] == k) for k &lt; classes; row stride dstStride.</summary>
     public static void OneHotLabels(ArrayView<int> labels, ArrayView<int> indices, ArrayView<float> dst,
-        int indexOffset, int rows, int classes, int dstStride, int dstColumn)
+        ArrayView<ulong> counters, CounterOffset offset, int rows, int classes, int dstStride, int dstColumn)
     {
         int n = rows * classes;
+        int indexOffset = (int)offset.At(counters);
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
         {
             int r = i / classes, k = i - r * classes;
@@ -28,9 +29,10 @@ public static class ConditionalKernels
     /// separately and still agree.
     /// </summary>
     public static void OneHotRandom(ArrayView<float> dst, int rows, int classes, int dstStride, int dstColumn,
-        ulong seed, uint stream, ulong offset)
+        ulong seed, uint stream, ArrayView<ulong> counters, CounterOffset counter)
     {
         int n = rows * classes;
+        ulong offset = counter.At(counters);
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
         {
             int r = i / classes, k = i - r * classes;

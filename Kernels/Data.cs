@@ -10,9 +10,10 @@ namespace IlgpuGan.Kernels;
 public static class DataKernels
 {
     public static void GatherRows(ArrayView<byte> data, ArrayView<int> indices, ArrayView<float> dst,
-        int indexOffset, int rows, int cols)
+        ArrayView<ulong> counters, CounterOffset offset, int rows, int cols)
     {
         int n = rows * cols;
+        int indexOffset = (int)offset.At(counters);
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
         {
             int r = i / cols, c = i - r * cols;

@@ -4,13 +4,15 @@ using ILGPU.Algorithms;
 namespace IlgpuGan.Kernels;
 
 /// <summary>
-/// Device RNG: element i of the output is drawn from Philox counter (offset + i) of (seed, stream).
+/// Device RNG: element i of the output is drawn from Philox counter (offset + i) of (seed, stream),
+/// the offset read through a device counter (<see cref="CounterOffset"/>) so it can move per step.
 /// Normals use Box–Muller on two words of the same block, so each element is self-contained.
 /// </summary>
 public static class RandomKernels
 {
-    public static void Normal(ArrayView<float> dst, int n, ulong seed, uint stream, ulong offset, float mean, float std)
+    public static void Normal(ArrayView<float> dst, int n, ulong seed, uint stream, ArrayView<ulong> counters, CounterOffset counter, float mean, float std)
     {
+        ulong offset = counter.At(counters);
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
         {
             Philox.Element(seed, stream, offset + (ulong)i, out uint r0, out uint r1, out _, out _);
@@ -18,8 +20,9 @@ public static class RandomKernels
         }
     }
 
-    public static void Uniform(ArrayView<float> dst, int n, ulong seed, uint stream, ulong offset, float low, float high)
+    public static void Uniform(ArrayView<float> dst, int n, ulong seed, uint stream, ArrayView<ulong> counters, CounterOffset counter, float low, float high)
     {
+        ulong offset = counter.At(counters);
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
         {
             Philox.Element(seed, stream, offset + (ulong)i, out uint r0, out _, out _, out _);

@@ -29,8 +29,9 @@ public static class SoftmaxKernels
     }
 
     public static void CrossEntropy(ArrayView<float> logits, ArrayView<int> labels, ArrayView<int> indices, ArrayView<float> grad,
-        ArrayView<float> stats, int indexOffset, int rows, int classes, float gradScale, int statsIndex)
+        ArrayView<float> stats, ArrayView<ulong> counters, CounterOffset offset, int rows, int classes, float gradScale, int statsIndex)
     {
+        int indexOffset = (int)offset.At(counters);
         var lossShared = SharedMemory.Allocate<float>(ReduceThreads);
         var hitShared = SharedMemory.Allocate<float>(ReduceThreads);
         int t = Group.IdxX;

@@ -115,9 +115,9 @@ public abstract class BackendBase : IBackend
         using (Observe(new(KernelOp.Softmax, s.Rows, s.Cols))) SoftmaxCore(logits, probs, s);
     }
 
-    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars)
+    public void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars, StepSchedule schedule)
     {
-        using (Observe(new(KernelOp.Adam, param.Length))) AdamCore(param, grad, m, v, scalars);
+        using (Observe(new(KernelOp.Adam, param.Length))) AdamCore(param, grad, m, v, scalars, schedule);
     }
 
     public void RmsProp(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s)
@@ -185,6 +185,11 @@ public abstract class BackendBase : IBackend
         using (Observe(new(KernelOp.Copy, source.Length))) CopyCore(source, destination);
     }
 
+    public void Increment(DeviceBuffer<ulong> counters, int count)
+    {
+        using (Observe(new(KernelOp.Increment, count))) IncrementCore(counters, count);
+    }
+
     protected abstract void GemmCore(Tensor a, Tensor b, Tensor c, GemmProblem p);
     protected abstract void LinearForwardCore(Tensor x, Tensor weight, Tensor? bias, Tensor y, LinearShape s, Act act);
     protected abstract void LinearInputGradCore(Tensor dy, Tensor weight, Tensor dx, LinearShape s, Tensor? maskOutput, Act act);
@@ -197,7 +202,7 @@ public abstract class BackendBase : IBackend
     protected abstract void AdversarialLossCore(Tensor logits, LossKind kind, float target, LossOutput output);
     protected abstract void SoftmaxCrossEntropyCore(Tensor logits, DeviceBuffer<int> labels, BatchIndices batch, RowsCols s, LossOutput output);
     protected abstract void SoftmaxCore(Tensor logits, Tensor probs, RowsCols s);
-    protected abstract void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars s);
+    protected abstract void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars s, StepSchedule schedule);
     protected abstract void RmsPropCore(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s);
     protected abstract void SgdCore(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s);
     protected abstract void RandomNormalCore(Tensor dst, PhiloxCounter rng, float mean, float std);
@@ -211,4 +216,5 @@ public abstract class BackendBase : IBackend
     protected abstract void OneHotRandomCore(ColumnBlock dst, RowsCols s, PhiloxCounter rng);
     protected abstract void CopyColumnsCore(ColumnBlock src, ColumnBlock dst, RowsCols s);
     protected abstract void CopyCore(Tensor source, Tensor destination);
+    protected abstract void IncrementCore(DeviceBuffer<ulong> counters, int count);
 }

@@ -13,6 +13,10 @@ public readonly record struct GemmProblem(int M, int N, int K, bool TransA, bool
 
     /// <summary>The plan-cache key: the shape and form, accumulate off.</summary>
     public GemmProblem Plan => this with { Accumulate = false };
+
+    // The generated ToString would print Plan, a GemmProblem, whose Plan it would print, … without end.
+    public override string ToString() =>
+        $"GemmProblem {{ M = {M}, N = {N}, K = {K}, TransA = {TransA}, TransB = {TransB}, Accumulate = {Accumulate} }}";
 }
 
 /// <summary>What the planner needs to know about an accelerator.</summary>

@@ -73,8 +73,13 @@ public interface IBackend : IDisposable
     /// <summary>probs[r, :] = softmax(logits[r, :]) over rows × classes.</summary>
     void Softmax(Tensor logits, Tensor probs, RowsCols s);
 
-    /// <summary>One Adam step over a flat parameter buffer.</summary>
-    void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars);
+    /// <summary>
+    /// One Adam step over a flat parameter buffer: advances <paramref name="schedule"/>'s step
+    /// counter to t, and takes lr / (1 − β1ᵗ) and √(1 − β2ᵗ) from its table
+    /// (<see cref="AdamStepScalars"/>, as Engine/Optim/AdamSchedule writes them); β1, β2, eps and
+    /// weight decay from <paramref name="scalars"/>.
+    /// </summary>
+    void Adam(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars, StepSchedule schedule);
 
     /// <summary>One RMSprop step (centered=False, momentum=0) over a flat parameter buffer.</summary>
     void RmsProp(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s);
@@ -119,6 +124,12 @@ public interface IBackend : IDisposable
     void CopyColumns(ColumnBlock src, ColumnBlock dst, RowsCols s);
 
     void Copy(Tensor source, Tensor destination);
+
+    /// <summary>
+    /// counters[i] += 1 for i &lt; count, on the device: how per-step offsets (<see cref="DeviceCounter"/>)
+    /// move without a host write or a new kernel argument.
+    /// </summary>
+    void Increment(DeviceBuffer<ulong> counters, int count);
 
     void Synchronize();
 }

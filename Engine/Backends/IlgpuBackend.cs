@@ -6,9 +6,11 @@ namespace IlgpuGan.Engine.Backends;
 
 /// <summary>
 /// The ILGPU implementation of <see cref="IBackend"/>: every kernel is compiled once when the
-/// backend opens, and each call is one launch on the accelerator's default stream (two for a
-/// split-K GEMM). LinearForward and LinearInputGrad are the GEMM with
-/// its epilogue on: one launch too.
+/// backend opens, and each call is one launch (two for a split-K GEMM or an Adam step) on the
+/// backend's own stream, <see cref="Stream"/>, never on the accelerator's default stream: the
+/// legacy default stream cannot be captured into a CUDA graph, and work issued there would either
+/// break a capture or run outside it. Host copies go through the same stream and wait for it.
+/// LinearForward and LinearInputGrad are the GEMM with its epilogue on: one launch too.
 ///
 /// GEMM plans are chosen per shape the first time a shape is seen and cached (see
 /// <see cref="PlanFor"/>); a model's shapes are fixed, so after the first step every GEMM launch
@@ -18,6 +20,9 @@ namespace IlgpuGan.Engine.Backends;
 public sealed class IlgpuBackend : BackendBase
 {
     readonly Accelerator acc;
+    readonly AcceleratorStream stream;
+    readonly HashSet<nint> live = [];   // device addresses of the buffers allocated and not yet disposed
+    long allocations, frees, synchronizations, hostCopies;
     readonly bool ownsContext;
     readonly Context context;
     readonly Func<GemmProblem, GemmPlan> choosePlan;
@@ -26,31 +31,34 @@ public sealed class IlgpuBackend : BackendBase
     readonly int threads;      // threads per group for element-wise and column kernels
     readonly int maxGroups;    // grid size cap for grid-stride kernels
 
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> gemm;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, GemmEpilogue> sumSplits;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float> biasAct;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> actBackward;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> biasGrad;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> bnTrain;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> bnEval;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> bnBackward;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float, int> loss;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars> adam;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, RmsPropScalars> rmsProp;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdScalars> sgd;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, float, int> crossEntropy;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> softmax;
-    readonly Action<KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> normal;
-    readonly Action<KernelConfig, ArrayView<float>, int, ulong, uint, ulong, float, float> uniform;
-    readonly Action<KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int> gather;
-    readonly Action<KernelConfig, ArrayView<float>, int, float> fill;
-    readonly Action<KernelConfig, ArrayView<float>, int, float, float> clamp;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> interpolate;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> rowPenalty;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float, int> penaltyStats;
-    readonly Action<KernelConfig, ArrayView<int>, ArrayView<int>, ArrayView<float>, int, int, int, int, int> oneHotLabels;
-    readonly Action<KernelConfig, ArrayView<float>, int, int, int, int, ulong, uint, ulong> oneHotRandom;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> copyColumns;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmArgs> gemm;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, GemmEpilogue> sumSplits;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float> biasAct;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> actBackward;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> biasGrad;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> bnTrain;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> bnEval;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> bnBackward;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float, int> loss;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, AdamScalars, ArrayView<float>, int, ArrayView<int>> adam;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<int>> advanceStep;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, RmsPropScalars> rmsProp;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, SgdScalars> sgd;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<ulong>, CounterOffset, int, int, float, int> crossEntropy;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int> softmax;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ulong, uint, ArrayView<ulong>, CounterOffset, float, float> normal;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ulong, uint, ArrayView<ulong>, CounterOffset, float, float> uniform;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, CounterOffset, int, int> gather;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, float> fill;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, float, float> clamp;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> interpolate;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> rowPenalty;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, float, int> penaltyStats;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, CounterOffset, int, int, int, int> oneHotLabels;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, int, int, int, ulong, uint, ArrayView<ulong>, CounterOffset> oneHotRandom;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<ulong>, int> increment;
+    readonly DeviceBuffer<ulong> noCounters;   // one zero: what kernels read through an offset without a device counter
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> copyColumns;
 
     /// <param name="accelerator">An open accelerator; the backend disposes it.</param>
     /// <param name="kind">The user-facing device name ("cuda", "opencl", "ilgpu-cpu").</param>
@@ -64,6 +72,7 @@ public sealed class IlgpuBackend : BackendBase
         Func<GemmProblem, GemmPlan>? gemmPlans = null)
     {
         acc = accelerator;
+        stream = accelerator.CreateStream();
         Kind = kind;
         context = accelerator.Context;
         ownsContext = ownedContext is not null;
@@ -99,6 +108,7 @@ public sealed class IlgpuBackend : BackendBase
         Load(out bnBackward, BatchNormKernels.Backward);
         Load(out loss, LossKernels.Adversarial);
         Load(out adam, AdamKernels.Step);
+        Load(out advanceStep, AdamKernels.Advance);
         Load(out rmsProp, RmsPropKernels.Step);
         Load(out sgd, SgdKernels.Step);
         Load(out crossEntropy, SoftmaxKernels.CrossEntropy);
@@ -114,12 +124,30 @@ public sealed class IlgpuBackend : BackendBase
         Load(out oneHotLabels, ConditionalKernels.OneHotLabels);
         Load(out oneHotRandom, ConditionalKernels.OneHotRandom);
         Load(out copyColumns, ConditionalKernels.CopyColumns);
+        Load(out increment, CounterKernels.Increment);
+        noCounters = Allocate<ulong>(1);
         if (ownedContext is not null) context = ownedContext;
     }
 
     public override string Kind { get; }
     public override string Description { get; }
     public Accelerator Accelerator => acc;
+
+    /// <summary>
+    /// The one stream every launch and copy of this backend is issued on (never the accelerator's
+    /// default stream; on CUDA a non-blocking stream, which a CUDA graph can capture).
+    /// </summary>
+    public AcceleratorStream Stream => stream;
+
+    /// <summary>
+    /// What this backend has done that a step must not do once warm: allocations and frees of
+    /// device memory, waits for the stream (<see cref="Synchronize"/> and host copies) and host
+    /// copies. Tests compare it before and after steps.
+    /// </summary>
+    public StreamActivity Activity => new(allocations, frees, synchronizations, hostCopies);
+
+    /// <summary>Device addresses of every buffer this backend holds now (its own workspace included).</summary>
+    public IReadOnlyCollection<nint> LiveBuffers => live;
 
     /// <summary>The accelerator as the GEMM planner sees it.</summary>
     public GemmDevice GemmDevice { get; }
@@ -136,8 +164,10 @@ public sealed class IlgpuBackend : BackendBase
         try
         {
             var mem = acc.Allocate1D<T>(Math.Max(1, length));
-            mem.MemSetToZero();
-            return new IlgpuBuffer<T>(mem);
+            mem.MemSetToZero(stream);
+            allocations++;
+            live.Add(mem.NativePtr);
+            return new IlgpuBuffer<T>(mem, this);
         }
         catch (Exception e) when (e is OutOfMemoryException || e is AcceleratorException || e is InsufficientMemoryException)
         {
@@ -254,13 +284,13 @@ public sealed class IlgpuBackend : BackendBase
         var auxView = aux is { } at ? V(at) : V(c);
         if (plan.SplitK == 1)
         {
-            gemm(cfg, V(a), V(b), V(c), auxView, p);
+            gemm(stream, cfg, V(a), V(b), V(c), auxView, p);
             return;
         }
         int mn = m * n;
         var partials = V(splitWorkspace!).SubView(0, (long)plan.SplitK * mn);
-        gemm(cfg, V(a), V(b), partials, auxView, p);
-        sumSplits(Stride(mn), partials, V(c), auxView, mn, n, plan.SplitK, problem.Accumulate ? 1 : 0, epilogue);
+        gemm(stream, cfg, V(a), V(b), partials, auxView, p);
+        sumSplits(stream, Stride(mn), partials, V(c), auxView, mn, n, plan.SplitK, problem.Accumulate ? 1 : 0, epilogue);
     }
 
     void Check(GemmPlan plan, int k)
@@ -280,7 +310,7 @@ public sealed class IlgpuBackend : BackendBase
         if (floats == 0 || splitWorkspace is { } w && w.Length >= floats) return;
         if (floats > int.MaxValue) throw new ArgumentException($"split-K workspace of {floats} floats exceeds the kernel's int indexing");
         // Launches already queued may still read the old buffer.
-        acc.Synchronize();
+        Synchronize();
         splitWorkspace?.Dispose();
         splitWorkspace = Allocate<float>(floats);
         WorkspaceAllocations++;
@@ -289,102 +319,132 @@ public sealed class IlgpuBackend : BackendBase
     protected override void BiasActivationCore(Tensor x, Tensor? bias, Tensor y, RowsCols s, Act act)
     {
         int n = s.Rows * s.Cols;
-        biasAct(Stride(n), V(x), bias is { } bt ? V(bt) : V(x), V(y), n, s.Cols, bias is null ? 0 : 1, (int)act.Kind, act.Alpha);
+        biasAct(stream, Stride(n), V(x), bias is { } bt ? V(bt) : V(x), V(y), n, s.Cols, bias is null ? 0 : 1, (int)act.Kind, act.Alpha);
     }
 
     protected override void ActivationBackwardCore(Tensor y, Tensor dy, Tensor dx, Act act) =>
-        actBackward(Stride(y.Length), V(y), V(dy), V(dx), y.Length, (int)act.Kind, act.Alpha);
+        actBackward(stream, Stride(y.Length), V(y), V(dy), V(dx), y.Length, (int)act.Kind, act.Alpha);
 
     protected override void BiasGradCore(Tensor dy, Tensor db, RowsCols s, bool accumulate) =>
-        biasGrad(Stride(s.Cols), V(dy), V(db), s.Rows, s.Cols, accumulate ? 1 : 0);
+        biasGrad(stream, Stride(s.Cols), V(dy), V(db), s.Rows, s.Cols, accumulate ? 1 : 0);
 
     protected override void BatchNormTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s) =>
-        bnTrain(Stride(s.Cols), V(x), V(p.Gamma), V(p.Beta), V(p.RunningMean), V(p.RunningVar), V(y), V(saved.Mean), V(saved.InvStd), s.Rows, s.Cols, p.Momentum, p.Eps);
+        bnTrain(stream, Stride(s.Cols), V(x), V(p.Gamma), V(p.Beta), V(p.RunningMean), V(p.RunningVar), V(y), V(saved.Mean), V(saved.InvStd), s.Rows, s.Cols, p.Momentum, p.Eps);
 
     protected override void BatchNormEvalCore(Tensor x, Tensor y, BatchNormState p, BatchNormShape s) =>
-        bnEval(Stride(s.Rows * s.Cols), V(x), V(p.Gamma), V(p.Beta), V(p.RunningMean), V(p.RunningVar), V(y), s.Rows * s.Cols, s.Cols, p.Eps);
+        bnEval(stream, Stride(s.Rows * s.Cols), V(x), V(p.Gamma), V(p.Beta), V(p.RunningMean), V(p.RunningVar), V(y), s.Rows * s.Cols, s.Cols, p.Eps);
 
     protected override void BatchNormBackwardCore(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNormShape s) =>
-        bnBackward(Stride(s.Cols), V(x), V(dy), V(p.Gamma), V(saved.Mean), V(saved.InvStd), V(grads.Dx), V(grads.DGamma), V(grads.DBeta), s.Rows, s.Cols, grads.Accumulate ? 1 : 0);
+        bnBackward(stream, Stride(s.Cols), V(x), V(dy), V(p.Gamma), V(saved.Mean), V(saved.InvStd), V(grads.Dx), V(grads.DGamma), V(grads.DBeta), s.Rows, s.Cols, grads.Accumulate ? 1 : 0);
 
     protected override void AdversarialLossCore(Tensor logits, LossKind kind, float target, LossOutput o) =>
-        loss(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(o.Grad), V(o.Stats), logits.Length, (int)kind, target, o.GradScale, o.StatsIndex);
+        loss(stream, new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(o.Grad), V(o.Stats), logits.Length, (int)kind, target, o.GradScale, o.StatsIndex);
 
     protected override void SoftmaxCrossEntropyCore(Tensor logits, DeviceBuffer<int> labels, BatchIndices batch, RowsCols s, LossOutput o) =>
-        crossEntropy(new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(labels), V(batch.Indices), V(o.Grad), V(o.Stats),
-            batch.Offset, s.Rows, s.Cols, o.GradScale, o.StatsIndex);
+        crossEntropy(stream, new KernelConfig(new Index1D(1), new Index1D(threads)), V(logits), V(labels), V(batch.Indices), V(o.Grad), V(o.Stats),
+            Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Cols, o.GradScale, o.StatsIndex);
 
     protected override void SoftmaxCore(Tensor logits, Tensor probs, RowsCols s) =>
-        softmax(Stride(s.Rows), V(logits), V(probs), s.Rows, s.Cols);
+        softmax(stream, Stride(s.Rows), V(logits), V(probs), s.Rows, s.Cols);
 
-    protected override void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars) =>
-        adam(Stride(param.Length), V(param), V(grad), V(m), V(v), param.Length, scalars);
+    protected override void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars scalars, StepSchedule schedule)
+    {
+        // Two launches: every thread of the step must read the counter after it has moved.
+        advanceStep(stream, new KernelConfig(new Index1D(1), new Index1D(1)), V(schedule.Step));
+        adam(stream, Stride(param.Length), V(param), V(grad), V(m), V(v), param.Length, scalars, V(schedule.Table), schedule.Rows, V(schedule.Step));
+    }
 
     protected override void RmsPropCore(Tensor param, Tensor grad, Tensor squareAvg, RmsPropScalars s) =>
-        rmsProp(Stride(param.Length), V(param), V(grad), V(squareAvg), param.Length, s);
+        rmsProp(stream, Stride(param.Length), V(param), V(grad), V(squareAvg), param.Length, s);
 
     protected override void SgdCore(Tensor param, Tensor grad, Tensor momentumBuffer, SgdScalars s) =>
-        sgd(Stride(param.Length), V(param), V(grad), V(momentumBuffer), param.Length, s);
+        sgd(stream, Stride(param.Length), V(param), V(grad), V(momentumBuffer), param.Length, s);
 
     protected override void RandomNormalCore(Tensor dst, PhiloxCounter rng, float mean, float std) =>
-        normal(Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, rng.Offset, mean, std);
+        normal(stream, Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, Counters(rng.Counter), Offset(rng.Offset, rng.Counter), mean, std);
 
     protected override void RandomUniformCore(Tensor dst, PhiloxCounter rng, float low, float high) =>
-        uniform(Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, rng.Offset, low, high);
+        uniform(stream, Stride(dst.Length), V(dst), dst.Length, rng.Seed, rng.Stream, Counters(rng.Counter), Offset(rng.Offset, rng.Counter), low, high);
 
     protected override void GatherRowsCore(DeviceBuffer<byte> data, BatchIndices batch, RowsCols s, Tensor dst) =>
-        gather(Stride(s.Count), V(data), V(batch.Indices), V(dst), batch.Offset, s.Rows, s.Cols);
+        gather(stream, Stride(s.Count), V(data), V(batch.Indices), V(dst), Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Cols);
 
-    protected override void FillCore(Tensor dst, float value) => fill(Stride(dst.Length), V(dst), dst.Length, value);
+    protected override void FillCore(Tensor dst, float value) => fill(stream, Stride(dst.Length), V(dst), dst.Length, value);
 
-    protected override void ClampCore(Tensor x, float min, float max) => clamp(Stride(x.Length), V(x), x.Length, min, max);
+    protected override void ClampCore(Tensor x, float min, float max) => clamp(stream, Stride(x.Length), V(x), x.Length, min, max);
 
     protected override void InterpolateCore(Tensor real, Tensor fake, Tensor eps, Tensor xhat, RowsCols s) =>
-        interpolate(Stride(s.Count), V(real), V(fake), V(eps), V(xhat), s.Rows, s.Cols);
+        interpolate(stream, Stride(s.Count), V(real), V(fake), V(eps), V(xhat), s.Rows, s.Cols);
 
     protected override void GradientPenaltyCore(Tensor g, Tensor norms, RowsCols s, float lambda, LossOutput o)
     {
         int rowThreads = Math.Min(GradientPenaltyKernels.RowThreads, threads);
-        rowPenalty(new KernelConfig(new Index1D(Math.Clamp(s.Rows, 1, maxGroups)), new Index1D(rowThreads)), V(g), V(o.Grad), V(norms), s.Rows, s.Cols, lambda, o.GradScale);
-        penaltyStats(new KernelConfig(new Index1D(1), new Index1D(threads)), V(norms), V(o.Stats), s.Rows, lambda, o.StatsIndex);
+        rowPenalty(stream, new KernelConfig(new Index1D(Math.Clamp(s.Rows, 1, maxGroups)), new Index1D(rowThreads)), V(g), V(o.Grad), V(norms), s.Rows, s.Cols, lambda, o.GradScale);
+        penaltyStats(stream, new KernelConfig(new Index1D(1), new Index1D(threads)), V(norms), V(o.Stats), s.Rows, lambda, o.StatsIndex);
     }
 
     protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, RowsCols s) =>
-        oneHotLabels(Stride(s.Count), V(labels), V(batch.Indices), V(dst.Tensor), batch.Offset, s.Rows, s.Cols, dst.Stride, dst.Column);
+        oneHotLabels(stream, Stride(s.Count), V(labels), V(batch.Indices), V(dst.Tensor), Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Cols, dst.Stride, dst.Column);
 
     protected override void OneHotRandomCore(ColumnBlock dst, RowsCols s, PhiloxCounter rng) =>
-        oneHotRandom(Stride(s.Count), V(dst.Tensor), s.Rows, s.Cols, dst.Stride, dst.Column, rng.Seed, rng.Stream, rng.Offset);
+        oneHotRandom(stream, Stride(s.Count), V(dst.Tensor), s.Rows, s.Cols, dst.Stride, dst.Column, rng.Seed, rng.Stream, Counters(rng.Counter), Offset(rng.Offset, rng.Counter));
 
     protected override void CopyColumnsCore(ColumnBlock src, ColumnBlock dst, RowsCols s) =>
-        copyColumns(Stride(s.Count), V(src.Tensor), V(dst.Tensor), s.Rows, s.Cols, src.Stride, src.Column, dst.Stride, dst.Column);
+        copyColumns(stream, Stride(s.Count), V(src.Tensor), V(dst.Tensor), s.Rows, s.Cols, src.Stride, src.Column, dst.Stride, dst.Column);
 
     protected override void CopyCore(Tensor source, Tensor destination)
     {
         if (source.Length != destination.Length) throw new ArgumentException("copy between tensors of different lengths");
-        V(source).CopyTo(V(destination));
+        V(source).CopyTo(stream, V(destination));
     }
 
-    public override void Synchronize() => acc.Synchronize();
+    protected override void IncrementCore(DeviceBuffer<ulong> counters, int count) => increment(stream, Stride(count), V(counters), count);
+
+    ArrayView<ulong> Counters(DeviceCounter c) => V(c.Counters ?? noCounters);
+    static CounterOffset Offset(ulong offset, DeviceCounter c) => new(offset, c.Slot, c.Counters is null ? 0 : c.Scale);
+
+    public override void Synchronize()
+    {
+        synchronizations++;
+        stream.Synchronize();
+    }
+
+    /// <summary>A host copy through the stream: ILGPU waits for the stream to finish it.</summary>
+    internal void CountHostCopy()
+    {
+        hostCopies++;
+        synchronizations++;
+    }
+
+    internal void Freed(nint address)
+    {
+        frees++;
+        live.Remove(address);
+    }
 
     public override void Dispose()
     {
         splitWorkspace?.Dispose();
+        noCounters.Dispose();
+        stream.Dispose();
         acc.Dispose();
         if (ownsContext) context.Dispose();
     }
 
     // One overload per kernel arity: the launcher field's type fixes the type arguments, so each
     // kernel's signature is written once, in its field's declaration.
-    void Load<T1, T2, T3>(out Action<KernelConfig, T1, T2, T3> launcher, Action<T1, T2, T3> kernel) where T1 : struct where T2 : struct where T3 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4>(out Action<KernelConfig, T1, T2, T3, T4> launcher, Action<T1, T2, T3, T4> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4, T5>(out Action<KernelConfig, T1, T2, T3, T4, T5> launcher, Action<T1, T2, T3, T4, T5> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4, T5, T6>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6> launcher, Action<T1, T2, T3, T4, T5, T6> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4, T5, T6, T7>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7> launcher, Action<T1, T2, T3, T4, T5, T6, T7> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4, T5, T6, T7, T8>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct => launcher = acc.LoadStreamKernel(kernel);
-    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(out Action<KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct => launcher = acc.LoadStreamKernel(kernel);
+    void Load<T1>(out Action<AcceleratorStream, KernelConfig, T1> launcher, Action<T1> kernel) where T1 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2>(out Action<AcceleratorStream, KernelConfig, T1, T2> launcher, Action<T1, T2> kernel) where T1 : struct where T2 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3> launcher, Action<T1, T2, T3> kernel) where T1 : struct where T2 : struct where T3 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4> launcher, Action<T1, T2, T3, T4> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4, T5>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5> launcher, Action<T1, T2, T3, T4, T5> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6> launcher, Action<T1, T2, T3, T4, T5, T6> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7> launcher, Action<T1, T2, T3, T4, T5, T6, T7> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct => launcher = acc.LoadKernel(kernel);
+    void Load<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>(out Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> launcher, Action<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct => launcher = acc.LoadKernel(kernel);
 
     static int LargestPowerOfTwoAtMost(int n)
     {

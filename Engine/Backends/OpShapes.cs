@@ -56,11 +56,24 @@ public readonly record struct BatchNormGrads(Tensor Dx, Tensor DGamma, Tensor DB
 /// </summary>
 public readonly record struct LossOutput(Tensor Grad, float GradScale, Tensor Stats, int StatsIndex);
 
-/// <summary>The rows of a batch, by index: batch row r is item Indices[Offset + r] of a dataset.</summary>
-public readonly record struct BatchIndices(DeviceBuffer<int> Indices, int Offset);
+/// <summary>
+/// The rows of a batch, by index: batch row r is item Indices[Offset + r] of a dataset, Offset moved
+/// on by <paramref name="Counter"/> when one is given.
+/// </summary>
+public readonly record struct BatchIndices(DeviceBuffer<int> Indices, int Offset, DeviceCounter Counter = default);
 
-/// <summary>A Philox stream: (Seed, Stream) names it, element i draws counter Offset + i.</summary>
-public readonly record struct PhiloxCounter(ulong Seed, uint Stream, ulong Offset);
+/// <summary>
+/// A Philox stream: (Seed, Stream) names it, element i draws counter Offset + i, Offset moved on by
+/// <paramref name="Counter"/> when one is given.
+/// </summary>
+public readonly record struct PhiloxCounter(ulong Seed, uint Stream, ulong Offset, DeviceCounter Counter = default);
+
+/// <summary>
+/// Scale × Counters[Slot], added to an op's offset: a count the device keeps and advances
+/// (<see cref="IBackend.Increment"/>), so a per-step offset is not a kernel argument (a captured
+/// CUDA graph freezes those). The default adds nothing.
+/// </summary>
+public readonly record struct DeviceCounter(DeviceBuffer<ulong>? Counters, int Slot, ulong Scale);
 
 /// <summary>Columns [Column, Column + width) of a row-major matrix whose rows are Stride floats apart.</summary>
 public readonly record struct ColumnBlock(Tensor Tensor, int Stride, int Column);

@@ -39,13 +39,13 @@ public sealed class ConditionalInput : IDisposable
     /// <summary>Copies x [n, Features] into the feature columns.</summary>
     public void SetFeatures(Tensor x, int n) => b.CopyColumns(new(x, Features, 0), new(Rows(n), Width, 0), new(n, Features));
 
-    /// <summary>Classes of the dataset rows a minibatch gathered: labels[indices[indexOffset + r]].</summary>
-    public void SetLabels(DeviceBuffer<int> labels, DeviceBuffer<int> indices, int indexOffset, int n) =>
-        b.OneHotLabels(labels, new(indices, indexOffset), ClassBlock(n), new(n, Classes));
+    /// <summary>Classes of the dataset rows a minibatch gathered: labels[batch row r].</summary>
+    public void SetLabels(DeviceBuffer<int> labels, BatchIndices batch, int n) =>
+        b.OneHotLabels(labels, batch, ClassBlock(n), new(n, Classes));
 
-    /// <summary>Random classes from Philox (seed, stream), counter offset + r: the same call gives the same classes.</summary>
-    public void SetRandomClasses(int n, ulong seed, uint stream, ulong offset) =>
-        b.OneHotRandom(ClassBlock(n), new(n, Classes), new(seed, stream, offset));
+    /// <summary>Random classes from a Philox stream, counter offset + r: the same call gives the same classes.</summary>
+    public void SetRandomClasses(int n, PhiloxCounter rng) =>
+        b.OneHotRandom(ClassBlock(n), new(n, Classes), rng);
 
     /// <summary>Given classes (sampling, not training: it uploads them).</summary>
     public void SetClasses(ReadOnlySpan<int> classes)

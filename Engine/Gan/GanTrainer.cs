@@ -27,12 +27,21 @@ public sealed class GanTrainer : IDisposable
     readonly List<IDisposable> owned = [];
     readonly DeviceBuffer<byte> data;
     readonly DeviceBuffer<int> order;
+    // The step's moving offsets, kept on the device so that no kernel argument changes from step to
+    // step (a captured CUDA graph freezes arguments): slot 0 counts D updates since dUpdatesBase,
+    // slot 1 the batch within the epoch. Written from the host with the epoch's order (Shuffle),
+    // advanced by the device after each D update.
+    readonly DeviceBuffer<ulong> counters;
+    const int UpdatesSlot = 0, BatchSlot = 1;
+    long dUpdatesBase;
+    ulong noiseBase;
     readonly DeviceBuffer<int>? labels;
     readonly Tensor real, z, fixedZ, dLogits, stats;
     /// <summary>[real; fake] as D's input rows when D runs both in one pass; default otherwise.</summary>
     readonly Tensor both;
     readonly bool joint;
     readonly int[] permutation;
+    bool gathered;   // this D update's real batch came from the device's dataset (slot 1 moves)
     readonly int count, dim, batchesPerEpoch;
     readonly float[] statsHost = new float[8];
     readonly Mixture2D? mixture;
@@ -76,6 +85,7 @@ public sealed class GanTrainer : IDisposable
             if (config.Loss == GanLoss.WganGp) penalty = Own(new GradientPenalty(b, D, n / config.Pack, config.GpLambda));
             data = Own(b.Allocate<byte>((long)count * dim));
             order = Own(b.Allocate<int>(count));
+            counters = Own(b.Allocate<ulong>(2));
             var work = Own(b.Allocate<float>((long)n * dim * 3 + (long)n * config.Latent + (long)GridCount * config.Latent + 2L * n + 8));
             long at = 0;
             Tensor Take(long len) { var t = Tensor.Whole(work).Slice(at, (int)len); at += len; return t; }
@@ -157,6 +167,8 @@ public sealed class GanTrainer : IDisposable
         Step = step;
         DUpdates = dUpdates;
         NoiseCounter = noiseCounter;
+        dUpdatesBase = dUpdates;
+        noiseBase = noiseCounter;
         Epoch = epoch;
         BatchInEpoch = batchInEpoch;
         Shuffle();
@@ -166,7 +178,13 @@ public sealed class GanTrainer : IDisposable
     {
         EpochShuffle.Fill(permutation, Config.Seed, RngStreams.Shuffle, Epoch);
         order.CopyFromHost(permutation, 0);
+        // The device's counters restart from the host's position whenever the order does.
+        counters.CopyFromHost([(ulong)(DUpdates - dUpdatesBase), (ulong)BatchInEpoch], 0);
     }
+
+    /// <summary>Philox (seed, stream) at <paramref name="perUpdate"/> draws per D update, from the device's count.</summary>
+    PhiloxCounter PerUpdate(uint stream, ulong @base, int perUpdate) =>
+        new(Config.Seed, stream, @base, new(counters, UpdatesSlot, (ulong)perUpdate));
 
     /// <summary>The grid's z: 64 draws, or for conditional runs 8 draws repeated on every class row.</summary>
     void PrepareFixedGrid()
@@ -212,7 +230,7 @@ public sealed class GanTrainer : IDisposable
         if (dFake is not null)
         {
             dFake.SetFeatures(fake, n);
-            dFake.SetRandomClasses(n, Config.Seed, RngStreams.Labels, (ulong)DUpdates * (ulong)n);
+            dFake.SetRandomClasses(n, PerUpdate(RngStreams.Labels, (ulong)dUpdatesBase * (ulong)n, n));
             fakeInput = dFake.Rows(n);
         }
 
@@ -237,10 +255,11 @@ public sealed class GanTrainer : IDisposable
         }
         // Conditional runs interpolate whole D inputs, class blocks included (real and fake rows carry
         // different classes), so the penalty also constrains D's gradient along the label inputs.
-        penalty?.Accumulate(realInput, fakeInput, nd, Config.Seed, RngStreams.PenaltyMix, (ulong)DUpdates * (ulong)nd, stats, 6);
+        penalty?.Accumulate(realInput, fakeInput, nd, PerUpdate(RngStreams.PenaltyMix, (ulong)dUpdatesBase * (ulong)nd, nd), stats, 6);
         OptD.Step();
         if (Config.Loss == GanLoss.Wgan) b.Clamp(D.Parameters, -Config.Clip, Config.Clip);
         DUpdates++;
+        b.Increment(counters, gathered ? 2 : 1);
         return fakeInput;
     }
 
@@ -266,6 +285,9 @@ public sealed class GanTrainer : IDisposable
     {
         int n = Config.Batch;
         int indexOffset = BatchInEpoch * n;
+        // Batch row r is item order[n·(batch in epoch) + r], the batch counted on the device.
+        var batch = new BatchIndices(order, 0, new(counters, BatchSlot, (ulong)n));
+        gathered = given.IsEmpty && mixture is null;
         if (!given.IsEmpty) real.CopyFrom(given);
         else if (mixture is not null)
         {
@@ -280,13 +302,12 @@ public sealed class GanTrainer : IDisposable
                 BatchInEpoch = 0;
                 Shuffle();
             }
-            indexOffset = BatchInEpoch * n;
-            b.GatherRows(data, new(order, indexOffset), new(n, dim), real);
+            b.GatherRows(data, batch, new(n, dim), real);
             BatchInEpoch++;
         }
         if (dReal is null) return real;
         dReal.SetFeatures(real, n);
-        dReal.SetLabels(labels!, order, indexOffset, n);
+        dReal.SetLabels(labels!, gathered ? batch : new(order, indexOffset), n);
         return dReal.Rows(n);
     }
 
@@ -295,11 +316,11 @@ public sealed class GanTrainer : IDisposable
     {
         int n = Config.Batch;
         if (!given.IsEmpty) z.CopyFrom(given);
-        else b.RandomNormal(z, new(Config.Seed, RngStreams.Noise, NoiseCounter));
+        else b.RandomNormal(z, PerUpdate(RngStreams.Noise, noiseBase, n * Config.Latent));
         NoiseCounter += (ulong)(n * Config.Latent);
         if (gInput is null) return z;
         gInput.SetFeatures(z, n);
-        gInput.SetRandomClasses(n, Config.Seed, RngStreams.Labels, (ulong)DUpdates * (ulong)n);
+        gInput.SetRandomClasses(n, PerUpdate(RngStreams.Labels, (ulong)dUpdatesBase * (ulong)n, n));
         return gInput.Rows(n);
     }
 

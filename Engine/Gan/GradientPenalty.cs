@@ -70,14 +70,14 @@ public sealed class GradientPenalty : IDisposable
     }
 
     /// <summary>
-    /// Draws ε ~ U[0, 1) per sample from Philox (seed, stream, counter…), forms x̂ between real and
+    /// Draws ε ~ U[0, 1) per sample from the Philox stream rng, forms x̂ between real and
     /// fake [n, In], and adds ∂P/∂W to the critic's gradients (which must already hold the rest of
     /// the D loss's gradient). Writes (P, mean ‖g‖) to stats[statsIndex..+1]. Overwrites the
     /// critic's activations.
     /// </summary>
-    public void Accumulate(Tensor real, Tensor fake, int n, ulong seed, uint stream, ulong counter, Tensor stats, int statsIndex)
+    public void Accumulate(Tensor real, Tensor fake, int n, PhiloxCounter rng, Tensor stats, int statsIndex)
     {
-        b.RandomUniform(eps.Slice(0, n), new(seed, stream, counter));
+        b.RandomUniform(eps.Slice(0, n), rng);
         AccumulateWithEps(real, fake, n, stats, statsIndex);
     }
 

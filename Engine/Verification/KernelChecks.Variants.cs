@@ -90,5 +90,7 @@ public sealed partial class KernelChecks
         yield return OneHot(5, 3, 3, 0, 0);
         yield return CopyColumns(17, 784, 784, 0, 794, 0);
         yield return CopyColumns(9, 5, 13, 8, 7, 1);
+        yield return DeviceCounters(4, 7, 3);
+        yield return DeviceCounters(33, 65, 10);
     }
 }

@@ -1,6 +1,7 @@
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Backends.Profiling;
 using IlgpuGan.Engine.Gan;
+using IlgpuGan.Engine.Optim;
 using IlgpuGan.Host.Bench;
 using IlgpuGan.Kernels;
 using IlgpuGan.Tests.Kernels;
@@ -69,7 +70,7 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
         // D's inner dX GEMMs apply the lower layer's LeakyReLU' (3 in each step); only the activation backward of G's layers is left.
         Assert.Equal(6, seen.Where(kv => kv.Key.StartsWith("gemm+act' ")).Sum(kv => kv.Value));
         Assert.Equal(3, seen.Where(kv => kv.Key.StartsWith("act backward ")).Sum(kv => kv.Value));   // 9 before: D's 3 in the D step and 3 in the G step are gone
-        Assert.Equal(49, seen.Values.Sum());   // 66 before the forward GEMMs took their bias+act (G 3, D 4 in each step); 55 before D's dX GEMMs took the act' of the layer below (3 in each step)
+        Assert.Equal(50, seen.Values.Sum());   // 49 before the device kept the step counters (one increment a D update); 66 before the forward GEMMs took their bias+act (G 3, D 4 in each step); 55 before D's dX GEMMs took the act' of the layer below (3 in each step)
         Assert.InRange(result.Kernels.Sum(k => k.Share), 0.999, 1.001);
     }
 
@@ -107,13 +108,14 @@ public sealed class KernelProfilerTests(CpuFixture cpu) : IClassFixture<CpuFixtu
         var profiler = new KernelProfiler(cpu.Backend);
         var backend = profiler.Inner;
         using var buffer = backend.Allocate<float>(3 * 256 + 4 * 64);
+        using var schedule = new AdamSchedule(backend, 1e-3, 0.9, 0.999);
         var t = Tensor.Whole(buffer);
         Tensor a = t.Slice(0, 256), b = t.Slice(256, 256), c = t.Slice(512, 256), p = t.Slice(768, 64), g = t.Slice(832, 64), m = t.Slice(896, 64), v = t.Slice(960, 64);
         void Launches()
         {
             backend.Fill(a, 1f);
             backend.Gemm(a, b, c, new(16, 16, 16, TransA: false, TransB: true));
-            backend.Adam(p, g, m, v, AdamScalars.For(1e-3, 0.9, 0.999, 1e-8, 0, 1));
+            backend.Adam(p, g, m, v, AdamScalars.For(0.9, 0.999, 1e-8, 0), schedule.Schedule);
             profiler.EndStep();
         }
         long Allocated(bool enabled)

@@ -4,7 +4,7 @@ namespace IlgpuGan.Tests.Bench;
 
 /// <summary>
 /// The kernels one step of the seed GAN launches (BCE loss, one D step on real and fake as one
-/// batch, Adam), with launches per
+/// batch, Adam, the device's step counters), with launches per
 /// step, named as `bench --profile` names them. Derived from the models and the step's order
 /// (Engine/Gan/GanTrainer.cs, Engine/Nn/Linear.cs, Presets), not from a run, so a profile that
 /// miscounts, or a step that starts launching something else, shows up here.
@@ -66,6 +66,7 @@ public static class SeedStepLaunches
         Add($"loss BceWithLogits {b}");
         Backward(D, false, paramGrads: true, accumulate: false, inputGrad: false, 2 * b);
         Add($"adam {Parameters(D, 0):N0}");
+        Add("increment 2");   // the device's D-update and batch counters (RNG and data offsets)
         // G step: the updated D on the same fake, back to its input only; then G's gradients; Adam on G.
         Forward(D, batchNorm: false, b);
         Add($"loss BceWithLogits {b}");

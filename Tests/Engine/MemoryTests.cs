@@ -58,7 +58,8 @@ public sealed class MemoryTests(SimulatorFixture fixture) : IClassFixture<Simula
 /// <summary>
 /// With the GPU planner a small batch splits the seed GAN's GEMMs along K. The split-K workspace is
 /// sized as each shape's plan enters the backend's cache, during the first step; after that, steps
-/// allocate nothing, through <see cref="IBackend.Allocate{T}"/> or inside the backend. (About 10 s
+/// allocate nothing, through <see cref="IBackend.Allocate{T}"/> or inside the backend, and never
+/// wait for the backend's stream (<see cref="IlgpuBackend.Activity"/>; see also StepStreamTests). (About 10 s
 /// a step on the simulator, so two steps.)
 /// </summary>
 public sealed class SplitKMemoryTests(SimulatorGpuTilesFixture fixture) : IClassFixture<SimulatorGpuTilesFixture>
@@ -73,6 +74,7 @@ public sealed class SplitKMemoryTests(SimulatorGpuTilesFixture fixture) : IClass
         using var trainer = new GanTrainer(backend, new GanConfig { Batch = 4 }, pixels, 16, 784);
         trainer.TrainStep();
         int allocations = counter.Allocations, workspaces = ilgpu.WorkspaceAllocations, shapes = ilgpu.Plans.Count;
+        var activity = ilgpu.Activity;
         Assert.True(ilgpu.Plans.TryGetValue(new GemmProblem(4, 512, 784, false, true), out var plan) && plan.SplitK > 1,
             "the first D layer's forward should be planned, and split, at batch 4");
         Assert.True(ilgpu.WorkspaceFloats > 0);
@@ -80,5 +82,7 @@ public sealed class SplitKMemoryTests(SimulatorGpuTilesFixture fixture) : IClass
         Assert.Equal(allocations, counter.Allocations);
         Assert.Equal(workspaces, ilgpu.WorkspaceAllocations);
         Assert.Equal(shapes, ilgpu.Plans.Count);
+        // Nor does the second step free, wait for the stream (growing the workspace does) or copy.
+        Assert.Equal(default, ilgpu.Activity - activity);
     }
 }

@@ -146,6 +146,12 @@ public abstract class KernelTests(BackendFixture fixture)
         Pass(Checks.OneHot(rows, classes, stride, column, indexOffset));
 
     [Theory]
+    [InlineData(4, 7, 3)]
+    [InlineData(33, 65, 10)]
+    public void Offsets_through_device_counters_match_reference(int rows, int cols, int classes) =>
+        Pass(Checks.DeviceCounters(rows, cols, classes));
+
+    [Theory]
     [InlineData(17, 784, 784, 0, 794, 0)]
     [InlineData(9, 5, 13, 8, 7, 1)]
     public void Copy_columns_matches_reference(int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn) =>
@@ -162,6 +168,10 @@ public abstract class KernelTests(BackendFixture fixture)
     [InlineData(1000, 3)]
     [InlineData(65537, 2)]
     public void Adam_matches_reference(int n, int steps) => Pass(Checks.Adam(n, steps));
+
+    /// <summary>Betas 0.1 and 0.2 settle after 24 steps (a 24-row table): 30 steps run past its last row.</summary>
+    [Fact]
+    public void Adam_past_its_schedule_table_matches_reference() => Pass(Checks.Adam(257, 30, beta1: 0.1, beta2: 0.2));
 
     [Theory]
     [InlineData(1000, 3, 0.0)]

@@ -270,7 +270,8 @@ public sealed unsafe class CpuBackend : BackendBase
 
     protected override void SoftmaxCrossEntropyCore(Tensor logits, DeviceBuffer<int> labels, BatchIndices batch, RowsCols shape, LossOutput output)
     {
-        var (indices, indexOffset) = batch;
+        var indices = batch.Indices;
+        int indexOffset = At(batch);
         var (rows, classes) = shape;
         var (grad, gradScale, stats, statsIndex) = output;
         var x = S(logits); var g = S(grad);
@@ -299,8 +300,13 @@ public sealed unsafe class CpuBackend : BackendBase
         for (int r = 0; r < rows; r++) TensorPrimitives.SoftMax(x.Slice(r * classes, classes), p.Slice(r * classes, classes));
     }
 
-    protected override void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars s)
+    protected override void AdamCore(Tensor param, Tensor grad, Tensor m, Tensor v, AdamScalars s, StepSchedule schedule)
     {
+        // The same table and counter as the ILGPU kernel reads, so every backend takes the same floats.
+        var counter = ((CpuBuffer<int>)schedule.Step).Array;
+        int row = Math.Min(++counter[0], schedule.Rows) - 1;
+        var table = S(schedule.Table);
+        float stepSize = table[row * schedule.Width], biasCorrection2Sqrt = table[row * schedule.Width + 1];
         var pb = B(param); var gb = B(grad); var mb = B(m); var vb = B(v);
         long po = param.Offset, go = grad.Offset, mo = m.Offset, vo = v.Offset;
         int n = param.Length;
@@ -312,7 +318,7 @@ public sealed unsafe class CpuBackend : BackendBase
             var b1 = new Vector<float>(s.Beta1); var c1 = new Vector<float>(1f - s.Beta1);
             var b2 = new Vector<float>(s.Beta2); var c2 = new Vector<float>(1f - s.Beta2);
             var eps = new Vector<float>(s.Eps); var wd = new Vector<float>(s.WeightDecay);
-            var bc2 = new Vector<float>(s.BiasCorrection2Sqrt); var step = new Vector<float>(s.StepSize);
+            var bc2 = new Vector<float>(biasCorrection2Sqrt); var step = new Vector<float>(stepSize);
             int i = 0, w = Vector<float>.Count;
             for (; i <= len - w; i += w)
             {
@@ -329,7 +335,7 @@ public sealed unsafe class CpuBackend : BackendBase
                 float gi = g[i] + s.WeightDecay * p[i];
                 mm[i] = s.Beta1 * mm[i] + (1f - s.Beta1) * gi;
                 vv[i] = s.Beta2 * vv[i] + (1f - s.Beta2) * gi * gi;
-                p[i] -= s.StepSize * (mm[i] / (MathF.Sqrt(vv[i]) / s.BiasCorrection2Sqrt + s.Eps));
+                p[i] -= stepSize * (mm[i] / (MathF.Sqrt(vv[i]) / biasCorrection2Sqrt + s.Eps));
             }
         });
     }
@@ -396,9 +402,20 @@ public sealed unsafe class CpuBackend : BackendBase
         });
     }
 
+    /// <summary>The offset moved on by its device counter, read from host memory as the kernels read device memory.</summary>
+    static ulong At(PhiloxCounter rng) => rng.Offset + Moved(rng.Counter);
+    static int At(BatchIndices batch) => checked((int)((ulong)batch.Offset + Moved(batch.Counter)));
+    static ulong Moved(DeviceCounter c) => c.Counters is { } counters ? c.Scale * ((CpuBuffer<ulong>)counters).Array[c.Slot] : 0;
+
+    protected override void IncrementCore(DeviceBuffer<ulong> counters, int count)
+    {
+        var a = ((CpuBuffer<ulong>)counters).Array;
+        for (int i = 0; i < count; i++) a[i]++;
+    }
+
     protected override void RandomNormalCore(Tensor dst, PhiloxCounter rng, float mean, float std)
     {
-        var (seed, stream, offset) = rng;
+        var (seed, stream, offset) = (rng.Seed, rng.Stream, At(rng));
         var buf = B(dst); long o = dst.Offset;
         Chunks(dst.Length, dst.Length * 16L, (s, e) =>
         {
@@ -414,7 +431,7 @@ public sealed unsafe class CpuBackend : BackendBase
 
     protected override void RandomUniformCore(Tensor dst, PhiloxCounter rng, float low, float high)
     {
-        var (seed, stream, offset) = rng;
+        var (seed, stream, offset) = (rng.Seed, rng.Stream, At(rng));
         var d = S(dst);
         for (int i = 0; i < d.Length; i++)
         {
@@ -425,7 +442,8 @@ public sealed unsafe class CpuBackend : BackendBase
 
     protected override void GatherRowsCore(DeviceBuffer<byte> data, BatchIndices batch, RowsCols s, Tensor dst)
     {
-        var (indices, indexOffset) = batch;
+        var indices = batch.Indices;
+        int indexOffset = At(batch);
         var (rows, cols) = s;
         var bytes = ((CpuBuffer<byte>)data).Array; var idx = ((CpuBuffer<int>)indices).Array;
         var d = S(dst);
@@ -483,7 +501,8 @@ public sealed unsafe class CpuBackend : BackendBase
 
     protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock block0, RowsCols s)
     {
-        var (indices, indexOffset) = batch;
+        var indices = batch.Indices;
+        int indexOffset = At(batch);
         var (dst, dstStride, dstColumn) = block0;
         var (rows, classes) = s;
         var lab = ((CpuBuffer<int>)labels).Array; var idx = ((CpuBuffer<int>)indices).Array;
@@ -500,7 +519,7 @@ public sealed unsafe class CpuBackend : BackendBase
     {
         var (dst, dstStride, dstColumn) = block0;
         var (rows, classes) = s;
-        var (seed, stream, offset) = rng;
+        var (seed, stream, offset) = (rng.Seed, rng.Stream, At(rng));
         var d = S(dst);
         for (int r = 0; r < rows; r++)
         {

@@ -88,6 +88,8 @@ public static class KernelCost
                 return new($"copy columns {a}x{b}", 0, F * 2 * n);
             case KernelOp.Copy:
                 return new($"copy {a}", 0, F * 2 * a);
+            case KernelOp.Increment:
+                return new($"increment {a}", 0, 16.0 * a);
             default:
                 throw new ArgumentOutOfRangeException(nameof(k), k.Op, "unknown kernel op");
         }

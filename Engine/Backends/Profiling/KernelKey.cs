@@ -10,7 +10,7 @@ public enum KernelOp
     AdversarialLoss, SoftmaxCrossEntropy, Softmax,
     Adam, RmsProp, Sgd,
     RandomNormal, RandomUniform, GatherRows, Fill, Clamp, Interpolate, GradientPenalty,
-    OneHotLabels, OneHotRandom, CopyColumns, Copy,
+    OneHotLabels, OneHotRandom, CopyColumns, Copy, Increment,
 }
 
 /// <summary>
@@ -67,7 +67,7 @@ public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C 
         KernelOp.AdversarialLoss or KernelOp.SoftmaxCrossEntropy or KernelOp.Softmax or KernelOp.Interpolate or KernelOp.GradientPenalty => "loss",
         KernelOp.Adam or KernelOp.RmsProp or KernelOp.Sgd or KernelOp.Clamp => "adam",
         KernelOp.RandomNormal or KernelOp.RandomUniform or KernelOp.GatherRows or KernelOp.Fill
-            or KernelOp.OneHotLabels or KernelOp.OneHotRandom or KernelOp.CopyColumns or KernelOp.Copy => "data",
+            or KernelOp.OneHotLabels or KernelOp.OneHotRandom or KernelOp.CopyColumns or KernelOp.Copy or KernelOp.Increment => "data",
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown kernel op"),
     };
 

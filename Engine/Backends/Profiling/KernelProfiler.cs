@@ -24,7 +24,7 @@ public sealed class KernelProfiler : IOpObserver, IDisposable
         this.inner = inner as BackendBase
             ?? throw new ArgumentException($"{inner.GetType().Name} cannot be observed: profiling needs a backend derived from {nameof(BackendBase)}", nameof(inner));
         clock = inner is IlgpuBackend ilgpu && ilgpu.Accelerator.Context.Properties.EnableProfiling
-            ? new DeviceEventKernelClock(ilgpu.Accelerator)
+            ? new DeviceEventKernelClock(ilgpu)
             : new HostKernelClock(inner);
     }
 
