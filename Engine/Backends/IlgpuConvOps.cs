@@ -8,20 +8,20 @@ namespace IlgpuGan.Engine.Backends;
 /// The conv-family kernels (<see cref="ConvKernels"/>, <see cref="BatchNorm2dKernels"/>) compiled once
 /// for an <see cref="IlgpuBackend"/>'s accelerator, with their launch shapes. Standalone until the
 /// backend's op signatures settle; then these fields and launchers move into the backend as they are.
-/// Launches queue on the accelerator's default stream, in order with the backend's own.
+/// Launches queue on the backend's stream (<see cref="IlgpuBackend.Stream"/>), in order with its own.
 /// </summary>
 public sealed class IlgpuConvOps
 {
     readonly Accelerator acc;
     readonly int threads, maxGroups;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvArgs> im2col;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ConvArgs, int> col2im;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> swapOuter;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> addBias;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> biasGrad;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float> bnTrain;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float> bnEval;
-    readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> bnBackward;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ConvArgs> im2col;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ConvArgs, int> col2im;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> swapOuter;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> addBias;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int> biasGrad;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float> bnTrain;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float> bnEval;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int> bnBackward;
 
     public IlgpuConvOps(IlgpuBackend backend)
     {
@@ -34,17 +34,20 @@ public sealed class IlgpuConvOps
         while (threads * 2 <= t) threads *= 2;
         maxGroups = Math.Max(1, acc.NumMultiprocessors) * (acc.AcceleratorType == AcceleratorType.CPU ? 1 : 8);
 
-        im2col = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvArgs>(ConvKernels.Im2Col);
-        col2im = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ConvArgs, int>(ConvKernels.Col2Im);
-        swapOuter = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(ConvKernels.SwapOuter);
-        addBias = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ConvKernels.AddChannelBias);
-        biasGrad = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(ConvKernels.ChannelBiasGrad);
-        bnTrain = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(BatchNorm2dKernels.ForwardTrain);
-        bnEval = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(BatchNorm2dKernels.ForwardEval);
-        bnBackward = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BatchNorm2dKernels.Backward);
+        im2col = acc.LoadKernel<ArrayView<float>, ArrayView<float>, ConvArgs>(ConvKernels.Im2Col);
+        col2im = acc.LoadKernel<ArrayView<float>, ArrayView<float>, ConvArgs, int>(ConvKernels.Col2Im);
+        swapOuter = acc.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(ConvKernels.SwapOuter);
+        addBias = acc.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, int>(ConvKernels.AddChannelBias);
+        biasGrad = acc.LoadKernel<ArrayView<float>, ArrayView<float>, int, int, int, int>(ConvKernels.ChannelBiasGrad);
+        bnTrain = acc.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float>(BatchNorm2dKernels.ForwardTrain);
+        bnEval = acc.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float>(BatchNorm2dKernels.ForwardEval);
+        bnBackward = acc.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int>(BatchNorm2dKernels.Backward);
     }
 
     public IlgpuBackend Backend { get; }
+
+    /// <summary>The backend's stream: conv launches stay in order with its GEMMs and copies.</summary>
+    AcceleratorStream Stream => Backend.Stream;
 
     static ArrayView<float> V(Tensor t) => ((IlgpuBuffer<float>)t.Buffer).SubView(t.Offset, Math.Max(1, t.Length));
 
@@ -53,31 +56,31 @@ public sealed class IlgpuConvOps
     /// <summary>One group per channel, up to the grid cap (groups then stride over channels).</summary>
     KernelConfig PerChannel(int channels) => new(new Index1D(Math.Clamp(channels, 1, maxGroups)), new Index1D(threads));
 
-    public void Im2Col(Tensor image, Tensor cols, ConvArgs a) => im2col(Stride((long)a.Rows * a.Cols), V(image), V(cols), a);
+    public void Im2Col(Tensor image, Tensor cols, ConvArgs a) => im2col(Stream, Stride((long)a.Rows * a.Cols), V(image), V(cols), a);
 
     public void Col2Im(Tensor cols, Tensor image, ConvArgs a, bool accumulate) =>
-        col2im(Stride((long)a.N * a.ImC * a.ImH * a.ImW), V(cols), V(image), a, accumulate ? 1 : 0);
+        col2im(Stream, Stride((long)a.N * a.ImC * a.ImH * a.ImW), V(cols), V(image), a, accumulate ? 1 : 0);
 
     /// <summary>dst[b, o, s] = src[o, b, s] (+ bias[o]); src is [outer, mid, inner].</summary>
     public void SwapOuter(Tensor src, Tensor dst, Tensor? bias, int outer, int mid, int inner) =>
-        swapOuter(Stride((long)outer * mid * inner), V(src), V(dst), bias is { } b ? V(b) : V(src), outer, mid, inner, bias is null ? 0 : 1);
+        swapOuter(Stream, Stride((long)outer * mid * inner), V(src), V(dst), bias is { } b ? V(b) : V(src), outer, mid, inner, bias is null ? 0 : 1);
 
     public void AddChannelBias(Tensor y, Tensor bias, int n, int channels, int plane) =>
-        addBias(Stride((long)n * channels * plane), V(y), V(bias), n, channels, plane);
+        addBias(Stream, Stride((long)n * channels * plane), V(y), V(bias), n, channels, plane);
 
     public void ChannelBiasGrad(Tensor dy, Tensor db, int n, int channels, int plane, bool accumulate) =>
-        biasGrad(PerChannel(channels), V(dy), V(db), n, channels, plane, accumulate ? 1 : 0);
+        biasGrad(Stream, PerChannel(channels), V(dy), V(db), n, channels, plane, accumulate ? 1 : 0);
 
     public void BatchNorm2dTrain(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar,
         Tensor y, Tensor saveMean, Tensor saveInvStd, int n, int channels, int plane, float momentum, float eps) =>
-        bnTrain(PerChannel(channels), V(x), V(gamma), V(beta), V(runningMean), V(runningVar), V(y), V(saveMean), V(saveInvStd), n, channels, plane, momentum, eps);
+        bnTrain(Stream, PerChannel(channels), V(x), V(gamma), V(beta), V(runningMean), V(runningVar), V(y), V(saveMean), V(saveInvStd), n, channels, plane, momentum, eps);
 
     public void BatchNorm2dEval(Tensor x, Tensor gamma, Tensor beta, Tensor runningMean, Tensor runningVar, Tensor y, int n, int channels, int plane, float eps) =>
-        bnEval(Stride((long)n * channels * plane), V(x), V(gamma), V(beta), V(runningMean), V(runningVar), V(y), n, channels, plane, eps);
+        bnEval(Stream, Stride((long)n * channels * plane), V(x), V(gamma), V(beta), V(runningMean), V(runningVar), V(y), n, channels, plane, eps);
 
     public void BatchNorm2dBackward(Tensor x, Tensor dy, Tensor gamma, Tensor saveMean, Tensor saveInvStd,
         Tensor dx, Tensor dgamma, Tensor dbeta, int n, int channels, int plane, bool accumulate) =>
-        bnBackward(PerChannel(channels), V(x), V(dy), V(gamma), V(saveMean), V(saveInvStd), V(dx), V(dgamma), V(dbeta), n, channels, plane, accumulate ? 1 : 0);
+        bnBackward(Stream, PerChannel(channels), V(x), V(dy), V(gamma), V(saveMean), V(saveInvStd), V(dx), V(dgamma), V(dbeta), n, channels, plane, accumulate ? 1 : 0);
 }
 
 /// <summary>

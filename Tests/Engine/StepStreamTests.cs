@@ -3,6 +3,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Gan;
+using IlgpuGan.Engine.Optim;
 using IlgpuGan.Tests.Kernels;
 
 namespace IlgpuGan.Tests.Engine;
@@ -42,9 +43,9 @@ public sealed class StepArgumentsTests(CpuFixture fixture) : IClassFixture<CpuFi
     static GanConfig Config(string name) => name switch
     {
         "bce" => new() { Batch = 4, Latent = 8 },
-        "wgan-gp" => new() { Batch = 4, Latent = 8, Loss = "wgan-gp" },
-        "wgan-rmsprop" => new() { Batch = 4, Latent = 8, Loss = "wgan", Optimizer = "rmsprop", Lr = 5e-5 },
-        "hinge-sgd-dsteps2" => new() { Batch = 4, Latent = 8, Loss = "hinge", Optimizer = "sgd", DSteps = 2 },
+        "wgan-gp" => new() { Batch = 4, Latent = 8, Loss = GanLoss.WganGp },
+        "wgan-rmsprop" => new() { Batch = 4, Latent = 8, Loss = GanLoss.Wgan, Optimizer = OptimizerKind.Rmsprop, Lr = 5e-5 },
+        "hinge-sgd-dsteps2" => new() { Batch = 4, Latent = 8, Loss = GanLoss.Hinge, Optimizer = OptimizerKind.Sgd, DSteps = 2 },
         "conditional" => new() { Batch = 4, Latent = 8, Conditional = true, Classes = 3 },
         "pack2" => new() { Batch = 4, Latent = 8, Pack = 2 },
         _ => throw new ArgumentException(name),
