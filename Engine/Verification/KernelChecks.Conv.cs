@@ -14,7 +14,7 @@ public sealed partial class KernelChecks
     /// Every op of one Conv2d or ConvTranspose2d geometry: forward (with a bias), input gradient,
     /// weight gradient (accumulating), the two-gradient backward, and the bias gradient; the worst
     /// error of them. Sums run over up to ColumnRows (or batch·positions) terms in float32, so the
-    /// tolerance is 1e-4 of the output's scale.
+    /// tolerance is 2e-5 of the output's scale (errors measured: below 4e-7 at these shapes).
     /// </summary>
     public CheckResult Conv(Conv2dGeometry g)
     {
@@ -45,7 +45,7 @@ public sealed partial class KernelChecks
         double err = Worst(Error(ty.ToArray(), wantY), Error(tdx.ToArray(), wantDx), Error(tdw.ToArray(), wantDwAcc),
             Error(tdx2.ToArray(), wantDx), Error(tdw2.ToArray(), wantDw), Error(tdb.ToArray(), wantDb));
         Free(tx, tw, tb, tdy, ty, ty2, tdx, tdw, tdx2, tdw2, tdb);
-        return new($"{(t ? "conv-transpose2d" : "conv2d")} ops", g.ToString(), err, 1e-4);
+        return new($"{(t ? "conv-transpose2d" : "conv2d")} ops", g.ToString(), err, 2e-5);
     }
 
     /// <summary>BatchNorm2d's training forward (output, saved and running statistics), eval forward and backward (dγ, dβ accumulating).</summary>
@@ -74,7 +74,7 @@ public sealed partial class KernelChecks
             Error(tdx.ToArray(), wdx), Error(tdg.ToArray(), wdg.Select((v, i) => v + dgIn[i]).ToArray()),
             Error(tdb.ToArray(), wdb.Select((v, i) => v + dbIn[i]).ToArray()));
         Free(tx, tg, tb, trm, trv, tdy, ty, tmean, tinv, tye, tdx, tdg, tdb);
-        return new("batchnorm2d train/eval/backward", $"{n}x{channels}x{plane}", err, 1e-4);
+        return new("batchnorm2d ops", $"{n}x{channels}x{plane}", err, 2e-5);
     }
 
     /// <summary>Geometries that break tiling: odd sizes, kernels 1/3/4/5/7, strides 1/2, paddings 0/1/2, dilation 2, batch 1; and the 28×28 DCGAN's layers.</summary>

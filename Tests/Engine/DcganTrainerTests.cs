@@ -94,4 +94,40 @@ public sealed class DcganTrainerTests(CpuFixture fixture) : IClassFixture<CpuFix
         using var trainer = Trainer(fixture.Backend, batch: 4);
         Assert.Equal(4, trainer.D.MaxBatch);   // a joint pass would need 2·batch rows
     }
+
+    /// <summary>pytorch/examples dcgan's init: conv weights N(0, 0.02), BatchNorm γ N(1, 0.02), β 0, running statistics (0, 1).</summary>
+    [Fact]
+    public void Dcgan_init_is_pytorch_examples()
+    {
+        using var g = new Sequential(fixture.Backend, DcganPresets.Generator(100, 28, 1), 100, 2, initSeed: 11);
+        var state = g.StateDict().ToDictionary(t => t.Name);
+        void Normal(string name, double mean, double std)
+        {
+            var v = state[name].Floats!;
+            double m = v.Average(x => (double)x), sd = Math.Sqrt(v.Average(x => ((double)x - m) * ((double)x - m)));
+            Assert.InRange(m, mean - 4 * std / Math.Sqrt(v.Length), mean + 4 * std / Math.Sqrt(v.Length));
+            double sdTol = 4 / Math.Sqrt(2.0 * v.Length);   // 4 standard errors of a sample σ
+            Assert.InRange(sd / std, 1 - sdTol, 1 + sdTol);
+            if (v.Length < 10_000) return;
+            // A normal, not a uniform: about 4.6 % of draws lie beyond 2σ (a uniform of that σ has none).
+            double beyond = v.Count(x => Math.Abs(x - mean) > 2 * std) / (double)v.Length;
+            Assert.InRange(beyond, 0.04, 0.051);
+        }
+        Normal("0.weight", 0, 0.02);
+        Normal("3.weight", 0, 0.02);
+        Normal("1.weight", 1, 0.02);
+        Assert.All(state["1.bias"].Floats!, x => Assert.Equal(0f, x));
+        Assert.All(state["4.running_mean"].Floats!, x => Assert.Equal(0f, x));
+        Assert.All(state["4.running_var"].Floats!, x => Assert.Equal(1f, x));
+    }
+
+    [Fact]
+    public void A_config_json_without_a_model_reads_as_the_mlp()
+    {
+        var config = System.Text.Json.JsonSerializer.Deserialize<GanConfig>("""{ "dataset": "mnist", "batch": 8 }""", GanConfig.Json)!;
+        Assert.Equal((ModelKind.Mlp, 28, 1), (config.Model, config.ImageSize, config.Channels));
+        var dcgan = System.Text.Json.JsonSerializer.Deserialize<GanConfig>("""{ "model": "dcgan", "image_size": 64, "channels": 3 }""", GanConfig.Json)!;
+        Assert.Equal((ModelKind.Dcgan, 64, 3), (dcgan.Model, dcgan.ImageSize, dcgan.Channels));
+        Assert.Contains("\"model\": \"dcgan\"", System.Text.Json.JsonSerializer.Serialize(dcgan, GanConfig.Json));
+    }
 }
