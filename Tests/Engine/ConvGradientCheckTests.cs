@@ -115,6 +115,23 @@ public sealed class ConvGradientCheckTests(CpuFixture fixture) : IClassFixture<C
     [Fact]
     public void BatchNorm2d_alone() => Check([new BatchNorm2dSpec(3)], (3, 4, 5), 2, probes: 14);
 
+    /// <summary>Flatten and Unflatten are views (no layer, no copy) between convolutions and Linear layers.</summary>
+    [Fact]
+    public void Conv_flatten_linear_unflatten_conv_transpose()
+    {
+        IReadOnlyList<LayerSpec> spec =
+        [
+            new Conv2dSpec(2, 3, 3, 2, 1), ActivationSpec.LeakyReLU(0.2f), new FlattenSpec(),
+            new LinearSpec(3 * 3 * 3, 12), ActivationSpec.ReLU, new UnflattenSpec(3, 2, 2),
+            new ConvTranspose2dSpec(3, 1, 4, 2, 1),
+        ];
+        Check(spec, (2, 5, 5), 2, probes: 14, paramScale: 0.5);
+        using var model = new Sequential(B, spec, 50, 2, 1, (2, 5, 5));
+        Assert.Equal(4, model.Layers.Count);   // conv, linear (its activation fused), convT; the conv's LeakyReLU; no layer for the views
+        Assert.Equal(16, model.OutFeatures);   // 1×4×4
+        Assert.Equal(["0.weight", "0.bias", "3.weight", "3.bias", "6.weight", "6.bias"], model.StateDict().Select(t => t.Name));
+    }
+
     [Fact]
     public void Whole_dcgan_generator() =>
         Check(DcganPresets.Generator(latent: 6, imageSize: 28, channels: 1), (6, 1, 1), 2, probes: 10, paramScale: 0.1);
