@@ -131,3 +131,23 @@ public sealed class DcganTrainerTests(CpuFixture fixture) : IClassFixture<CpuFix
         Assert.Contains("\"model\": \"dcgan\"", System.Text.Json.JsonSerializer.Serialize(dcgan, GanConfig.Json));
     }
 }
+
+/// <summary>The same no-allocation rule on an ILGPU backend (the simulator): conv plans and their device workspaces are made at build time.</summary>
+public sealed class SimulatorDcganMemoryTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
+{
+    [Fact]
+    public void A_dcgan_step_allocates_no_device_memory_and_makes_no_new_conv_plan()
+    {
+        var ilgpu = (IlgpuBackend)fixture.Backend;
+        var (backend, counter) = CountingBackend.Wrap(ilgpu);
+        var pixels = new byte[8 * 784];
+        new Random(4).NextBytes(pixels);
+        using var trainer = new GanTrainer(backend, new GanConfig { Model = ModelKind.Dcgan, Batch = 2, Latent = 100 }, pixels, 8, 784);
+        int afterBuild = counter.Allocations, plans = ilgpu.ConvPlans.Count;
+        trainer.TrainStep();
+        trainer.TrainStep();
+        trainer.ReadStats();
+        Assert.Equal(afterBuild, counter.Allocations);
+        Assert.Equal(plans, ilgpu.ConvPlans.Count);
+    }
+}
