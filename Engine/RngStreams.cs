@@ -31,7 +31,11 @@ public static class RngStreams
     public static ulong GeneratorInit(ulong seed) => seed * 0x9E3779B97F4A7C15UL + 0x1001;
     public static ulong DiscriminatorInit(ulong seed) => seed * 0x9E3779B97F4A7C15UL + 0x2002;
 
-    /// <summary>Keyed by a network's init seed (<see cref="GeneratorInit"/>, ...): layer k's weights come from stream k + 1.</summary>
+    /// <summary>
+    /// Keyed by a network's init seed (<see cref="GeneratorInit"/>, ...): layer k's weights come from
+    /// stream k + 1. A uniform init (Linear) draws counter i for element i; a normal init (conv
+    /// weights, BatchNorm2d's γ: <see cref="Nn.InitDraws"/>) draws counters 2i and 2i + 1 (Box–Muller).
+    /// </summary>
     public static uint LayerInit(int layerIndex) => (uint)(layerIndex + 1);
 
     /// <summary>Keyed by the feature classifier's training seed (`classifier train --seed`).</summary>

@@ -100,6 +100,50 @@ public abstract class BackendBase : IBackend
             BatchNormBackwardCore(x, dy, p, saved, grads, s);
     }
 
+    public void PrepareConv(Conv2dGeometry g) => PrepareConvCore(g.Validated());
+
+    public void ConvForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv2dGeometry g)
+    {
+        using (Observe(KernelKey.Conv(KernelOp.ConvForward, g, bias is not null, false))) ConvForwardCore(x, weight, bias, y, g);
+    }
+
+    public void ConvInputGrad(Tensor dy, Tensor weight, Tensor dx, Conv2dGeometry g)
+    {
+        using (Observe(KernelKey.Conv(KernelOp.ConvInputGrad, g, false, false))) ConvInputGradCore(dy, weight, dx, g);
+    }
+
+    public void ConvWeightGrad(Tensor x, Tensor dy, Tensor dw, Conv2dGeometry g, bool accumulate)
+    {
+        using (Observe(KernelKey.Conv(KernelOp.ConvWeightGrad, g, false, accumulate))) ConvWeightGradCore(x, dy, dw, g, accumulate);
+    }
+
+    public void ConvBackward(Tensor x, Tensor dy, Tensor weight, ConvGrads grads, Conv2dGeometry g)
+    {
+        using (Observe(KernelKey.Conv(grads.Dx is null ? KernelOp.ConvWeightGrad : KernelOp.ConvBackward, g, false, grads.Accumulate)))
+            ConvBackwardCore(x, dy, weight, grads, g);
+    }
+
+    public void ConvBiasGrad(Tensor dy, Tensor db, Conv2dGeometry g, bool accumulate)
+    {
+        using (Observe(new(KernelOp.ConvBiasGrad, g.N, g.COut, (long)g.OutH * g.OutW, accumulate ? KernelKey.Accumulate : 0))) ConvBiasGradCore(dy, db, g, accumulate);
+    }
+
+    public void BatchNorm2dTrain(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNorm2dShape s)
+    {
+        using (Observe(new(KernelOp.BatchNorm2dTrain, s.N, s.C, s.Plane))) BatchNorm2dTrainCore(x, y, p, saved, s);
+    }
+
+    public void BatchNorm2dEval(Tensor x, Tensor y, BatchNormState p, BatchNorm2dShape s)
+    {
+        using (Observe(new(KernelOp.BatchNorm2dEval, s.N, s.C, s.Plane))) BatchNorm2dEvalCore(x, y, p, s);
+    }
+
+    public void BatchNorm2dBackward(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNorm2dShape s)
+    {
+        using (Observe(new(KernelOp.BatchNorm2dBackward, s.N, s.C, s.Plane, grads.Accumulate ? KernelKey.Accumulate : 0)))
+            BatchNorm2dBackwardCore(x, dy, p, saved, grads, s);
+    }
+
     public void AdversarialLoss(Tensor logits, LossKind kind, float target, LossOutput output)
     {
         using (Observe(new(KernelOp.AdversarialLoss, logits.Length, 0, 0, (int)kind))) AdversarialLossCore(logits, kind, target, output);
@@ -199,6 +243,15 @@ public abstract class BackendBase : IBackend
     protected abstract void BatchNormTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s);
     protected abstract void BatchNormEvalCore(Tensor x, Tensor y, BatchNormState p, BatchNormShape s);
     protected abstract void BatchNormBackwardCore(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNormShape s);
+    protected abstract void PrepareConvCore(Conv2dGeometry g);
+    protected abstract void ConvForwardCore(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv2dGeometry g);
+    protected abstract void ConvInputGradCore(Tensor dy, Tensor weight, Tensor dx, Conv2dGeometry g);
+    protected abstract void ConvWeightGradCore(Tensor x, Tensor dy, Tensor dw, Conv2dGeometry g, bool accumulate);
+    protected abstract void ConvBackwardCore(Tensor x, Tensor dy, Tensor weight, ConvGrads grads, Conv2dGeometry g);
+    protected abstract void ConvBiasGradCore(Tensor dy, Tensor db, Conv2dGeometry g, bool accumulate);
+    protected abstract void BatchNorm2dTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNorm2dShape s);
+    protected abstract void BatchNorm2dEvalCore(Tensor x, Tensor y, BatchNormState p, BatchNorm2dShape s);
+    protected abstract void BatchNorm2dBackwardCore(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNorm2dShape s);
     protected abstract void AdversarialLossCore(Tensor logits, LossKind kind, float target, LossOutput output);
     protected abstract void SoftmaxCrossEntropyCore(Tensor logits, DeviceBuffer<int> labels, BatchIndices batch, RowsCols s, LossOutput output);
     protected abstract void SoftmaxCore(Tensor logits, Tensor probs, RowsCols s);

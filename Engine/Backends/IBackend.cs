@@ -59,6 +59,47 @@ public interface IBackend : IDisposable
     void BatchNormBackward(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNormShape s);
 
     /// <summary>
+    /// Builds (once) what the convolution ops need for this geometry: its workspaces (column matrix,
+    /// channel-major staging) and compiled kernels. Layers call it when the model is built, for every
+    /// batch size they will run, so no step allocates; an op on a geometry not prepared prepares it
+    /// on first use (like a GEMM plan). Plans are cached per geometry (batch included) for the
+    /// backend's life.
+    /// </summary>
+    void PrepareConv(Conv2dGeometry g);
+
+    /// <summary>
+    /// torch's conv2d (or conv_transpose2d when <see cref="Conv2dGeometry.Transposed"/>) on NCHW:
+    /// y = conv(x, weight) + bias, weight as torch stores it ([COut, CIn, KH, KW], or [CIn, COut, KH, KW]
+    /// for the transpose); bias [COut] may be null. y must not overlap x or weight.
+    /// </summary>
+    void ConvForward(Tensor x, Tensor weight, Tensor? bias, Tensor y, Conv2dGeometry g);
+
+    /// <summary>dx = ∂L/∂x of <see cref="ConvForward"/> from dy (written, not accumulated).</summary>
+    void ConvInputGrad(Tensor dy, Tensor weight, Tensor dx, Conv2dGeometry g);
+
+    /// <summary>dw (+)= ∂L/∂weight of <see cref="ConvForward"/> from its input x and dy.</summary>
+    void ConvWeightGrad(Tensor x, Tensor dy, Tensor dw, Conv2dGeometry g, bool accumulate);
+
+    /// <summary>
+    /// Both gradients in one op (what a layer's backward calls): the same results as
+    /// <see cref="ConvWeightGrad"/> and <see cref="ConvInputGrad"/>, sharing the transposes and column
+    /// matrices the two would each rebuild (<see cref="ConvGrads"/>).
+    /// </summary>
+    void ConvBackward(Tensor x, Tensor dy, Tensor weight, ConvGrads grads, Conv2dGeometry g);
+
+    /// <summary>db[c] (+)= Σ dy over images and positions of output channel c.</summary>
+    void ConvBiasGrad(Tensor dy, Tensor db, Conv2dGeometry g, bool accumulate);
+
+    /// <summary>BatchNorm2d's training forward: batch statistics per channel over N·H·W, saved for the backward; moves the running statistics (unbiased variance).</summary>
+    void BatchNorm2dTrain(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNorm2dShape s);
+
+    /// <summary>BatchNorm2d with the running statistics.</summary>
+    void BatchNorm2dEval(Tensor x, Tensor y, BatchNormState p, BatchNorm2dShape s);
+
+    /// <summary>BatchNorm2d's backward from the saved statistics; dx must not overlap x or dy.</summary>
+    void BatchNorm2dBackward(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNorm2dShape s);
+
+    /// <summary>
     /// One GAN loss term (<see cref="LossKind"/>) of <paramref name="logits"/> against a constant
     /// target: writes the gradient, and (mean loss, mean output) as statistics (<see cref="LossOutput"/>).
     /// </summary>

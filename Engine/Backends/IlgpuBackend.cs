@@ -17,7 +17,7 @@ namespace IlgpuGan.Engine.Backends;
 /// costs one dictionary lookup, and the split-K workspace is never allocated again. Like the rest
 /// of the backend, the cache is for one thread.
 /// </summary>
-public sealed class IlgpuBackend : BackendBase
+public sealed partial class IlgpuBackend : BackendBase
 {
     readonly Accelerator acc;
     readonly AcceleratorStream stream;
@@ -424,6 +424,7 @@ public sealed class IlgpuBackend : BackendBase
 
     public override void Dispose()
     {
+        DisposeConvPlans();
         splitWorkspace?.Dispose();
         noCounters.Dispose();
         stream.Dispose();

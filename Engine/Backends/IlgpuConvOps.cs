@@ -94,7 +94,7 @@ public sealed class IlgpuConvOps
 public sealed class IlgpuConv : IDisposable
 {
     readonly IlgpuConvOps ops;
-    readonly IBackend backend;
+    readonly IlgpuBackend backend;
     readonly ConvArgs a;
     readonly DeviceBuffer<float> colBuffer, stagingBuffer;
     readonly Tensor cols, staging;
@@ -138,13 +138,13 @@ public sealed class IlgpuConv : IDisposable
         var (image, colSide) = Geometry.Transposed ? (dy, x) : (x, dy);
         if (Geometry.IsDense)
         {
-            backend.Gemm(colSide, image, dw, new(a.ColC, a.Rows, a.N, true, false, accumulate));
+            backend.GemmUnobserved(colSide, image, dw, new(a.ColC, a.Rows, a.N, true, false, accumulate));
             return;
         }
         ops.Im2Col(image, cols, a);
         columnsOf = image;
         ops.SwapOuter(colSide, staging, null, a.N, a.ColC, a.ColPlane);
-        backend.Gemm(staging, cols, dw, new(a.ColC, a.Rows, a.Cols, false, true, accumulate));
+        backend.GemmUnobserved(staging, cols, dw, new(a.ColC, a.Rows, a.Cols, false, true, accumulate));
     }
 
     public void BiasGrad(Tensor dy, Tensor db, bool accumulate = false) =>
@@ -169,9 +169,9 @@ public sealed class IlgpuConv : IDisposable
             ops.Im2Col(dy, cols, a);
             columnsOf = dy;
             ops.SwapOuter(x, staging, null, a.N, a.ColC, a.ColPlane);
-            backend.Gemm(staging, cols, dw, new(a.ColC, a.Rows, a.Cols, false, true, accumulateWeight));
+            backend.GemmUnobserved(staging, cols, dw, new(a.ColC, a.Rows, a.Cols, false, true, accumulateWeight));
             if (dx is not { } dxT) return;
-            backend.Gemm(w, cols, staging, new(a.ColC, a.Cols, a.Rows, false, false, false));
+            backend.GemmUnobserved(w, cols, staging, new(a.ColC, a.Cols, a.Rows, false, false, false));
             ops.SwapOuter(staging, dxT, null, a.ColC, a.N, a.ColPlane);
             return;
         }
@@ -181,10 +181,10 @@ public sealed class IlgpuConv : IDisposable
             ops.Im2Col(x, cols, a);
             columnsOf = x;
         }
-        backend.Gemm(staging, cols, dw, new(a.ColC, a.Rows, a.Cols, false, true, accumulateWeight));
+        backend.GemmUnobserved(staging, cols, dw, new(a.ColC, a.Rows, a.Cols, false, true, accumulateWeight));
         if (dx is not { } dxC) return;
         columnsOf = null;
-        backend.Gemm(w, staging, cols, new(a.Rows, a.Cols, a.ColC, true, false, false));
+        backend.GemmUnobserved(w, staging, cols, new(a.Rows, a.Cols, a.ColC, true, false, false));
         ops.Col2Im(cols, dxC, a, accumulate: false);
     }
 
@@ -192,13 +192,13 @@ public sealed class IlgpuConv : IDisposable
     {
         if (Geometry.IsDense)
         {
-            backend.Gemm(image, w, colSide, new(a.N, a.ColC, a.Rows, false, true, false));
+            backend.GemmUnobserved(image, w, colSide, new(a.N, a.ColC, a.Rows, false, true, false));
             if (bias is { } b) ops.AddChannelBias(colSide, b, a.N, a.ColC, 1);
             return;
         }
         ops.Im2Col(image, cols, a);
         columnsOf = image;
-        backend.Gemm(w, cols, staging, new(a.ColC, a.Cols, a.Rows, false, false, false));
+        backend.GemmUnobserved(w, cols, staging, new(a.ColC, a.Cols, a.Rows, false, false, false));
         ops.SwapOuter(staging, colSide, bias, a.ColC, a.N, a.ColPlane);
     }
 
@@ -206,12 +206,12 @@ public sealed class IlgpuConv : IDisposable
     {
         if (Geometry.IsDense)
         {
-            backend.Gemm(colSide, w, image, new(a.N, a.Rows, a.ColC, false, false, accumulate));
+            backend.GemmUnobserved(colSide, w, image, new(a.N, a.Rows, a.ColC, false, false, accumulate));
             return;
         }
         ops.SwapOuter(colSide, staging, null, a.N, a.ColC, a.ColPlane);
         columnsOf = null;
-        backend.Gemm(w, staging, cols, new(a.Rows, a.Cols, a.ColC, true, false, false));
+        backend.GemmUnobserved(w, staging, cols, new(a.Rows, a.Cols, a.ColC, true, false, false));
         ops.Col2Im(cols, image, a, accumulate);
     }
 

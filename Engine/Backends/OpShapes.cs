@@ -77,3 +77,22 @@ public readonly record struct DeviceCounter(DeviceBuffer<ulong>? Counters, int S
 
 /// <summary>Columns [Column, Column + width) of a row-major matrix whose rows are Stride floats apart.</summary>
 public readonly record struct ColumnBlock(Tensor Tensor, int Stride, int Column);
+
+/// <summary>
+/// BatchNorm2d's geometry: an NCHW tensor of N images, C channels and Plane = H·W values per channel
+/// plane; channel c's statistics are over its N·Plane values (N runs of Plane contiguous floats, HW
+/// apart in the channel stride). With Plane 1 it is BatchNorm1d's [N, C] layout.
+/// </summary>
+public readonly record struct BatchNorm2dShape(int N, int C, int Plane)
+{
+    public long Count => (long)N * C * Plane;
+}
+
+/// <summary>
+/// What a convolution's backward (<see cref="IBackend.ConvBackward"/>) writes: the input gradient Dx
+/// (null for a first layer, which needs none) and the weight gradient DWeight (added to with
+/// <paramref name="Accumulate"/>). <paramref name="InputUnchanged"/> is the caller's promise that x
+/// holds what it held at the last <see cref="IBackend.ConvForward"/> of this geometry, so a backend
+/// may reuse that forward's column matrix instead of rebuilding it.
+/// </summary>
+public readonly record struct ConvGrads(Tensor? Dx, Tensor DWeight, bool Accumulate, bool InputUnchanged = false);

@@ -55,6 +55,13 @@ public static class Checkpoint
         // G's input width is latent + classes; the sampler needs the split to rebuild the input.
         var gMeta = new Dictionary<string, string>(meta) { ["latent"] = trainer.Config.Latent.ToString() };
         if (trainer.Config.Conditional) gMeta["classes"] = trainer.Config.Classes.ToString();
+        // A conv G cannot be recognised from its tensors alone as the MLPs are: name its model and images.
+        if (trainer.Config.Model != Nn.ModelKind.Mlp)
+        {
+            gMeta["model"] = Kinds.Name(trainer.Config.Model);
+            gMeta["image_size"] = trainer.Config.ImageSize.ToString();
+            gMeta["channels"] = trainer.Config.Channels.ToString();
+        }
         SafeTensors.Save(Path.Combine(tmp, RunFolder.GeneratorFileName), trainer.G.StateDict(), gMeta);
         SafeTensors.Save(Path.Combine(tmp, RunFolder.DiscriminatorFileName), trainer.D.StateDict(), meta);
         SafeTensors.Save(Path.Combine(tmp, RunFolder.OptimizerFileName), trainer.OptG.State("G.").Concat(trainer.OptD.State("D.")), meta);

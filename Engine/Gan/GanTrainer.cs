@@ -72,14 +72,24 @@ public sealed class GanTrainer : IDisposable
         batchesPerEpoch = count / config.Batch;   // drop_last, as a DataLoader with drop_last=True
         int n = config.Batch, classes = config.Conditional ? config.Classes : 0;
         GridCount = config.Conditional ? classes * GridColumns : 64;
-        var dSpec = mixture is null ? Presets.Discriminator((dim + classes) * config.Pack) : Presets.Discriminator2D((dim + classes) * config.Pack);
-        joint = !config.Conditional && !dSpec.OfType<BatchNorm1dSpec>().Any();
+        bool conv = config.Model == ModelKind.Dcgan;
+        if (conv && dim != config.Channels * config.ImageSize * config.ImageSize)
+            throw new GanException($"the dcgan model makes {config.Channels}×{config.ImageSize}×{config.ImageSize} images; the dataset's are {dim} values each");
+        var dSpec = conv ? DcganPresets.Discriminator(config.ImageSize, config.Channels)
+            : mixture is null ? Presets.Discriminator((dim + classes) * config.Pack) : Presets.Discriminator2D((dim + classes) * config.Pack);
+        // BatchNorm couples the rows of a batch: D with BatchNorm must see real and fake apart.
+        joint = !config.Conditional && !dSpec.Any(s => s is BatchNorm1dSpec or BatchNorm2dSpec);
         try
         {
             int gIn = config.Latent + classes, packed = (dim + classes) * config.Pack;
-            G = Own(new Sequential(b, Presets.Generator(config.Generator, gIn, dim), gIn,
-                Math.Max(n, GridCount), RngStreams.GeneratorInit(config.Seed)));
-            D = Own(new Sequential(b, dSpec, packed, (joint ? 2 : 1) * n / config.Pack, RngStreams.DiscriminatorInit(config.Seed)));
+            var gSpec = conv ? DcganPresets.Generator(gIn, config.ImageSize, config.Channels) : Presets.Generator(config.Generator, gIn, dim);
+            G = Own(new Sequential(b, gSpec, gIn, Math.Max(n, GridCount), RngStreams.GeneratorInit(config.Seed)));
+            D = Own(new Sequential(b, dSpec, packed, (joint ? 2 : 1) * n / config.Pack, RngStreams.DiscriminatorInit(config.Seed),
+                conv ? (config.Channels, config.ImageSize, config.ImageSize) : null));
+            // The batch sizes a step and the grid use, prepared now so that no step allocates.
+            G.PrepareBatch(n);
+            G.PrepareBatch(GridCount);
+            D.PrepareBatch(n / config.Pack);
             OptG = Own(Optimizers.Create(config.Optimizer, b, G, Settings(config, config.GLr ?? config.Lr)));
             OptD = Own(Optimizers.Create(config.Optimizer, b, D, Settings(config, config.DLr ?? config.Lr)));
             if (config.Loss == GanLoss.WganGp) penalty = Own(new GradientPenalty(b, D, n / config.Pack, config.GpLambda));

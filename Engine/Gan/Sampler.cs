@@ -20,11 +20,38 @@ public sealed class Sampler : IDisposable
         this.backend = backend;
         var (tensors, metadata) = SafeTensors.Load(generatorFile);
         FiniteCheck.Require(tensors, generatorFile);   // a diverged G would sample NaN images without a word
-        var (preset, inputs, outFeatures) = Recognise(tensors, generatorFile);
+        IReadOnlyList<LayerSpec> spec;
+        int inputs;
+        if (metadata.TryGetValue("model", out var model))
+        {
+            // A conv G: its metadata names the model and the image shape (Checkpoint writes them).
+            if (!Kinds.TryParse<ModelKind>(model, out var kind) || kind != ModelKind.Dcgan)
+                throw new GanException($"{generatorFile}: unknown model \"{model}\" (this tool knows {Kinds.List<ModelKind>()})");
+            if (!metadata.TryGetValue("image_size", out var sizeText) || !int.TryParse(sizeText, out int size) || !DcganPresets.Supports(size)
+                || !metadata.TryGetValue("channels", out var chText) || !int.TryParse(chText, out int channels) || channels is not (1 or 3)
+                || !metadata.TryGetValue("latent", out var latentText) || !int.TryParse(latentText, out int latent) || latent < 1)
+                throw new GanException($"{generatorFile}: a dcgan generator needs latent, image_size (28, 32 or 64) and channels (1 or 3) in its metadata");
+            Model = kind;
+            ImageSize = size;
+            Channels = channels;
+            inputs = latent;
+            OutFeatures = channels * size * size;
+            spec = DcganPresets.Generator(latent, size, channels);
+            // A conv layer's column matrix grows with the batch: sample in batches of 64 at most.
+            chunk = Math.Min(chunk, 64);
+        }
+        else
+        {
+            var (preset, mlpInputs, outFeatures) = Recognise(tensors, generatorFile);
+            inputs = mlpInputs;
+            OutFeatures = outFeatures;
+            spec = Presets.Generator(preset, inputs, outFeatures);
+            int side = (int)Math.Round(Math.Sqrt(outFeatures));
+            ImageSize = side * side == outFeatures ? side : 0;
+        }
         Classes = metadata.TryGetValue("classes", out var c) && int.TryParse(c, out int k) && k > 0 && k < inputs ? k : 0;
         Latent = inputs - Classes;
-        OutFeatures = outFeatures;
-        Generator = new Sequential(backend, Presets.Generator(preset, inputs, outFeatures), inputs, chunk, 0);
+        Generator = new Sequential(backend, spec, inputs, chunk, 0);
         try
         {
             Generator.LoadStateDict(tensors, generatorFile);
@@ -45,6 +72,15 @@ public sealed class Sampler : IDisposable
     public Sequential Generator { get; }
     public int Latent { get; }
     public int OutFeatures { get; }
+
+    /// <summary>The generator's model family (a conv G names it in its metadata; MLPs are recognised by their tensors).</summary>
+    public ModelKind Model { get; } = ModelKind.Mlp;
+
+    /// <summary>Side of the square images it makes (0 when not square, such as the 2D generators').</summary>
+    public int ImageSize { get; }
+
+    /// <summary>Image channels: 3 for an RGB DCGAN, else 1.</summary>
+    public int Channels { get; } = 1;
 
     /// <summary>Which preset a G state_dict is: the 2D one has 13 layers, the notebook's ends with a BatchNorm at index 8.</summary>
     static (GeneratorKind Preset, int Latent, int Out) Recognise(Dictionary<string, NamedArray> t, string file)

@@ -7,7 +7,7 @@ namespace IlgpuGan.Engine.Nn;
 /// running statistics in eval. num_batches_tracked is counted on the host, as it only matters for
 /// the state_dict.
 /// </summary>
-public sealed class BatchNorm1d : Layer
+public sealed class BatchNorm1d : Layer, ITracksBatches
 {
     readonly Slot weight, bias, runningMean, runningVar, saveMean, saveInvStd, gradSink;
     readonly float eps, momentum;

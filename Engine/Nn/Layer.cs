@@ -45,6 +45,12 @@ public abstract class Layer(int inFeatures, int outFeatures)
 
     public abstract void Forward(IBackend b, Tensor x, Tensor y, int n, bool training);
 
+    /// <summary>
+    /// Builds what the backend needs to run this layer on n rows (a convolution's plan and
+    /// workspaces); the model calls it when it is built, so no step allocates. Most layers need nothing.
+    /// </summary>
+    public virtual void Prepare(IBackend b, int n) { }
+
     public abstract void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate);
 
     /// <summary>
@@ -79,3 +85,10 @@ public abstract class Layer(int inFeatures, int outFeatures)
 /// <see cref="Layer.AbsorbsInputActivation"/>).
 /// </summary>
 public readonly record struct ActivationFusion(bool DyIsPreActivation, Act Input);
+
+/// <summary>A BatchNorm layer's num_batches_tracked: a host counter saved in the state_dict as torch's I64 scalar.</summary>
+public interface ITracksBatches
+{
+    long NumBatchesTracked { get; set; }
+    string NumBatchesTrackedName { get; }
+}

@@ -19,3 +19,23 @@ public sealed record ActivationSpec(Activation Kind, float Alpha = 0f) : LayerSp
 }
 
 public sealed record BatchNorm1dSpec(int NumFeatures, float Eps = 1e-5f, float Momentum = 0.1f) : LayerSpec;
+
+/// <summary>torch.nn.Conv2d (square kernel, stride, padding, dilation); PyTorch's default bias=True.</summary>
+public sealed record Conv2dSpec(int InChannels, int OutChannels, int Kernel, int Stride = 1, int Padding = 0, bool Bias = true, int Dilation = 1) : LayerSpec;
+
+/// <summary>torch.nn.ConvTranspose2d (square kernel, stride, padding, output padding, dilation).</summary>
+public sealed record ConvTranspose2dSpec(int InChannels, int OutChannels, int Kernel, int Stride = 1, int Padding = 0, bool Bias = true,
+    int OutputPadding = 0, int Dilation = 1) : LayerSpec;
+
+/// <summary>torch.nn.BatchNorm2d: per-channel statistics over N·H·W.</summary>
+public sealed record BatchNorm2dSpec(int NumFeatures, float Eps = 1e-5f, float Momentum = 0.1f) : LayerSpec;
+
+/// <summary>
+/// torch.nn.Flatten / torch.nn.Unflatten(1, (C, H, W)). A model's rows are C·H·W floats in NCHW
+/// order either way, so both are views: they take an index (as in torch's state_dict) and cost
+/// nothing; Unflatten only tells the layers after it the image shape.
+/// </summary>
+public sealed record FlattenSpec : LayerSpec;
+
+/// <inheritdoc cref="FlattenSpec"/>
+public sealed record UnflattenSpec(int Channels, int Height, int Width) : LayerSpec;

@@ -5,7 +5,7 @@ using IlgpuGan.Kernels;
 namespace IlgpuGan.Engine.Nn;
 
 /// <summary>
-/// An MLP built from a <see cref="LayerSpec"/> list, like torch.nn.Sequential. All of its memory is
+/// A network built from a <see cref="LayerSpec"/> list, like torch.nn.Sequential. All of its memory is
 /// allocated here, once, as one flat buffer per concern: parameters, gradients, running
 /// statistics, activations, and backward scratch (two ping-pong halves). Forward and backward only
 /// launch kernels on slices of those buffers; they allocate nothing.
@@ -21,7 +21,12 @@ public sealed class Sequential : IDisposable
     readonly DeviceBuffer<float> paramBuffer, gradBuffer, stateBuffer, scratchBuffer, activationBuffer, backwardBuffer;
     int lastBatch;
 
-    public Sequential(IBackend backend, IReadOnlyList<LayerSpec> spec, int inFeatures, int maxBatch, ulong initSeed)
+    /// <param name="inputImage">
+    /// The input rows' image shape (C, H, W) when the first layers are convolutions; without it a
+    /// convolution's input is taken as square (a flat z of width C is C×1×1).
+    /// </param>
+    public Sequential(IBackend backend, IReadOnlyList<LayerSpec> spec, int inFeatures, int maxBatch, ulong initSeed,
+        (int C, int H, int W)? inputImage = null)
     {
         if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch));
         this.backend = backend;
@@ -29,6 +34,10 @@ public sealed class Sequential : IDisposable
         MaxBatch = maxBatch;
         Spec = spec;
         int width = inFeatures;
+        // The image shape of the current rows, while known (convolutions need it; a Linear forgets it).
+        (int C, int H, int W)? image = inputImage;
+        if (image is { } im0 && im0.C * im0.H * im0.W != inFeatures)
+            throw new ArgumentException($"input image {im0.C}×{im0.H}×{im0.W} is not {inFeatures} features");
         for (int i = 0; i < spec.Count; i++)
         {
             int index = i;
@@ -47,9 +56,45 @@ public sealed class Sequential : IDisposable
                     }
                     layers.Add(linear);
                     width = l.OutFeatures;
+                    image = null;
                     break;
                 case ActivationSpec a:
                     layers.Add(new ActivationLayer(i, width, a.Kind, a.Alpha));
+                    break;
+                case Conv2dSpec c:
+                {
+                    var (h, w) = ImageOf(i, c.InChannels, width, image);
+                    var g = Conv2dGeometry.Conv(maxBatch, c.InChannels, h, w, c.OutChannels, c.Kernel, c.Stride, c.Padding, c.Dilation);
+                    var conv = new ConvLayer(i, g, c.Bias, uniform01);
+                    layers.Add(conv);
+                    image = conv.OutputShape;
+                    width = conv.OutFeatures;
+                    break;
+                }
+                case ConvTranspose2dSpec c:
+                {
+                    var (h, w) = ImageOf(i, c.InChannels, width, image);
+                    var g = Conv2dGeometry.ConvTranspose(maxBatch, c.InChannels, h, w, c.OutChannels, c.Kernel, c.Stride, c.Padding, c.Dilation, c.OutputPadding);
+                    var conv = new ConvLayer(i, g, c.Bias, uniform01);
+                    layers.Add(conv);
+                    image = conv.OutputShape;
+                    width = conv.OutFeatures;
+                    break;
+                }
+                case BatchNorm2dSpec bn2:
+                {
+                    if (image is not { } im || im.C != bn2.NumFeatures)
+                        throw new ArgumentException($"layer {i}: BatchNorm2d({bn2.NumFeatures}) after {(image is { } m ? $"{m.C} channels" : "a layer without channels")}");
+                    layers.Add(new BatchNorm2d(i, im.C, im.H * im.W, bn2.Eps, bn2.Momentum, uniform01, maxBatch));
+                    break;
+                }
+                case FlattenSpec:
+                    image = null;   // a view: the rows stay as they are
+                    break;
+                case UnflattenSpec u:
+                    if (u.Channels * u.Height * u.Width != width)
+                        throw new ArgumentException($"layer {i}: Unflatten to {u.Channels}×{u.Height}×{u.Width} from a width of {width}");
+                    image = (u.Channels, u.Height, u.Width);   // a view: the rows stay as they are
                     break;
                 case BatchNorm1dSpec bn:
                     if (bn.NumFeatures != width) throw new ArgumentException($"layer {i}: BatchNorm1d({bn.NumFeatures}) after a layer of width {width}");
@@ -114,6 +159,32 @@ public sealed class Sequential : IDisposable
         ping = new Tensor(backwardBuffer, 0, maxBatch * maxWidth);
         pong = new Tensor(backwardBuffer, (long)maxBatch * maxWidth, maxBatch * maxWidth);
         UploadInitialValues();
+        PrepareBatch(maxBatch);
+    }
+
+    /// <summary>(H, W) of a convolution's input with c channels: the known image shape, or square from the width.</summary>
+    static (int H, int W) ImageOf(int layer, int c, int width, (int C, int H, int W)? image)
+    {
+        if (image is { } im)
+        {
+            if (im.C != c) throw new ArgumentException($"layer {layer}: a convolution over {c} channels after a layer of {im.C}");
+            return (im.H, im.W);
+        }
+        int plane = width / c, side = (int)Math.Round(Math.Sqrt(plane));
+        if (plane * c != width || side * side != plane)
+            throw new ArgumentException($"layer {layer}: a convolution over {c} channels cannot take rows of {width} features as square images (give the input image shape)");
+        return (side, side);
+    }
+
+    /// <summary>
+    /// Builds the backend's plans (convolution workspaces) for running this model on n rows; the
+    /// constructor does it for <see cref="MaxBatch"/>. Call it, at build time, for every other batch
+    /// size a step will use, so that steps allocate nothing.
+    /// </summary>
+    public void PrepareBatch(int n)
+    {
+        if (n < 1 || n > MaxBatch) throw new ArgumentOutOfRangeException(nameof(n), $"batch {n} outside 1..{MaxBatch}");
+        foreach (var layer in layers) layer.Prepare(backend, n);
     }
 
     public IReadOnlyList<LayerSpec> Spec { get; }
@@ -200,7 +271,7 @@ public sealed class Sequential : IDisposable
         {
             foreach (var s in layer.Slots.Where(s => s.Kind != SlotKind.Scratch))
                 list.Add(new NamedArray(s.Name, s.Shape, Floats: s.Value.ToArray()));
-            if (layer is BatchNorm1d bn)
+            if (layer is ITracksBatches bn)
                 list.Add(new NamedArray(bn.NumBatchesTrackedName, [], Longs: [bn.NumBatchesTracked]));
         }
         return list;
@@ -219,7 +290,7 @@ public sealed class Sequential : IDisposable
                     throw new GanException($"{source}: {s.Name} has shape [{string.Join(",", t.Shape)}], the model needs [{string.Join(",", s.Shape)}]");
                 s.Value.CopyFrom(t.Floats);
             }
-            if (layer is BatchNorm1d bn)
+            if (layer is ITracksBatches bn)
                 bn.NumBatchesTracked = state.TryGetValue(bn.NumBatchesTrackedName, out var c) && c.Longs is { Length: 1 } ? c.Longs[0] : 0;
         }
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Gan;
+using IlgpuGan.Engine.Nn;
 
 namespace IlgpuGan.Host.Bench;
 
@@ -18,18 +19,24 @@ public sealed record BenchResult(
 /// </summary>
 public static class GanBenchmark
 {
-    /// <summary>The seed GAN on random images (at least two batches' worth): what every benchmark trains.</summary>
-    public static GanTrainer SyntheticTrainer(IBackend backend, int batch, ulong seed)
+    /// <summary>
+    /// The seed GAN (or the 28×28 DCGAN, z = 100) on random MNIST-sized images (at least two
+    /// batches' worth): what every benchmark trains.
+    /// </summary>
+    public static GanTrainer SyntheticTrainer(IBackend backend, int batch, ulong seed, ModelKind model = ModelKind.Mlp)
     {
         int images = Math.Max(batch * 2, 256);
         var pixels = new byte[images * 784];
         new Random(1).NextBytes(pixels);
-        return new GanTrainer(backend, new GanConfig { Batch = batch, Seed = seed }, pixels, images, 784);
+        var config = model == ModelKind.Dcgan
+            ? new GanConfig { Batch = batch, Seed = seed, Model = ModelKind.Dcgan, Latent = DcganPresets.DefaultLatent }
+            : new GanConfig { Batch = batch, Seed = seed };
+        return new GanTrainer(backend, config, pixels, images, 784);
     }
 
-    public static BenchResult Run(ProfilingBackend backend, int batch, int warmup, TimeSpan minTime, int minSteps, ulong seed = 0)
+    public static BenchResult Run(ProfilingBackend backend, int batch, int warmup, TimeSpan minTime, int minSteps, ulong seed = 0, ModelKind model = ModelKind.Mlp)
     {
-        using var trainer = SyntheticTrainer(backend.Inner, batch, seed);
+        using var trainer = SyntheticTrainer(backend.Inner, batch, seed, model);
 
         backend.Profiling = false;
         for (int i = 0; i < warmup; i++) trainer.TrainStep();

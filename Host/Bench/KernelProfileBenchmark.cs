@@ -26,9 +26,9 @@ public static class KernelProfileBenchmark
     /// otherwise be profiled unoptimised), then <paramref name="steps"/> unprofiled steps for the
     /// wall time, then <paramref name="steps"/> profiled ones: the two wall times are comparable.
     /// </summary>
-    public static ProfileResult Run(KernelProfiler profiler, int batch, int warmup, int steps, TimeSpan minTime, ulong seed = 0)
+    public static ProfileResult Run(KernelProfiler profiler, int batch, int warmup, int steps, TimeSpan minTime, ulong seed = 0, Engine.Nn.ModelKind model = Engine.Nn.ModelKind.Mlp)
     {
-        using var trainer = GanBenchmark.SyntheticTrainer(profiler.Inner, batch, seed);
+        using var trainer = GanBenchmark.SyntheticTrainer(profiler.Inner, batch, seed, model);
 
         profiler.Enabled = false;
         var clock = Stopwatch.StartNew();

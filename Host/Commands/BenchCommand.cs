@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using IlgpuGan.Engine;
 using IlgpuGan.Engine.Backends;
+using IlgpuGan.Engine.Nn;
 using IlgpuGan.Host.Bench;
 using IlgpuGan.Host.Cli;
 using Microsoft.Extensions.Logging;
@@ -22,10 +23,11 @@ public sealed class BenchCommand : CliCommand
     readonly Option<int?> copyMib = Opt.IntOrNull("copy-mib", "N", "with --peak: size of the copied buffer (default: 256; 64 on ilgpu-cpu)", 1, 2048);
     readonly Option<bool> kernels = Opt.Switch("kernels", "instead, time GEMM over a grid of shapes (1024³ and every GEMM of the seed GAN's step at batch 64 and 4096)");
     readonly Option<bool> large = Opt.Switch("large", "with --kernels, add 4096³");
+    readonly Option<ModelKind?> model = Opt.Kind<ModelKind>("model", "the GAN whose step is timed or profiled: mlp (the seed) or dcgan (28×28, z = 100) (default: mlp)");
 
     public override string Name => "bench";
-    public override string Summary => "Time the seed GAN training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown; or profile it per kernel, measure the device's peaks, or time GEMM shapes.";
-    public override IReadOnlyList<Option> Options => [device, batches, warmup, seconds, minSteps, json, profile, steps, peak, copyMib, kernels, large];
+    public override string Summary => "Time the seed GAN (or --model dcgan) training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown; or profile it per kernel, measure the device's peaks, or time GEMM shapes.";
+    public override IReadOnlyList<Option> Options => [device, model, batches, warmup, seconds, minSteps, json, profile, steps, peak, copyMib, kernels, large];
 
     public override int Run(ParseResult p, ILoggerFactory logs)
     {
@@ -37,25 +39,31 @@ public sealed class BenchCommand : CliCommand
         var dev = p.GetValue(device)!;
         if (new[] { p.GetValue(profile), p.GetValue(peak), p.GetValue(kernels) }.Count(x => x) > 1)
             throw new UsageException("bench: --profile, --peak and --kernels are separate runs; pick one");
-        var batchSizes = ParseBatches(given ?? (p.GetValue(profile) ? "64,4096" : "64,256,1024,4096"));
+        var modelKind = p.GetValue(model) ?? ModelKind.Mlp;
+        if (modelKind != ModelKind.Mlp && (p.GetValue(peak) || p.GetValue(kernels)))
+            throw new UsageException("bench: --model applies to the step benchmark and --profile, not to --peak or --kernels");
+        // A DCGAN step is ~14x an MLP step: smaller default batches.
+        string defaults = modelKind == ModelKind.Dcgan ? (p.GetValue(profile) ? "64" : "64,256") : p.GetValue(profile) ? "64,4096" : "64,256,1024,4096";
+        var batchSizes = ParseBatches(given ?? defaults);
         if (p.GetValue(profile))
-            return BenchModes.Profile(dev.ToString(), batchSizes, warmup, p.GetValue(steps), TimeSpan.FromSeconds(seconds), json, log);
+            return BenchModes.Profile(dev.ToString(), batchSizes, warmup, p.GetValue(steps), TimeSpan.FromSeconds(seconds), json, log, modelKind);
         if (p.GetValue(peak))
             return BenchModes.Peak(dev.ToString(), p.GetValue(copyMib), TimeSpan.FromSeconds(Math.Min(seconds, 1)), log);
 
         using var backend = new ProfilingBackend(DeviceCatalog.Open(dev, m => log.LogInformation("{Message}", m)));
         if (p.GetValue(kernels))
             return RunKernels(backend.Inner, p.GetValue(large), TimeSpan.FromSeconds(Math.Min(seconds, 1)), json, log);
-        log.LogInformation("benchmarking the seed GAN step on {Device}", backend.Description);
+        string what = modelKind == ModelKind.Dcgan ? "28×28 DCGAN step" : "seed GAN step";
+        log.LogInformation("benchmarking the {What} on {Device}", what, backend.Description);
         var results = new List<BenchResult>();
         foreach (int batch in batchSizes)
         {
             log.LogInformation("batch {Batch}: warming up, then timing for {Seconds} s", batch, seconds);
-            results.Add(GanBenchmark.Run(backend, batch, warmup, TimeSpan.FromSeconds(seconds), minSteps));
+            results.Add(GanBenchmark.Run(backend, batch, warmup, TimeSpan.FromSeconds(seconds), minSteps, model: modelKind));
         }
 
-        Console.WriteLine($"seed GAN step (1 D step + 1 G step) on {backend.Description}");
-        Console.WriteLine($"FLOPs: the GEMMs one step issues, {results[0].MflopPerSample:F2} MFLOP per sample (forward and backward, D's input gradient skipped in the D step)");
+        Console.WriteLine($"{what} (1 D step + 1 G step) on {backend.Description}");
+        Console.WriteLine($"FLOPs: the GEMMs {(modelKind == ModelKind.Dcgan ? "and convolutions " : "")}one step issues, {results[0].MflopPerSample:F2} MFLOP per sample (forward and backward, D's input gradient skipped in the D step)");
         Console.WriteLine();
         Console.WriteLine($"{"batch",6} {"steps/s",10} {"ms/step",10} {"GFLOP/s",9} {"steps",6}");
         foreach (var r in results)

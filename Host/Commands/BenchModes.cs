@@ -8,17 +8,18 @@ namespace IlgpuGan.Host.Commands;
 /// <summary>`bench --profile` and `bench --peak`: the per-kernel profile and the peaks it is measured against.</summary>
 static class BenchModes
 {
-    public static int Profile(string device, int[] batches, int warmup, int steps, TimeSpan minTime, string? json, ILogger log)
+    public static int Profile(string device, int[] batches, int warmup, int steps, TimeSpan minTime, string? json, ILogger log,
+        Engine.Nn.ModelKind model = Engine.Nn.ModelKind.Mlp)
     {
         // Profiling is a property of the ILGPU context, so this backend is opened for it alone.
         using var profiler = new KernelProfiler(DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m), profiling: true));
         var peak = PeakCache.Load(profiler);
-        log.LogInformation("profiling the seed GAN step on {Device}", profiler.Description);
+        log.LogInformation("profiling the {Model} GAN step on {Device}", Engine.Kinds.Name(model), profiler.Description);
         var results = new List<ProfileResult>();
         foreach (int batch in batches)
         {
             log.LogInformation("batch {Batch}: warm-up ({Warmup} steps and {Seconds} s), then {Steps} steps unprofiled and as many profiled", batch, warmup, minTime.TotalSeconds, steps);
-            results.Add(KernelProfileBenchmark.Run(profiler, batch, warmup, steps, minTime));
+            results.Add(KernelProfileBenchmark.Run(profiler, batch, warmup, steps, minTime, model: model));
         }
         KernelProfileReport.Print(Console.Out, profiler.Description, profiler.ClockDescription, results, peak);
         if (json is not null) BenchJson.WriteRows(json, KernelProfileReport.JsonRows(profiler.Kind, results, peak));

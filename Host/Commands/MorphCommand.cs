@@ -60,8 +60,9 @@ public sealed class MorphCommand : CliCommand
 
         using var backend = DeviceCatalog.Open(p.GetValue(device)!, m => log.LogInformation("{Message}", m));
         using var sampler = new Sampler(backend, gFile);
-        int side = (int)Math.Round(Math.Sqrt(sampler.OutFeatures));
-        if (side * side != sampler.OutFeatures || side < 2)
+        int channels = sampler.Channels;
+        int side = (int)Math.Round(Math.Sqrt(sampler.OutFeatures / channels));
+        if (side * side * channels != sampler.OutFeatures || side < 2)
             throw new GanException($"morph works on image runs; {gFile} generates {sampler.OutFeatures}-d points (a 2D run: ring8/grid25), see its samples/*.svg");
 
         bool classMorph = p.Given(fromClass) || p.Given(toClass);
@@ -72,7 +73,7 @@ public sealed class MorphCommand : CliCommand
             if (between || p.Given(this.keys)) throw new UsageException("morph: a conditional run morphs between classes; add --class K to morph z instead");
             var classPath = ClassPath(p.GetValue(fromClass), p.GetValue(toClass), sampler.Classes, frames);
             var images = sampler.GenerateInputs(LatentPath.WithClasses(sampler.Noise(1, loopSeed), classPath, sampler.Classes, frames), frames);
-            return Write(outPath, images, frames, side, fps, log, $"classes with z of seed {loopSeed}", gFile);
+            return Write(outPath, images, frames, channels, side, fps, log, $"classes with z of seed {loopSeed}", gFile);
         }
         int fixedClass = p.GetValue(@class) is { } k ? InClasses(k, "--class", sampler.Classes) : -1;
 
@@ -85,7 +86,7 @@ public sealed class MorphCommand : CliCommand
         }
         else path = LatentPath.Loop(sampler.Noise(keyCount, loopSeed), sampler.Latent, frames);
         var zImages = sampler.Generate(path, frames, fixedClass);
-        return Write(outPath, zImages, frames, side, fps, log,
+        return Write(outPath, zImages, frames, channels, side, fps, log,
             between ? $"seed {from} to seed {to}" : $"loop through {keyCount} keys of seed {loopSeed}", gFile);
     }
 
@@ -102,11 +103,19 @@ public sealed class MorphCommand : CliCommand
     static int InClasses(int k, string flag, int classes) =>
         k < classes ? k : throw new UsageException($"morph: {flag} must be at most {classes - 1}, got {k}");
 
-    static int Write(string outPath, float[] images, int frames, int side, int fps, ILogger log, string what, string gFile)
+    static int Write(string outPath, float[] images, int frames, int channels, int side, int fps, ILogger log, string what, string gFile)
     {
-        SaveGif(outPath, images, frames, side, AnimatedGif.DelayForFps(fps));
         string stripPath = Path.ChangeExtension(outPath, ".png");
-        ImageGrid.SavePng(stripPath, images, frames, side, side, Math.Min(frames, StripColumns));
+        if (channels == 3)
+        {
+            SaveColorGif(outPath, images, frames, side, AnimatedGif.DelayForFps(fps));
+            ImageGrid.SavePng(stripPath, images, frames, channels, side, side, Math.Min(frames, StripColumns));
+        }
+        else
+        {
+            SaveGif(outPath, images, frames, side, AnimatedGif.DelayForFps(fps));
+            ImageGrid.SavePng(stripPath, images, frames, side, side, Math.Min(frames, StripColumns));
+        }
         log.LogInformation("wrote {Frames} frames from {Generator} ({What}) to {Out} and {Strip}", frames, gFile, what, outPath, stripPath);
         Console.WriteLine(Path.GetFullPath(outPath));
         return 0;
@@ -120,6 +129,22 @@ public sealed class MorphCommand : CliCommand
             int pixels = side * side;
             for (int i = 0; i < count; i++)
                 frames.Add(AnimatedGif.Frame(images.AsSpan(i * pixels, pixels), side, side, Scale));
+            AnimatedGif.Save(path, frames, Enumerable.Repeat(delay, count).ToArray());
+        }
+        finally
+        {
+            foreach (var f in frames) f.Dispose();
+        }
+    }
+
+    static void SaveColorGif(string path, float[] images, int count, int side, int delay)
+    {
+        var frames = new List<Image<Rgb24>>(count);
+        try
+        {
+            int values = 3 * side * side;
+            for (int i = 0; i < count; i++)
+                frames.Add(AnimatedGif.ColorFrame(images.AsSpan(i * values, values), side, side, Scale));
             AnimatedGif.Save(path, frames, Enumerable.Repeat(delay, count).ToArray());
         }
         finally

@@ -42,9 +42,19 @@ public sealed class SampleCommand : CliCommand
         // Conditional samples cycle through the classes: ten columns put one class in each column.
         int cols = p.GetValue(columns) ?? (sampler.IsConditional && fixedClass < 0 ? sampler.Classes : ImageGrid.DefaultColumns(n));
         var images = sampler.Sample(n, p.GetValue(seed), fixedClass);
-        int side = (int)Math.Round(Math.Sqrt(sampler.OutFeatures));
-        if (ext == ".png") ImageGrid.SavePng(outPath, images, n, side, sampler.OutFeatures / side, cols);
-        else Npy.WriteFloat32(outPath, images, n, side, sampler.OutFeatures / side);
+        if (sampler.Channels > 1)
+        {
+            // An RGB conv G: NCHW rows, a colour grid or an [n, C, H, W] array.
+            int s = sampler.ImageSize;
+            if (ext == ".png") ImageGrid.SavePng(outPath, images, n, sampler.Channels, s, s, cols);
+            else Npy.WriteFloat32(outPath, images, n, sampler.Channels, s, s);
+        }
+        else
+        {
+            int side = (int)Math.Round(Math.Sqrt(sampler.OutFeatures));
+            if (ext == ".png") ImageGrid.SavePng(outPath, images, n, side, sampler.OutFeatures / side, cols);
+            else Npy.WriteFloat32(outPath, images, n, side, sampler.OutFeatures / side);
+        }
         log.LogInformation("wrote {Count} samples from {Generator} to {Out}", n, gFile, outPath);
         Console.WriteLine(Path.GetFullPath(outPath));
         return 0;

@@ -23,13 +23,16 @@ namespace IlgpuGan.Host.Commands;
 /// </summary>
 public sealed class TrainCommand : CliCommand
 {
-    readonly Option<string> dataset = Opt.String("dataset", "NAME", "mnist, fashion-mnist, or a 2D benchmark: ring8, grid25", "mnist");
-    readonly Option<string?> data = Opt.String("data", "DIR", "folder with the IDX files (.gz or raw); otherwise they are downloaded and cached");
+    readonly Option<string> dataset = Opt.String("dataset", "NAME", "mnist, fashion-mnist, folder (every image under --data), or a 2D benchmark: ring8, grid25", "mnist");
+    readonly Option<string?> data = Opt.String("data", "DIR", "folder with the IDX files (.gz or raw), otherwise downloaded and cached; for --dataset folder, the folder of images");
+    readonly Option<ModelKind?> model = Opt.Kind<ModelKind>("model", "mlp (the seed's fully connected G and D) or dcgan (convolutional, as pytorch/examples dcgan) (default: mlp)");
+    readonly Option<int?> imageSize = Opt.IntOrNull("image-size", "S", "dcgan and folder: side of the square images, 28, 32 or 64 (default: 28 for mnist/fashion-mnist, 64 for folder)", 1);
+    readonly Option<int?> channels = Opt.IntOrNull("channels", "C", "folder: 3 (RGB) or 1 (grayscale) (default: 3)", 1);
     readonly Option<DeviceSpec> device = Opt.Device();
     readonly Option<long> steps = Opt.Long("steps", "N", "total training steps (--d-steps D updates + one G update each)", 5000, 1);
     readonly Option<double?> maxTime = Opt.DoubleOrNull("max-time", "SECONDS", "stop (with a checkpoint) after this much training time; resumable", 0, exclusiveMin: true);
     readonly Option<int> batch = Opt.Int("batch", "N", "batch size", 64);
-    readonly Option<int?> latent = Opt.IntOrNull("latent", "N", "size of z (default: 64; 2 for ring8/grid25)");
+    readonly Option<int?> latent = Opt.IntOrNull("latent", "N", "size of z (default: 64; 100 for dcgan; 2 for ring8/grid25)");
     readonly Option<GanLoss?> loss = Opt.Kind<GanLoss>("loss", "the GAN loss (default: bce): wgan (clipping, RMSprop 5e-5, 5 D steps), wgan-gp (gradient penalty, Adam 1e-4 betas 0.5/0.9, 5 D steps), lsgan or hinge");
     readonly Option<int?> dSteps = Opt.IntOrNull("d-steps", "N", "D (critic) updates per G update, each on a fresh real batch (default: 1; 5 for wgan and wgan-gp)");
     readonly Option<double?> realLabel = Opt.DoubleOrNull("real-label", "X", "target for real images in D's loss (bce, lsgan); 0.9 is one-sided label smoothing (default: 1)");
@@ -57,18 +60,18 @@ public sealed class TrainCommand : CliCommand
     readonly Option<string?> resume = Opt.String("resume", "DIR", "continue the run in DIR from its last checkpoint; the options that define the run are fixed by its config.json");
 
     public override string Name => "train";
-    public override string Summary => "Train the seed MLP GAN (or a variant: --loss, --d-steps, --optimizer, --conditional); writes sample grids, metrics.csv and checkpoints into a run folder.";
+    public override string Summary => "Train the seed MLP GAN or a DCGAN (--model dcgan), or a variant (--loss, --d-steps, --optimizer, --conditional), on MNIST, Fashion-MNIST or a folder of images; writes sample grids, metrics.csv and checkpoints into a run folder.";
 
     public override IReadOnlyList<Option> Options =>
     [
-        dataset, data, device, steps, maxTime, batch, latent, loss, dSteps, realLabel, fakeLabel, clip, gpLambda, optimizer,
+        dataset, data, model, imageSize, channels, device, steps, maxTime, batch, latent, loss, dSteps, realLabel, fakeLabel, clip, gpLambda, optimizer,
         lr, gLr, dLr, beta1, beta2, momentum, alpha, conditional, seed, generator, pack, sampleEvery, evalEvery, evalSamples,
         checkpointEvery, logEvery, output, resume,
     ];
 
     /// <summary>Options that define the model, its training recipe or the data order: fixed for the life of a run.</summary>
     IEnumerable<Option> RunDefining =>
-        [dataset, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
+        [dataset, model, imageSize, channels, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
 
     /// <summary>
     /// A new run's config from the options: the loss's paper defaults (<see cref="GanLosses.Defaults"/>)
@@ -78,12 +81,17 @@ public sealed class TrainCommand : CliCommand
     {
         var kind = p.GetValue(loss) ?? GanLoss.Bce;
         var d = GanLosses.Defaults(kind);
+        var modelKind = p.GetValue(model) ?? ModelKind.Mlp;
+        var (size, planes) = ImageShape(p, datasetName, modelKind);
         return new GanConfig
         {
             Dataset = datasetName,
+            Model = modelKind,
+            ImageSize = size,
+            Channels = planes,
             Generator = p.GetValue(generator) ?? (mixture ? GeneratorKind.Mlp2d : GeneratorKind.Mlp),
             Batch = p.GetValue(batch),
-            Latent = p.GetValue(latent) ?? (mixture ? 2 : 64),
+            Latent = p.GetValue(latent) ?? (mixture ? 2 : modelKind == ModelKind.Dcgan ? DcganPresets.DefaultLatent : 64),
             Pack = p.GetValue(pack),
             Seed = p.GetValue(seed),
             Loss = kind,
@@ -102,6 +110,48 @@ public sealed class TrainCommand : CliCommand
             FakeLabel = (float)(p.GetValue(fakeLabel) ?? 0),
             Conditional = p.GetValue(conditional),
         };
+    }
+
+    /// <summary>
+    /// The image side and channels a new run trains on: a folder is resized to --image-size (64 by
+    /// default) with --channels (3); the IDX datasets are 28×28 grayscale, which the flags may only confirm.
+    /// </summary>
+    (int Size, int Channels) ImageShape(ParseResult p, string datasetName, ModelKind kind)
+    {
+        if (datasetName == FolderName)
+        {
+            int size = p.GetValue(imageSize) ?? 64, c = p.GetValue(channels) ?? 3;
+            if (kind == ModelKind.Dcgan && !DcganPresets.Supports(size))
+                throw new UsageException($"train: --image-size must be {string.Join(", ", DcganPresets.ImageSizes)} for --model dcgan, got {size}");
+            if (size > 1024) throw new UsageException($"train: --image-size must be at most 1024, got {size}");
+            if (c is not (1 or 3)) throw new UsageException($"train: --channels must be 1 or 3, got {c}");
+            return (size, c);
+        }
+        if (p.GetValue(imageSize) is { } s && s != 28)
+            throw new UsageException($"train: --image-size {s} needs --dataset folder ({datasetName} images are 28×28)");
+        if (p.GetValue(channels) is { } ch && ch != 1)
+            throw new UsageException($"train: --channels {ch} needs --dataset folder ({datasetName} images are grayscale)");
+        return (28, 1);
+    }
+
+    /// <summary>The --dataset name of a folder of images (<see cref="FolderDataset"/>).</summary>
+    public const string FolderName = "folder";
+
+    /// <summary>
+    /// A folder dataset through its shared cache: one uint8 file per (folder, size, channels) under
+    /// the download cache root, folders/&lt;hash of the folder's full path&gt;/folder-S-C.u8, so a second
+    /// run on the same folder starts in seconds (the cache checks the folder's fingerprint).
+    /// </summary>
+    static MnistData LoadFolder(string? dir, GanConfig config, ILogger log)
+    {
+        if (dir is null) throw new UsageException("train: --dataset folder needs --data DIR, the folder of images");
+        if (!Directory.Exists(dir)) throw new GanException($"data folder {dir} does not exist");
+        string full = Path.GetFullPath(dir).TrimEnd(Path.DirectorySeparatorChar);
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..16];
+        string cacheDir = Path.Combine(DatasetDownloadOptions.DefaultCacheRoot(), "folders", hash);
+        Directory.CreateDirectory(cacheDir);
+        var load = FolderDataset.Load(full, Path.Combine(cacheDir, FolderDataset.CacheFileName(config.ImageSize, config.Channels)), config.ImageSize, config.Channels, log);
+        return load.Data;
     }
 
     /// <summary>A resumed run: its config.json, with the options that may change between sessions.</summary>
@@ -149,7 +199,7 @@ public sealed class TrainCommand : CliCommand
         {
             string name = p.GetValue(dataset)!;
             bool mixture = Mixture2D.IsMixture(name);
-            if (!mixture) name = DatasetCatalog.Get(name).Name;
+            if (!mixture && name != FolderName) name = DatasetCatalog.Get(name).Name;
             var config = NewConfig(p, name, mixture);
             config.Validate();   // its errors name the flags (ErrorReport)
             runDir = p.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
@@ -172,14 +222,18 @@ public sealed class TrainCommand : CliCommand
 
         using var backend = DeviceCatalog.Open(DeviceSpec.Parse(run.Device), m => log.LogInformation("{Message}", m));
         log.LogInformation("device: {Device}", backend.Description);
-        bool is2D = Mixture2D.IsMixture(run.Config.Dataset);
+        bool is2D = Mixture2D.IsMixture(run.Config.Dataset), folder = run.Config.Dataset == FolderName;
+        if (folder && run.EvalEvery > 0)
+            throw new UsageException("train: --eval-every needs mnist or fashion-mnist (its metrics use their classifier); a folder dataset has none");
         MnistData? images = null;
-        var splits = is2D ? null : new DatasetSplits(run.Config.Dataset, run.DataDir, log);   // one read per split, shared with the evaluator
+        var splits = is2D ? null
+            : folder ? new DatasetSplits(FolderName, isTrain => isTrain ? LoadFolder(run.DataDir, run.Config, log) : throw new GanException("a folder dataset has no test split"))
+            : new DatasetSplits(run.Config.Dataset, run.DataDir, log);   // one read per split, shared with the evaluator
         if (is2D) log.LogInformation("data: {Dataset}, sampled on the fly", run.Config.Dataset);
         else
         {
             images = splits!.Train;
-            log.LogInformation("data: {Count} {Dataset} training images of {Rows}x{Cols}", images.Count, run.Config.Dataset, images.Rows, images.Cols);
+            log.LogInformation("data: {Count} {Dataset} training images of {Channels}x{Rows}x{Cols}", images.Count, run.Config.Dataset, images.Channels, images.Rows, images.Cols);
         }
         using IRunEvaluator? evaluator = run.EvalEvery <= 0 ? null
             : is2D ? new MixtureRunEvaluator(run.EvalSamples)
@@ -189,7 +243,7 @@ public sealed class TrainCommand : CliCommand
         if (Checkpoint.RemoveStaleTemps(runDir) is { Count: > 0 } stale) log.LogInformation("removed {N} temporary file(s) left by a killed run: {Paths}", stale.Count, string.Join(", ", stale.Select(Path.GetFileName)));
         using var trainer = is2D
             ? new GanTrainer(backend, run.Config, null, 0, 2)
-            : new GanTrainer(backend, run.Config, images!.Pixels, images.Count, images.Rows * images.Cols, images.Labels);
+            : new GanTrainer(backend, run.Config, images!.Pixels, images.Count, images.ImageSize, images.HasLabels ? images.Labels : null);
         long start = 0;
         if (resuming)
         {
@@ -208,7 +262,7 @@ public sealed class TrainCommand : CliCommand
         {
             using var stop = new StopSignal();
             using var progress = ProgressDisplay.Create(ProgressDisplay.StderrIsTerminal(), log);   // ends a live line even on an error
-            var loop = new TrainingLoop(trainer, evaluator, run, runDir, log, progress, stop, limit, images?.Rows ?? 28, images?.Cols ?? 28);
+            var loop = new TrainingLoop(trainer, evaluator, run, runDir, log, progress, stop, limit, images?.Rows ?? 28, images?.Cols ?? 28, images?.Channels ?? 1);
             return loop.Run(start) == RunOutcome.Interrupted ? 130 : 0;
         }
         finally

@@ -17,7 +17,7 @@ public enum RunOutcome { Finished, TimeUp, Interrupted }
 /// with a checkpoint. It knows nothing of flags: <c>TrainCommand</c> builds it.
 /// </summary>
 public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, RunInfo run, string runDir, ILogger log,
-    IProgressDisplay progress, StopSignal stop, TimeSpan? maxTime = null, int rows = 28, int cols = 28)
+    IProgressDisplay progress, StopSignal stop, TimeSpan? maxTime = null, int rows = 28, int cols = 28, int channels = 1)
 {
     public const int ScatterSamples = 2500;
 
@@ -94,7 +94,8 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
             return;
         }
         var images = trainer.SampleFixedGrid();
-        ImageGrid.SavePng(new RunFolder(runDir).SampleFile(step, "png"), images, trainer.GridCount, rows, cols, trainer.GridColumnCount);
+        if (channels > 1) ImageGrid.SavePng(new RunFolder(runDir).SampleFile(step, "png"), images, trainer.GridCount, channels, rows, cols, trainer.GridColumnCount);
+        else ImageGrid.SavePng(new RunFolder(runDir).SampleFile(step, "png"), images, trainer.GridCount, rows, cols, trainer.GridColumnCount);
     }
 }
 

@@ -201,6 +201,20 @@ public abstract class KernelTests(BackendFixture fixture)
 
     [Fact]
     public void Gather_rows_matches_reference() => Pass(Checks.Gather(100, 17, 784, 5));
+
+    public static TheoryData<int> ConvGeometryIndices() => new(Enumerable.Range(0, KernelChecks.ConvGeometries(large: false).Count()));
+
+    /// <summary>The conv ops through the backend API (plans, workspaces, the fused backward) on geometries that break tiling.</summary>
+    [Theory]
+    [MemberData(nameof(ConvGeometryIndices))]
+    public void Conv_ops_match_reference(int index) =>
+        Pass(Checks.Conv(KernelChecks.ConvGeometries(large: false).ElementAt(index)));
+
+    [Theory]
+    [InlineData(2, 3, 7)]
+    [InlineData(1, 5, 33)]
+    [InlineData(4, 3, 1)]
+    public void BatchNorm2d_ops_match_reference(int n, int channels, int plane) => Pass(Checks.BatchNorm2d(n, channels, plane));
 }
 
 public sealed class SimulatorKernelTests(SimulatorFixture f) : KernelTests(f), IClassFixture<SimulatorFixture>;

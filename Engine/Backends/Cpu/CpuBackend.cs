@@ -11,7 +11,7 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// several), with a cache-blocked SIMD GEMM, split across cores when the work is large enough to
 /// pay for it. Every call completes before it returns, so Synchronize has nothing to wait for.
 /// </summary>
-public sealed unsafe class CpuBackend : BackendBase
+public sealed unsafe partial class CpuBackend : BackendBase
 {
     // Below this many elements an op runs on the calling thread: a Parallel.For costs ~10 µs.
     const int ParallelThreshold = 1 << 15;

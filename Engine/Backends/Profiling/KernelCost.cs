@@ -90,9 +90,40 @@ public static class KernelCost
                 return new($"copy {a}", 0, F * 2 * a);
             case KernelOp.Increment:
                 return new($"increment {a}", 0, 16.0 * a);
+            case KernelOp.ConvForward or KernelOp.ConvInputGrad or KernelOp.ConvWeightGrad or KernelOp.ConvBackward:
+                return Conv(k);
+            case KernelOp.ConvBiasGrad:
+                return new($"conv bias grad {a}x{b}x{c}{(acc ? " +=" : "")}", (double)a * b * c, F * (a * b * c + b * (acc ? 2 : 1)));
+            case KernelOp.BatchNorm2dTrain:
+                return new($"batchnorm2d train {a}x{b}x{c}", 8.0 * a * b * c, F * (2 * a * b * c + 8 * b));
+            case KernelOp.BatchNorm2dEval:
+                return new($"batchnorm2d eval {a}x{b}x{c}", 4.0 * a * b * c, F * (2 * a * b * c + 4 * b));
+            case KernelOp.BatchNorm2dBackward:
+                return new($"batchnorm2d backward {a}x{b}x{c}{(acc ? " +=" : "")}", 10.0 * a * b * c, F * (3 * a * b * c + 5 * b + (acc ? 2 * b : 0)));
             default:
                 throw new ArgumentOutOfRangeException(nameof(k), k.Op, "unknown kernel op");
         }
+    }
+
+    /// <summary>
+    /// A convolution op keyed as its GEMM (A = column-side channels, B = batch·positions, C = image-side
+    /// channels·KH·KW): 2·A·B·C FLOPs per product (4·A·B·C for the two-gradient backward); bytes are
+    /// the column matrix written and read once per product plus the GEMM's operands.
+    /// </summary>
+    static KernelCostInfo Conv(KernelKey k)
+    {
+        long a = k.A, b = k.B, c = k.C;
+        string kind = k.Has(KernelKey.Transposed) ? "convT" : "conv";
+        string what = k.Op switch
+        {
+            KernelOp.ConvForward => k.Has(KernelKey.WithBias) ? "forward+bias" : "forward",
+            KernelOp.ConvInputGrad => "dx",
+            KernelOp.ConvWeightGrad => "dw",
+            _ => "dx+dw",
+        };
+        int products = k.Op == KernelOp.ConvBackward ? 2 : 1;
+        double bytes = products * F * (2.0 * c * b + a * c + 2.0 * a * b);
+        return new($"{kind} {what} {a}x{b}x{c}{(k.Has(KernelKey.Accumulate) ? " +=" : "")}", products * 2.0 * a * b * c, bytes);
     }
 
     static string Act(KernelKey k) => ((Activation)(k.Variant & 0xff)).ToString();

@@ -11,6 +11,8 @@ public enum KernelOp
     Adam, RmsProp, Sgd,
     RandomNormal, RandomUniform, GatherRows, Fill, Clamp, Interpolate, GradientPenalty,
     OneHotLabels, OneHotRandom, CopyColumns, Copy, Increment,
+    ConvForward, ConvInputGrad, ConvWeightGrad, ConvBackward, ConvBiasGrad,
+    BatchNorm2dTrain, BatchNorm2dEval, BatchNorm2dBackward,
 }
 
 /// <summary>
@@ -21,6 +23,9 @@ public enum KernelOp
 public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C = 0, int Variant = 0)
 {
     public const int TransA = 1, TransB = 2, Accumulate = 4;
+
+    /// <summary>Variant bit of a convolution key: the op is a ConvTranspose2d.</summary>
+    public const int Transposed = 8;
 
     /// <summary>Variant bit for element-wise ops that also add a bias.</summary>
     public const int WithBias = 1 << 8;
@@ -44,6 +49,15 @@ public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C 
     public static KernelKey LinearInputGrad(LinearShape s, bool masked, Act act) =>
         masked && !act.IsIdentity ? LinearInputGrad(s.Rows, s.In, s.Out, act.Kind) : Gemm(s.InputGrad);
 
+    /// <summary>
+    /// A convolution op, keyed as the GEMM it amounts to: A = column-side channels, B = batch·positions,
+    /// C = image-side channels·KH·KW, so each product is 2·A·B·C FLOPs as issued (padding taps
+    /// included). ConvBackward issues two products (dx and dw).
+    /// </summary>
+    public static KernelKey Conv(KernelOp op, in Conv2dGeometry g, bool bias, bool accumulate) =>
+        new(op, g.ColC, (long)g.N * g.ColumnColsPerImage, g.ColumnRows,
+            (g.Transposed ? Transposed : 0) | (accumulate ? Accumulate : 0) | (bias ? WithBias : 0));
+
     /// <summary>An element-wise op's variant bits: its activation, and whether it adds a bias.</summary>
     public static int ActVariant(Act act, bool bias = false) => (int)act.Kind | (bias ? WithBias : 0);
 
@@ -62,6 +76,10 @@ public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C 
     public static string CategoryOf(KernelOp op) => op switch
     {
         KernelOp.Gemm or KernelOp.LinearForward or KernelOp.LinearInputGrad => "gemm",
+        // A convolution is its GEMMs plus the im2col/col2im and layout passes around them.
+        KernelOp.ConvForward or KernelOp.ConvInputGrad or KernelOp.ConvWeightGrad or KernelOp.ConvBackward => "gemm",
+        KernelOp.ConvBiasGrad => "activation",
+        KernelOp.BatchNorm2dTrain or KernelOp.BatchNorm2dEval or KernelOp.BatchNorm2dBackward => "batchnorm",
         KernelOp.BiasActivation or KernelOp.ActivationBackward or KernelOp.BiasGrad => "activation",
         KernelOp.BatchNormTrain or KernelOp.BatchNormEval or KernelOp.BatchNormBackward => "batchnorm",
         KernelOp.AdversarialLoss or KernelOp.SoftmaxCrossEntropy or KernelOp.Softmax or KernelOp.Interpolate or KernelOp.GradientPenalty => "loss",
@@ -72,5 +90,11 @@ public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C 
     };
 
     /// <summary>The GEMM FLOPs of one launch, 2·m·n·k, for the GEMM family (epilogues not counted); 0 for other ops.</summary>
-    public double GemmFlops => Op is KernelOp.Gemm or KernelOp.LinearForward or KernelOp.LinearInputGrad ? 2.0 * A * B * C : 0;
+    public double GemmFlops => Op switch
+    {
+        KernelOp.Gemm or KernelOp.LinearForward or KernelOp.LinearInputGrad => 2.0 * A * B * C,
+        KernelOp.ConvForward or KernelOp.ConvInputGrad or KernelOp.ConvWeightGrad => 2.0 * A * B * C,
+        KernelOp.ConvBackward => 4.0 * A * B * C,
+        _ => 0,
+    };
 }

@@ -1,0 +1,63 @@
+using IlgpuGan.Engine.Checkpoints;
+using IlgpuGan.Tests.Data;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace IlgpuGan.Tests.Cli;
+
+/// <summary>`train --model dcgan` from the command line: a folder of RGB images end to end, and the combinations it refuses.</summary>
+public sealed class DcganCliTests
+{
+    [Theory]
+    [InlineData("--loss", "wgan-gp", "--loss wgan-gp is not supported with --model dcgan")]
+    [InlineData("--conditional", null, "--conditional is not supported with --model dcgan")]
+    [InlineData("--pack", "2", "--pack is not supported with --model dcgan")]
+    public void Unsupported_combinations_are_one_line_usage_errors(string flag, string? value, string message)
+    {
+        string[] args = value is null ? ["train", "--model", "dcgan", flag] : ["train", "--model", "dcgan", flag, value];
+        var r = Ilgpugan.Run(args);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains(message, r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("--image-size", "32", "--image-size 32 needs --dataset folder")]
+    [InlineData("--channels", "3", "--channels 3 needs --dataset folder")]
+    public void Mnist_images_are_28x28_grayscale(string flag, string value, string message)
+    {
+        var r = Ilgpugan.Run("train", "--model", "dcgan", flag, value);
+        Assert.True(r.ExitCode == 2, r.ToString());
+        Assert.Contains(message, r.Stderr);
+    }
+
+    [Fact]
+    public void A_folder_dcgan_run_trains_in_colour_and_samples_from_its_checkpoint()
+    {
+        using var images = new FolderFixtures.TempDir();
+        var rng = new Random(5);
+        for (int i = 0; i < 12; i++)
+        {
+            using var im = FolderFixtures.Solid(30 + rng.Next(20), 30 + rng.Next(20), new Rgb24((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256)));
+            im.SaveAsPng(images.File($"sub/{i}.png"));
+        }
+        string root = Ilgpugan.TempDir(), run = Path.Combine(root, "run"), cache = Path.Combine(root, "cache");
+        var env = new Dictionary<string, string> { ["ILGPUGAN_CACHE"] = cache };
+        var r = Ilgpugan.RunWithEnvironment(env, "train", "--model", "dcgan", "--dataset", "folder", "--data", images.Path, "--image-size", "32",
+            "--batch", "4", "--steps", "2", "--sample-every", "2", "--device", "cpu", "--out", run);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Single(Directory.GetFiles(Path.Combine(cache, "folders"), "folder-32-3.u8", SearchOption.AllDirectories));
+        using (var grid = Image.Load(Path.Combine(run, "samples", "step_000002.png")))
+            Assert.Equal(24, grid.PixelType.BitsPerPixel);   // an RGB grid
+        var (g, meta) = SafeTensors.Load(Path.Combine(run, "checkpoint", "G.safetensors"));
+        Assert.Equal(("dcgan", "32", "3"), (meta["model"], meta["image_size"], meta["channels"]));
+        Assert.Equal([100, 256, 4, 4], g["0.weight"].Shape);   // ConvTranspose2d(nz, ngf·4, 4, 1, 0)
+
+        string npy = Path.Combine(root, "s.npy");
+        var s = Ilgpugan.Run("sample", "--checkpoint", run, "--count", "3", "--out", npy, "--device", "cpu");
+        Assert.True(s.ExitCode == 0, s.ToString());
+        var (values, shape) = IlgpuGan.Host.Images.Npy.ReadFloat32(npy);
+        Assert.Equal([3, 3, 32, 32], shape);
+        Assert.All(values, v => Assert.InRange(v, -1f, 1f));
+    }
+}

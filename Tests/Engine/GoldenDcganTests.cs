@@ -1,0 +1,97 @@
+using IlgpuGan.Engine.Checkpoints;
+using IlgpuGan.Engine.Gan;
+using IlgpuGan.Engine.Nn;
+using IlgpuGan.Tests.Kernels;
+
+namespace IlgpuGan.Tests.Engine;
+
+/// <summary>
+/// Three full DCGAN steps (28×28, batch 8) against real PyTorch (Tests/Golden/make_golden_dcgan.py,
+/// torch 1.13): same initial weights, real batches and noise. After each step the losses and D
+/// outputs agree within 1e-4 relative; after the third every weight and BatchNorm statistic
+/// (running mean and variance, num_batches_tracked) is compared with the norm-wise and worst-element
+/// rules of <see cref="GoldenPyTorchTests"/>, within 1e-4 where float32 allows it (<see cref="Tolerance"/>).
+/// </summary>
+public abstract class GoldenDcganTests(BackendFixture fixture)
+{
+    static string Golden(string file) => Path.Combine(AppContext.BaseDirectory, "Golden", file);
+
+    static Dictionary<string, NamedArray> Strip(Dictionary<string, NamedArray> all, string prefix) =>
+        all.Where(kv => kv.Key.StartsWith(prefix)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value with { Name = kv.Key[prefix.Length..] });
+
+    /// <summary>
+    /// (norm-wise, worst element) bounds per tensor. 1e-4 and 1e-3 as for the seed GAN, except where
+    /// float32 itself cannot hold them on this fixture (measured with torch in float64 from the same
+    /// init and data): a BatchNorm shift β is ill-conditioned here, torch's own float32 run is
+    /// 6e-3 (D 3.bias), 1.6e-3 (G 1.bias) off its float64 run after 3 steps; and a few of G's weight
+    /// gradients are ~1e-7 at step 1, where Adam turns float32 rounding into a ±lr move (one element of
+    /// G 3.weight moves 1.3e-4 apart in step 1, on both the cpu backend and the simulator, every other
+    /// element stays within 3e-8 of float64), which G's next two steps spread to its other tensors.
+    /// Everything else (D's weights, γ, running variances) holds 1e-4.
+    /// </summary>
+    static (double Norm, double Element) Tolerance(string net, string name) =>
+        name.EndsWith(".bias") ? (3e-2, 1e-1)
+        : net == "G" && name.EndsWith(".weight") && Array.IndexOf(["0.weight", "3.weight", "6.weight"], name) >= 0 ? (5e-4, 1e-2)
+        : name.EndsWith(".running_mean") ? (2e-4, 1e-3)
+        : (1e-4, 1e-3);
+
+    [Fact]
+    public void Three_dcgan_steps_match_pytorch()
+    {
+        var backend = fixture.Backend;
+        var (init, _) = SafeTensors.Load(Golden("dcgan_init.safetensors"));
+        var (data, meta) = SafeTensors.Load(Golden("dcgan_data.safetensors"));
+        int batch = int.Parse(meta["batch"]), steps = int.Parse(meta["steps"]), nz = int.Parse(meta["nz"]);
+        const int dim = 28 * 28;
+        var config = new GanConfig { Model = ModelKind.Dcgan, Batch = batch, Latent = nz, Lr = 2e-4, Beta1 = 0.5, Beta2 = 0.999 };
+        using var trainer = new GanTrainer(backend, config, new byte[batch * dim], batch, dim);
+        trainer.G.LoadStateDict(Strip(init, "G."), "dcgan_init G");
+        trainer.D.LoadStateDict(Strip(init, "D."), "dcgan_init D");
+
+        var real = data["real"].Floats!;
+        var z = data["z"].Floats!;
+        for (int s = 0; s < steps; s++)
+        {
+            trainer.TrainStep(real.AsSpan(s * batch * dim, batch * dim), z.AsSpan(s * batch * nz, batch * nz));
+            var st = trainer.ReadStats();
+            void Near(string what, float got, float want) =>
+                Assert.True(Math.Abs(got - want) <= 1e-4 * Math.Abs(want), $"step {s + 1} {what}: {got} vs PyTorch {want}");
+            Near("loss_d", st.DLoss, data["loss_d"].Floats![s]);
+            Near("loss_g", st.GLoss, data["loss_g"].Floats![s]);
+            Near("D(x)", st.DReal, data["d_x"].Floats![s]);
+            Near("D(G(z)) before D step", st.DFake, data["d_g_z1"].Floats![s]);
+            Near("D(G(z)) after D step", st.DFakeAfter, data["d_g_z2"].Floats![s]);
+        }
+
+        var report = new List<string>();
+        var failures = new List<string>();
+        foreach (var (net, model) in new[] { ("G", trainer.G), ("D", trainer.D) })
+        {
+            var (want, _) = SafeTensors.Load(Golden($"dcgan_after_{net}.safetensors"));
+            var got = model.StateDict().ToDictionary(t => t.Name);
+            Assert.Equal(want.Keys.Order(), got.Keys.Order());
+            foreach (var (name, w) in want)
+            {
+                Assert.Equal(w.Shape, got[name].Shape);
+                if (w.Longs is not null)
+                {
+                    Assert.Equal(w.Longs, got[name].Longs);
+                    continue;
+                }
+                double err = GoldenPyTorchTests.RelativeError(got[name].Floats!, w.Floats!), worst = GoldenPyTorchTests.MaxError(got[name].Floats!, w.Floats!);
+                report.Add($"{net} {name}: relative {err:E2}, worst element {worst:E2}");
+                var (normTol, elementTol) = Tolerance(net, name);
+                if (err > normTol || worst > elementTol) failures.Add(report[^1] + $" (bounds {normTol:E0}, {elementTol:E0})");
+            }
+        }
+        Assert.True(failures.Count == 0, $"after {steps} steps: " + string.Join("; ", failures));
+    }
+}
+
+public sealed class CpuGoldenDcganTests(CpuFixture f) : GoldenDcganTests(f), IClassFixture<CpuFixture>;
+
+public sealed class SimulatorGoldenDcganTests(SimulatorFixture f) : GoldenDcganTests(f), IClassFixture<SimulatorFixture>;
+
+public sealed class CudaGoldenDcganTests(CudaFixture f) : GoldenDcganTests(f), IClassFixture<CudaFixture>;
+
+public sealed class OpenClGoldenDcganTests(OpenClFixture f) : GoldenDcganTests(f), IClassFixture<OpenClFixture>;

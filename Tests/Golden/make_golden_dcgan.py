@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Generate the PyTorch golden fixture for the 3-step DCGAN training test (28x28, batch 8).
+
+Run from the repository root with Debian's CPU PyTorch:
+    /usr/bin/python3 Tests/Golden/make_golden_dcgan.py           # (re)generate
+    /usr/bin/python3 Tests/Golden/make_golden_dcgan.py --check   # validate files
+
+The models are the engine's `--model dcgan` at 28x28 (see the README's nn.Sequential):
+G: ConvTranspose2d(100,128,7,1,0) BN2d ReLU ConvTranspose2d(128,64,4,2,1) BN2d ReLU
+   ConvTranspose2d(64,1,4,2,1) Tanh
+D: Conv2d(1,64,4,2,1) LeakyReLU(0.2) Conv2d(64,128,4,2,1) BN2d LeakyReLU(0.2) Conv2d(128,1,7,1,0)
+No conv biases; init as pytorch/examples dcgan (conv N(0, 0.02), BN weight N(1, 0.02), bias 0),
+then rounded to float16 so the C# side loads the exact same values.
+The step is make_golden.py's (DCGAN example order, BCEWithLogitsLoss, Adam 2e-4 (0.5, 0.999)).
+"""
+import os
+import sys
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_golden import read_safetensors, write_safetensors, state_entries  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SEED = 4321
+B = 8
+STEPS = 3
+NZ = 100
+LR = 2e-4
+BETAS = (0.5, 0.999)
+PREFIX = "dcgan"
+
+
+def setup():
+    torch.manual_seed(SEED)
+    if hasattr(torch, "use_deterministic_algorithms"):
+        torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+
+
+def make_models():
+    G = nn.Sequential(
+        nn.ConvTranspose2d(NZ, 128, 7, 1, 0, bias=False), nn.BatchNorm2d(128), nn.ReLU(True),
+        nn.ConvTranspose2d(128, 64, 4, 2, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(True),
+        nn.ConvTranspose2d(64, 1, 4, 2, 1, bias=False), nn.Tanh())
+    D = nn.Sequential(
+        nn.Conv2d(1, 64, 4, 2, 1, bias=False), nn.LeakyReLU(0.2, inplace=True),
+        nn.Conv2d(64, 128, 4, 2, 1, bias=False), nn.BatchNorm2d(128), nn.LeakyReLU(0.2, inplace=True),
+        nn.Conv2d(128, 1, 7, 1, 0, bias=False))
+    return G, D
+
+
+def weights_init(m):
+    name = m.__class__.__name__
+    if name.find("Conv") != -1:
+        nn.init.normal_(m.weight.data, 0.0, 0.02)
+    elif name.find("BatchNorm") != -1:
+        nn.init.normal_(m.weight.data, 1.0, 0.02)
+        nn.init.constant_(m.bias.data, 0)
+
+
+def train(G, D, real, z):
+    crit = nn.BCEWithLogitsLoss()
+    optD = torch.optim.Adam(D.parameters(), lr=LR, betas=BETAS)
+    optG = torch.optim.Adam(G.parameters(), lr=LR, betas=BETAS)
+    G.train()
+    D.train()
+    rec = {k: [] for k in ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")}
+    for i in range(STEPS):
+        D.zero_grad(set_to_none=True)
+        out_real = D(real[i]).view(-1)
+        errD_real = crit(out_real, torch.full((B,), 1.0))
+        errD_real.backward()
+        d_x = torch.sigmoid(out_real).mean()
+        fake = G(z[i].view(B, NZ, 1, 1))
+        out_fake = D(fake.detach()).view(-1)
+        errD_fake = crit(out_fake, torch.full((B,), 0.0))
+        errD_fake.backward()
+        d_g_z1 = torch.sigmoid(out_fake).mean()
+        errD = errD_real + errD_fake
+        optD.step()
+        G.zero_grad(set_to_none=True)
+        out = D(fake).view(-1)
+        errG = crit(out, torch.full((B,), 1.0))
+        errG.backward()
+        d_g_z2 = torch.sigmoid(out).mean()
+        optG.step()
+        for k, v in (("loss_d", errD), ("loss_g", errG), ("d_x", d_x),
+                     ("d_g_z1", d_g_z1), ("d_g_z2", d_g_z2)):
+            rec[k].append(v.item())
+    return {k: torch.tensor(v, dtype=torch.float32) for k, v in rec.items()}
+
+
+def path(name):
+    return os.path.join(HERE, f"{PREFIX}_{name}.safetensors")
+
+
+def generate():
+    setup()
+    G, D = make_models()
+    G.apply(weights_init)
+    D.apply(weights_init)
+    with torch.no_grad():
+        for m in (G, D):
+            for p in m.parameters():
+                p.data = p.data.half().float()
+    real = torch.rand(STEPS, B, 1, 28, 28) * 2 - 1
+    z = torch.randn(STEPS, B, NZ)
+
+    write_safetensors(path("init"), state_entries(G, "G.", "F16") + state_entries(D, "D.", "F16"),
+                      {"torch_version": torch.__version__, "seed": str(SEED)})
+    stats = train(G, D, real, z)
+    meta = {"torch_version": torch.__version__, "batch": str(B), "steps": str(STEPS), "nz": str(NZ),
+            "lr": "0.0002", "beta1": "0.5", "beta2": "0.999", "seed": str(SEED)}
+    write_safetensors(path("data"), [("real", real, "F32"), ("z", z, "F32")]
+                      + [(k, stats[k], "F32") for k in ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")], meta)
+    for name, m in (("G", G), ("D", D)):
+        write_safetensors(path(f"after_{name}"), state_entries(m, "", "F32"),
+                          {"torch_version": torch.__version__, "steps": str(STEPS)})
+    for k, v in stats.items():
+        print(k, [f"{x:.7f}" for x in v.tolist()])
+
+
+def check():
+    setup()
+    loaded = {}
+    for f in ("init", "data", "after_G", "after_D"):
+        t, meta, names = read_safetensors(path(f))
+        loaded[f] = t
+        print(f"{PREFIX}_{f}.safetensors  {os.path.getsize(path(f))} bytes  meta={meta}")
+        print("  names: " + ",".join(names))
+    Ga, Da = make_models()
+    Ga.load_state_dict(loaded["after_G"], strict=True)
+    Da.load_state_dict(loaded["after_D"], strict=True)
+    G, D = make_models()
+    init = loaded["init"]
+    for net, prefix in ((G, "G."), (D, "D.")):
+        net.load_state_dict({k[2:]: v.float() if v.is_floating_point() else v
+                             for k, v in init.items() if k.startswith(prefix)}, strict=True)
+    data = loaded["data"]
+    stats = train(G, D, data["real"], data["z"])
+    ok = True
+    for k, v in stats.items():
+        same = torch.equal(v, data[k])
+        ok &= same
+        print(f"{k:7s} {[f'{x:.7f}' for x in data[k].tolist()]} replay_equal={same}")
+    for name, m in (("G", G), ("D", D)):
+        ref = loaded[f"after_{name}"]
+        for k, v in m.state_dict().items():
+            if not torch.equal(v, ref[k]):
+                ok = False
+                print(f"MISMATCH {name}.{k}: max abs diff {(v.double() - ref[k].double()).abs().max().item()}")
+    print("CHECK", "OK" if ok else "FAILED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(check() if "--check" in sys.argv[1:] else generate())
