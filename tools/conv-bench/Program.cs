@@ -5,11 +5,17 @@ using IlgpuGan.Engine.Backends.Cpu;
 // Times the 28×28 DCGAN's convolutions and BatchNorm2d layers at batch 64 on the managed CPU
 // backend, per GEMM strategy, against CpuGemm's 1024³ rate, and estimates the conv+BN share of one
 // PyTorch-DCGAN training step (docs/perf-conv.md). Best and median of `reps` timed runs after warm-up.
+//   conv-bench [REPS]                    the full report
+//   conv-bench --layers REPS [BATCH]     one JSON line per conv layer, forward + Backward (dx and dw),
+//                                        in the format of tools/torchsharp-anchor --layers (tools/cpu-anchor.sh)
 unsafe
 {
+    bool anchorLayers = args.Length > 0 && args[0] == "--layers";
+    if (anchorLayers) args = args[1..];
     int reps = args.Length > 0 ? int.Parse(args[0]) : 10;
+    int B = args.Length > 1 ? int.Parse(args[1]) : 64;
     int threads = Environment.ProcessorCount;
-    Console.WriteLine($"threads {threads}, reps {reps}");
+    if (!anchorLayers) Console.WriteLine($"threads {threads}, reps {reps}");
 
     // Wall time, best of reps: on a shared machine the best run is the one least disturbed by others.
     // (Process CPU time is no help: Linux counts it in 10 ms ticks.)
@@ -42,10 +48,10 @@ unsafe
     {
         var a = Rand(1024 * 1024, 1); var b = Rand(1024 * 1024, 2); var c = Rand(1024 * 1024, 3);
         var (best, med) = Time(() => CpuGemm.Gemm(P(a), P(b), P(c), 1024, 1024, 1024, false, false, false, threads));
-        Console.WriteLine($"GEMM 1024³ A·B: best {best:F2} ms = {2e-6 * 1024 * 1024 * 1024 / best:F1} GFLOP/s, median {2e-6 * 1024 * 1024 * 1024 / med:F1} GFLOP/s");
+        if (anchorLayers) Console.WriteLine(FormattableString.Invariant($"{{\"engine\":\"ilgpugan cpu\",\"gemm\":\"1024³\",\"best_ms\":{best:F3},\"gflops_best\":{2e-6 * 1024 * 1024 * 1024 / best:F1},\"gflops_median\":{2e-6 * 1024 * 1024 * 1024 / med:F1}}}"));
+        else Console.WriteLine($"GEMM 1024³ A·B: best {best:F2} ms = {2e-6 * 1024 * 1024 * 1024 / best:F1} GFLOP/s, median {2e-6 * 1024 * 1024 * 1024 / med:F1} GFLOP/s");
     }
 
-    const int B = 64;
     // (name, geometry, uses in one step: forwards, input gradients, weight gradients), counted at batch
     // 64 as PyTorch's DCGAN example runs the step: D on real and on fake (forward, both gradients; its
     // first layer needs no input gradient), G forward once, then D on the fake again (forward, both
@@ -59,6 +65,21 @@ unsafe
         ("D conv2 64→128 k4s2p1 14→7", Conv2dGeometry.Conv(B, 64, 14, 14, 128, 4, 2, 1), 3, 3, 3),
         ("D conv3 128→1 k7 7→1", Conv2dGeometry.Conv(B, 128, 7, 7, 1, 7), 3, 3, 3),
     };
+
+    if (anchorLayers)
+    {
+        foreach (var l in layers)
+        {
+            var conv = new CpuConv(l.G, threads);
+            var x = Rand(l.G.InputLength, 4); var w = Rand(l.G.WeightLength, 5); var y = Rand(l.G.OutputLength, 6);
+            var dy = Rand(l.G.OutputLength, 7); var dx = Rand(l.G.InputLength, 8); var dw = Rand(l.G.WeightLength, 9);
+            var t = Time(() => { conv.Forward(P(x), P(w), null, P(y)); conv.Backward(P(x), P(dy), P(w), P(dx), P(dw), columnsFromForward: true); });
+            double f3 = 3 * l.G.Flops / 1e6;
+            Console.WriteLine(FormattableString.Invariant(
+                $"{{\"engine\":\"ilgpugan cpu\",\"layer\":\"{l.Name}\",\"batch\":{B},\"threads\":{threads},\"reps\":{reps},\"best_ms\":{t.Best:F3},\"median_ms\":{t.Median:F3},\"gflops_best\":{f3 / t.Best:F1},\"gflops_median\":{f3 / t.Median:F1}}}"));
+        }
+        return;
+    }
 
     double stepFlops = 0;
     foreach (var l in layers) stepFlops += l.G.Flops * (l.Fwd + l.DX + l.DW);
