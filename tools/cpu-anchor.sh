@@ -24,6 +24,10 @@
 #   --rounds N        A/B rounds (default 5)
 #   --seconds S       timed seconds per side per round (default 5)
 #   --threads T       threads for libtorch (default: all cores, as our backend uses)
+#   --omp-wait P      OMP_WAIT_POLICY for libtorch: passive (default) or active. libgomp's default
+#                     (active: spin at barriers) collapses on a loaded 2-core machine (0.4-1.7 MLP
+#                     steps/s against 23 passive, measured side by side); passive is the fair anchor
+#                     there (use --omp-wait active to compare on a quiet one)
 #   --layers          per-layer conv comparison instead of whole steps
 #   --reps N          with --layers: timed runs per layer and side (default 30)
 #   --out DIR         where the published apps and results go (default artifacts/cpu-anchor)
@@ -34,7 +38,7 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-models=mlp batch=64 rounds=5 seconds=5 threads=$(nproc) layers=0 reps=30 build=1
+models=mlp batch=64 rounds=5 seconds=5 threads=$(nproc) layers=0 reps=30 build=1 omp=passive
 out="$repo/artifacts/cpu-anchor"
 
 usage() { echo "cpu-anchor: $*" >&2; exit 2; }
@@ -48,6 +52,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) posint "$1" "$2"; rounds="$2"; shift 2 ;;
     --seconds) [[ $2 =~ ^[0-9]+(\.[0-9]+)?$ ]] || usage "--seconds takes a number, got '$2'"; seconds="$2"; shift 2 ;;
     --threads) posint "$1" "$2"; threads="$2"; shift 2 ;;
+    --omp-wait) [[ $2 == passive || $2 == active ]] || usage "--omp-wait takes passive or active, got '$2'"; omp="$2"; shift 2 ;;
     --layers) layers=1; shift ;;
     --reps) posint "$1" "$2"; reps="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
@@ -84,6 +89,7 @@ mkdir -p "$results"
 cat > "$out/rounds.sh" <<EOF
 set -euo pipefail
 cd /cpu-anchor
+export OMP_WAIT_POLICY=${omp^^}
 res=/cpu-anchor/${results##*/}
 for ((r = 1; r <= $rounds; r++)); do
   if [[ $layers == 1 ]]; then
