@@ -8,10 +8,11 @@ using IlgpuGan.Engine.Backends.Cpu;
 //   conv-bench [REPS]                    the full report
 //   conv-bench --layers REPS [BATCH]     one JSON line per conv layer, forward + Backward (dx and dw),
 //                                        in the format of tools/torchsharp-anchor --layers (tools/cpu-anchor.sh)
+//   conv-bench --bn REPS                 BatchNorm2d alone
 unsafe
 {
-    bool anchorLayers = args.Length > 0 && args[0] == "--layers";
-    if (anchorLayers) args = args[1..];
+    bool anchorLayers = args.Length > 0 && args[0] == "--layers", bnOnly = args.Length > 0 && args[0] == "--bn";
+    if (anchorLayers || bnOnly) args = args[1..];
     int reps = args.Length > 0 ? int.Parse(args[0]) : 10;
     int B = args.Length > 1 ? int.Parse(args[1]) : 64;
     int threads = Environment.ProcessorCount;
@@ -45,6 +46,7 @@ unsafe
 
     static float* P(float[] a) => (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref a[0]);
 
+    if (!bnOnly)
     {
         var a = Rand(1024 * 1024, 1); var b = Rand(1024 * 1024, 2); var c = Rand(1024 * 1024, 3);
         var (best, med) = Time(() => CpuGemm.Gemm(P(a), P(b), P(c), 1024, 1024, 1024, false, false, false, threads));
@@ -66,7 +68,7 @@ unsafe
         ("D conv3 128→1 k7 7→1", Conv2dGeometry.Conv(B, 128, 7, 7, 1, 7), 3, 3, 3),
     };
 
-    if (anchorLayers)
+    if (anchorLayers && !bnOnly)
     {
         foreach (var l in layers)
         {
@@ -83,10 +85,10 @@ unsafe
 
     double stepFlops = 0;
     foreach (var l in layers) stepFlops += l.G.Flops * (l.Fwd + l.DX + l.DW);
-    Console.WriteLine($"conv FLOPs per step: {stepFlops / 1e9:F2} G");
+    if (!bnOnly) Console.WriteLine($"conv FLOPs per step: {stepFlops / 1e9:F2} G");
 
     var stepMsBy = new Dictionary<CpuConvStrategy, double>();
-    foreach (var l in layers)
+    foreach (var l in bnOnly ? [] : layers)
     {
         foreach (var strategy in Enum.GetValues<CpuConvStrategy>())
         {
@@ -123,7 +125,7 @@ unsafe
     // The order a training step runs a layer in: forward, then both gradients, separately or as one
     // Backward (which shares dy's transpose or im2col(dy), and reuses the forward's columns).
     double sepMs = 0, combMs = 0;
-    foreach (var l in layers)
+    foreach (var l in bnOnly ? [] : layers)
     {
         var conv = new CpuConv(l.G, threads);
         var x = Rand(l.G.InputLength, 4); var w = Rand(l.G.WeightLength, 5); var y = Rand(l.G.OutputLength, 6);
@@ -133,7 +135,7 @@ unsafe
         Console.WriteLine($"{l.Name,-30} {conv.Strategy,-8} fwd+dX+dW separate {sep.Best,7:F2} ms, fwd+Backward {comb.Best,7:F2} ms ({3 * l.G.Flops / 1e6 / comb.Best:F1} GF/s)");
         sepMs += sep.Best; combMs += comb.Best;
     }
-    Console.WriteLine($"fwd+bwd of every layer once: separate {sepMs:F1} ms, combined {combMs:F1} ms");
+    if (!bnOnly) Console.WriteLine($"fwd+bwd of every layer once: separate {sepMs:F1} ms, combined {combMs:F1} ms");
     foreach (var (strategy, stepMs) in stepMsBy)
         Console.WriteLine($"{strategy}: conv share of a step (best times): {stepMs:F1} ms = {stepFlops / 1e6 / stepMs:F1} GFLOP/s");
 
