@@ -9,10 +9,12 @@ using IlgpuGan.Engine.Backends.Cpu;
 //   conv-bench --layers REPS [BATCH]     one JSON line per conv layer, forward + Backward (dx and dw),
 //                                        in the format of tools/torchsharp-anchor --layers (tools/cpu-anchor.sh)
 //   conv-bench --bn REPS                 BatchNorm2d alone
+//   conv-bench --layout REPS             im2col and col2im alone, per layer
 unsafe
 {
     bool anchorLayers = args.Length > 0 && args[0] == "--layers", bnOnly = args.Length > 0 && args[0] == "--bn";
-    if (anchorLayers || bnOnly) args = args[1..];
+    bool layoutOnly = args.Length > 0 && args[0] == "--layout";
+    if (anchorLayers || bnOnly || layoutOnly) args = args[1..];
     int reps = args.Length > 0 ? int.Parse(args[0]) : 10;
     int B = args.Length > 1 ? int.Parse(args[1]) : 64;
     int threads = Environment.ProcessorCount;
@@ -46,7 +48,7 @@ unsafe
 
     static float* P(float[] a) => (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref a[0]);
 
-    if (!bnOnly)
+    if (!bnOnly && !layoutOnly)
     {
         var a = Rand(1024 * 1024, 1); var b = Rand(1024 * 1024, 2); var c = Rand(1024 * 1024, 3);
         var (best, med) = Time(() => CpuGemm.Gemm(P(a), P(b), P(c), 1024, 1024, 1024, false, false, false, threads));
@@ -79,6 +81,22 @@ unsafe
             double f3 = 3 * l.G.Flops / 1e6;
             Console.WriteLine(FormattableString.Invariant(
                 $"{{\"engine\":\"ilgpugan cpu\",\"layer\":\"{l.Name}\",\"batch\":{B},\"threads\":{threads},\"reps\":{reps},\"best_ms\":{t.Best:F3},\"median_ms\":{t.Median:F3},\"gflops_best\":{f3 / t.Best:F1},\"gflops_median\":{f3 / t.Median:F1}}}"));
+        }
+        return;
+    }
+
+    if (layoutOnly)
+    {
+        foreach (var l in layers)
+        {
+            if (l.G.IsDense) continue;
+            var a = l.G.Args;
+            var img = Rand(Math.Max(l.G.InputLength, l.G.OutputLength), 4); var cols = Rand(checked((int)l.G.ColumnFloats), 10);
+            var taps = CpuIm2Col.TapTable(a);
+            int* tp = (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref taps[0]);
+            var i2c = Time(() => CpuIm2Col.Im2Col(P(img), P(cols), a, a.Cols, tp, threads));
+            var c2i = Time(() => CpuIm2Col.Col2Im(P(cols), P(img), a, a.Cols, tp, false, threads));
+            Console.WriteLine($"{l.Name,-30} im2col best {i2c.Best,6:F3} median {i2c.Median,6:F3} ms | col2im best {c2i.Best,6:F3} median {c2i.Median,6:F3} ms");
         }
         return;
     }
