@@ -32,13 +32,15 @@
 #   --reps N          with --layers: timed runs per layer and side (default 30)
 #   --out DIR         where the published apps and results go (default artifacts/cpu-anchor)
 #   --no-build        reuse the apps already published in DIR
+#   --report DIR      only print the summary of an earlier run's results folder (with the same
+#                     --layers / --model choice as that run)
 #
 # Exit status: 0; 2 for a usage error; 1 when a build or run fails; 77 (with "skip: REASON") where
 # the root cannot be used (see tools/opencl-root.sh).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-models=mlp batch=64 rounds=5 seconds=5 threads=$(nproc) layers=0 reps=30 build=1 omp=passive
+models=mlp batch=64 rounds=5 seconds=5 threads=$(nproc) layers=0 reps=30 build=1 omp=passive report=""
 out="$repo/artifacts/cpu-anchor"
 
 usage() { echo "cpu-anchor: $*" >&2; exit 2; }
@@ -57,12 +59,61 @@ while [[ $# -gt 0 ]]; do
     --reps) posint "$1" "$2"; reps="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
+    --report) report="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) usage "unknown argument $1 (see --help)" ;;
   esac
 done
 IFS=, read -r -a model_list <<< "$models"
 for m in "${model_list[@]}"; do [[ $m == mlp || $m == dcgan ]] || usage "--model takes mlp, dcgan or mlp,dcgan, got '$models'"; done
+
+# Prints the per-round ratios and the medians of a results folder.
+summarise() {
+  local n
+  n=$(ls "$1" | sed -n 's/^r\([0-9]*\)-.*/\1/p' | sort -n | tail -1)
+  [[ -n $n ]] || die "no results in $1"
+python3 - "$1" "$n" "$layers" "${model_list[@]}" <<'EOF'
+import json, statistics, sys
+res, rounds, layers, models = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4:]
+med = statistics.median
+if layers:
+    per, gemm = {}, []
+    for r in range(1, rounds + 1):
+        for side in ("ours", "torch"):
+            for line in open(f"{res}/r{r}-layers-{side}.jsonl"):
+                if line.startswith("{"):
+                    row = json.loads(line)
+                    if "gemm" in row: gemm.append(row["gflops_best"]); continue
+                    per.setdefault(row["layer"], {}).setdefault(side, []).append(row)
+    print(f"{'layer (fwd+dX+dW)':32} {'ours ms':>8} {'GF/s':>6} {'torch ms':>9} {'GF/s':>6} {'ours/torch':>10}   (median over rounds of each round's best)")
+    for name, sides in per.items():
+        o = med(x["best_ms"] for x in sides["ours"]); t = med(x["best_ms"] for x in sides["torch"])
+        go = med(x["gflops_best"] for x in sides["ours"]); gt = med(x["gflops_best"] for x in sides["torch"])
+        ratios = [b["best_ms"] / a["best_ms"] for a, b in zip(sides["ours"], sides["torch"])]
+        print(f"{name:32} {o:8.3f} {go:6.1f} {t:9.3f} {gt:6.1f} {med(ratios):9.2f}x")
+    tot = [sum(s["torch"][r]["best_ms"] for s in per.values()) / sum(s["ours"][r]["best_ms"] for s in per.values()) for r in range(rounds)]
+    print(f"our CpuGemm at 1024³ in the same runs: {med(gemm):.1f} GFLOP/s (median of the rounds' best)")
+    def rate(side, r): return sum(s[side][r]["gflops_best"] * s[side][r]["best_ms"] for s in per.values()) / sum(s[side][r]["best_ms"] for s in per.values())
+    ours_rate = [rate("ours", r) for r in range(rounds)]
+    share = [ours_rate[r] / gemm[r] for r in range(min(rounds, len(gemm)))]
+    print(f"all layers: ours {med(ours_rate):.1f} GFLOP/s, torch {med(rate('torch', r) for r in range(rounds)):.1f} GFLOP/s; "
+          f"ours as a share of the same round's 1024³ GEMM: {' '.join(f'{x:.0%}' for x in share)}, median {med(share):.0%}")
+    print("all layers, speed ours/torch per round: " + " ".join(f"{x:.2f}" for x in tot) + f"; median {med(tot):.2f}x")
+    sys.exit(0)
+for m in models:
+    ours, torch = [], []
+    for r in range(1, rounds + 1):
+        ours.append(json.load(open(f"{res}/r{r}-{m}-ours.json"))[0])
+        torch.append(next(json.loads(l) for l in open(f"{res}/r{r}-{m}-torch.json") if l.startswith("{")))
+    ratios = [a["steps_per_s"] / b["steps_per_s"] for a, b in zip(ours, torch)]
+    for r, (a, b, q) in enumerate(zip(ours, torch, ratios), 1):
+        print(f"{m} batch {a['batch']} round {r}: ours {a['steps_per_s']:.2f} steps/s ({a['gflops']:.1f} GFLOP/s), torch {b['steps_per_s']:.2f} steps/s, ratio {q:.2f}")
+    print(f"{m} median: ours {med(x['steps_per_s'] for x in ours):.2f} steps/s, torch {med(x['steps_per_s'] for x in torch):.2f} steps/s, "
+          f"ratio median {med(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f}), ours {med(x['gflops'] for x in ours):.1f} GFLOP/s")
+EOF
+}
+
+if [[ -n $report ]]; then summarise "$report"; exit 0; fi
 
 "$repo/tools/opencl-root.sh" --check >/dev/null || exit $?
 mkdir -p "$out"
@@ -110,37 +161,4 @@ echo "cpu-anchor: $rounds rounds inside the Debian 13 root; results in $results"
 "$repo/tools/opencl-root.sh" --no-publish --bind "$out:/cpu-anchor" -- /bin/bash /cpu-anchor/rounds.sh \
   || die "a run inside the root failed"
 
-python3 - "$results" "$rounds" "$layers" "${model_list[@]}" <<'EOF'
-import json, statistics, sys
-res, rounds, layers, models = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4:]
-med = statistics.median
-if layers:
-    per, gemm = {}, []
-    for r in range(1, rounds + 1):
-        for side in ("ours", "torch"):
-            for line in open(f"{res}/r{r}-layers-{side}.jsonl"):
-                if line.startswith("{"):
-                    row = json.loads(line)
-                    if "gemm" in row: gemm.append(row["gflops_best"]); continue
-                    per.setdefault(row["layer"], {}).setdefault(side, []).append(row)
-    print(f"{'layer (fwd+dX+dW)':32} {'ours ms':>8} {'GF/s':>6} {'torch ms':>9} {'GF/s':>6} {'ours/torch':>10}   (median over rounds of each round's best)")
-    for name, sides in per.items():
-        o = med(x["best_ms"] for x in sides["ours"]); t = med(x["best_ms"] for x in sides["torch"])
-        go = med(x["gflops_best"] for x in sides["ours"]); gt = med(x["gflops_best"] for x in sides["torch"])
-        ratios = [b["best_ms"] / a["best_ms"] for a, b in zip(sides["ours"], sides["torch"])]
-        print(f"{name:32} {o:8.3f} {go:6.1f} {t:9.3f} {gt:6.1f} {med(ratios):9.2f}x")
-    tot = [sum(s["torch"][r]["best_ms"] for s in per.values()) / sum(s["ours"][r]["best_ms"] for s in per.values()) for r in range(rounds)]
-    print(f"our CpuGemm at 1024³ in the same runs: {med(gemm):.1f} GFLOP/s (median of the rounds' best)")
-    print("all layers, speed ours/torch per round: " + " ".join(f"{x:.2f}" for x in tot) + f"; median {med(tot):.2f}x")
-    sys.exit(0)
-for m in models:
-    ours, torch = [], []
-    for r in range(1, rounds + 1):
-        ours.append(json.load(open(f"{res}/r{r}-{m}-ours.json"))[0])
-        torch.append(next(json.loads(l) for l in open(f"{res}/r{r}-{m}-torch.json") if l.startswith("{")))
-    ratios = [a["steps_per_s"] / b["steps_per_s"] for a, b in zip(ours, torch)]
-    for r, (a, b, q) in enumerate(zip(ours, torch, ratios), 1):
-        print(f"{m} batch {a['batch']} round {r}: ours {a['steps_per_s']:.2f} steps/s ({a['gflops']:.1f} GFLOP/s), torch {b['steps_per_s']:.2f} steps/s, ratio {q:.2f}")
-    print(f"{m} median: ours {med(x['steps_per_s'] for x in ours):.2f} steps/s, torch {med(x['steps_per_s'] for x in torch):.2f} steps/s, "
-          f"ratio median {med(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f}), ours {med(x['gflops'] for x in ours):.1f} GFLOP/s")
-EOF
+summarise "$results"
