@@ -15,19 +15,25 @@ double seconds = 5;
 int threads = Environment.ProcessorCount;
 bool layers = false;
 int reps = 30;
-for (int i = 0; i < args.Length; i++)
+try
 {
-    switch (args[i])
+    for (int i = 0; i < args.Length; i++)
     {
-        case "--model": model = args[++i]; break;
-        case "--batches": batches = args[++i].Split(',').Select(int.Parse).ToArray(); break;
-        case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--threads": threads = int.Parse(args[++i]); break;
-        case "--layers": layers = true; break;
-        case "--reps": reps = int.Parse(args[++i]); break;
-        default: Console.Error.WriteLine($"torchsharp-anchor: unknown argument {args[i]}"); return 2;
+        string Value() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]} needs a value");
+        switch (args[i])
+        {
+            case "--model": model = Value(); break;
+            case "--batches": batches = Value().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray(); break;
+            case "--seconds": seconds = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+            case "--threads": threads = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+            case "--layers": layers = true; break;
+            case "--reps": reps = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+            default: throw new FormatException($"unknown argument {args[i]}");
+        }
     }
 }
+catch (FormatException e) { Console.Error.WriteLine($"torchsharp-anchor: {e.Message}"); return 2; }
+if (batches.Any(b => b < 1) || threads < 1 || reps < 1 || seconds <= 0) { Console.Error.WriteLine("torchsharp-anchor: --batches, --threads, --reps and --seconds must be positive"); return 2; }
 if (model is not ("mlp" or "dcgan")) { Console.Error.WriteLine("torchsharp-anchor: --model must be mlp or dcgan"); return 2; }
 torch.set_num_threads(threads);
 torch.manual_seed(0);
