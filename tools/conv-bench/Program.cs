@@ -5,11 +5,20 @@ using IlgpuGan.Engine.Backends.Cpu;
 // Times the 28×28 DCGAN's convolutions and BatchNorm2d layers at batch 64 on the managed CPU
 // backend, per GEMM strategy, against CpuGemm's 1024³ rate, and estimates the conv+BN share of one
 // PyTorch-DCGAN training step (docs/perf-conv.md). Best and median of `reps` timed runs after warm-up.
+//   conv-bench [REPS]                    the full report
+//   conv-bench --layers REPS [BATCH]     one JSON line per conv layer, forward + Backward (dx and dw),
+//                                        in the format of tools/torchsharp-anchor --layers (tools/cpu-anchor.sh)
+//   conv-bench --bn REPS                 BatchNorm2d alone
+//   conv-bench --layout REPS             im2col and col2im alone, per layer
 unsafe
 {
+    bool anchorLayers = args.Length > 0 && args[0] == "--layers", bnOnly = args.Length > 0 && args[0] == "--bn";
+    bool layoutOnly = args.Length > 0 && args[0] == "--layout";
+    if (anchorLayers || bnOnly || layoutOnly) args = args[1..];
     int reps = args.Length > 0 ? int.Parse(args[0]) : 10;
+    int B = args.Length > 1 ? int.Parse(args[1]) : 64;
     int threads = Environment.ProcessorCount;
-    Console.WriteLine($"threads {threads}, reps {reps}");
+    if (!anchorLayers) Console.WriteLine($"threads {threads}, reps {reps}");
 
     // Wall time, best of reps: on a shared machine the best run is the one least disturbed by others.
     // (Process CPU time is no help: Linux counts it in 10 ms ticks.)
@@ -39,13 +48,14 @@ unsafe
 
     static float* P(float[] a) => (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref a[0]);
 
+    if (!bnOnly && !layoutOnly)
     {
         var a = Rand(1024 * 1024, 1); var b = Rand(1024 * 1024, 2); var c = Rand(1024 * 1024, 3);
         var (best, med) = Time(() => CpuGemm.Gemm(P(a), P(b), P(c), 1024, 1024, 1024, false, false, false, threads));
-        Console.WriteLine($"GEMM 1024³ A·B: best {best:F2} ms = {2e-6 * 1024 * 1024 * 1024 / best:F1} GFLOP/s, median {2e-6 * 1024 * 1024 * 1024 / med:F1} GFLOP/s");
+        if (anchorLayers) Console.WriteLine(FormattableString.Invariant($"{{\"engine\":\"ilgpugan cpu\",\"gemm\":\"1024³\",\"best_ms\":{best:F3},\"gflops_best\":{2e-6 * 1024 * 1024 * 1024 / best:F1},\"gflops_median\":{2e-6 * 1024 * 1024 * 1024 / med:F1}}}"));
+        else Console.WriteLine($"GEMM 1024³ A·B: best {best:F2} ms = {2e-6 * 1024 * 1024 * 1024 / best:F1} GFLOP/s, median {2e-6 * 1024 * 1024 * 1024 / med:F1} GFLOP/s");
     }
 
-    const int B = 64;
     // (name, geometry, uses in one step: forwards, input gradients, weight gradients), counted at batch
     // 64 as PyTorch's DCGAN example runs the step: D on real and on fake (forward, both gradients; its
     // first layer needs no input gradient), G forward once, then D on the fake again (forward, both
@@ -60,12 +70,43 @@ unsafe
         ("D conv3 128→1 k7 7→1", Conv2dGeometry.Conv(B, 128, 7, 7, 1, 7), 3, 3, 3),
     };
 
+    if (anchorLayers && !bnOnly)
+    {
+        foreach (var l in layers)
+        {
+            var conv = new CpuConv(l.G, threads);
+            var x = Rand(l.G.InputLength, 4); var w = Rand(l.G.WeightLength, 5); var y = Rand(l.G.OutputLength, 6);
+            var dy = Rand(l.G.OutputLength, 7); var dx = Rand(l.G.InputLength, 8); var dw = Rand(l.G.WeightLength, 9);
+            var t = Time(() => { conv.Forward(P(x), P(w), null, P(y)); conv.Backward(P(x), P(dy), P(w), P(dx), P(dw), columnsFromForward: true); });
+            double f3 = 3 * l.G.Flops / 1e6;
+            Console.WriteLine(FormattableString.Invariant(
+                $"{{\"engine\":\"ilgpugan cpu\",\"layer\":\"{l.Name}\",\"batch\":{B},\"threads\":{threads},\"reps\":{reps},\"best_ms\":{t.Best:F3},\"median_ms\":{t.Median:F3},\"gflops_best\":{f3 / t.Best:F1},\"gflops_median\":{f3 / t.Median:F1}}}"));
+        }
+        return;
+    }
+
+    if (layoutOnly)
+    {
+        foreach (var l in layers)
+        {
+            if (l.G.IsDense) continue;
+            var a = l.G.Args;
+            var img = Rand(Math.Max(l.G.InputLength, l.G.OutputLength), 4); var cols = Rand(checked((int)l.G.ColumnFloats), 10);
+            var taps = CpuIm2Col.TapTable(a);
+            int* tp = (int*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref taps[0]);
+            var i2c = Time(() => CpuIm2Col.Im2Col(P(img), P(cols), a, a.Cols, tp, threads));
+            var c2i = Time(() => CpuIm2Col.Col2Im(P(cols), P(img), a, a.Cols, tp, false, threads));
+            Console.WriteLine($"{l.Name,-30} im2col best {i2c.Best,6:F3} median {i2c.Median,6:F3} ms | col2im best {c2i.Best,6:F3} median {c2i.Median,6:F3} ms");
+        }
+        return;
+    }
+
     double stepFlops = 0;
     foreach (var l in layers) stepFlops += l.G.Flops * (l.Fwd + l.DX + l.DW);
-    Console.WriteLine($"conv FLOPs per step: {stepFlops / 1e9:F2} G");
+    if (!bnOnly) Console.WriteLine($"conv FLOPs per step: {stepFlops / 1e9:F2} G");
 
     var stepMsBy = new Dictionary<CpuConvStrategy, double>();
-    foreach (var l in layers)
+    foreach (var l in bnOnly ? [] : layers)
     {
         foreach (var strategy in Enum.GetValues<CpuConvStrategy>())
         {
@@ -102,7 +143,7 @@ unsafe
     // The order a training step runs a layer in: forward, then both gradients, separately or as one
     // Backward (which shares dy's transpose or im2col(dy), and reuses the forward's columns).
     double sepMs = 0, combMs = 0;
-    foreach (var l in layers)
+    foreach (var l in bnOnly ? [] : layers)
     {
         var conv = new CpuConv(l.G, threads);
         var x = Rand(l.G.InputLength, 4); var w = Rand(l.G.WeightLength, 5); var y = Rand(l.G.OutputLength, 6);
@@ -112,7 +153,7 @@ unsafe
         Console.WriteLine($"{l.Name,-30} {conv.Strategy,-8} fwd+dX+dW separate {sep.Best,7:F2} ms, fwd+Backward {comb.Best,7:F2} ms ({3 * l.G.Flops / 1e6 / comb.Best:F1} GF/s)");
         sepMs += sep.Best; combMs += comb.Best;
     }
-    Console.WriteLine($"fwd+bwd of every layer once: separate {sepMs:F1} ms, combined {combMs:F1} ms");
+    if (!bnOnly) Console.WriteLine($"fwd+bwd of every layer once: separate {sepMs:F1} ms, combined {combMs:F1} ms");
     foreach (var (strategy, stepMs) in stepMsBy)
         Console.WriteLine($"{strategy}: conv share of a step (best times): {stepMs:F1} ms = {stepFlops / 1e6 / stepMs:F1} GFLOP/s");
 

@@ -80,6 +80,11 @@ public static unsafe class CpuIm2Col
     /// </summary>
     public static void Col2Im(float* cols, float* image, ConvArgs a, long ldCols, int* taps, bool accumulate, int threads)
     {
+        if (IsK4S2P1(a))
+        {
+            Col2ImK4S2P1(cols, image, a, ldCols, accumulate, threads);
+            return;
+        }
         int planeLen = a.ImH * a.ImW;
         CpuParallel.For(a.N * a.ImC, (long)a.Rows * a.Cols, threads, (start, end) =>
         {
@@ -97,6 +102,81 @@ public static unsafe class CpuIm2Col
                     {
                         int at = t[p];
                         if (at >= 0) dst[at] += src[p];
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// The DCGAN's up/down-sampling block, kernel 4, stride 2, padding 1, no dilation, with the image
+    /// exactly twice the column side (7 ↔ 14 ↔ 28, and every layer of the 64×64 DCGAN but its ends).
+    /// </summary>
+    internal static bool IsK4S2P1(ConvArgs a) =>
+        a.KH == 4 && a.KW == 4 && a.StrideH == 2 && a.StrideW == 2 && a.PadH == 1 && a.PadW == 1
+        && a.DilationH == 1 && a.DilationW == 1 && a.ImH == 2 * a.ColH && a.ImW == 2 * a.ColW;
+
+    /// <summary>
+    /// col2im of a k4 s2 p1 geometry as a gather: pixel (ih, iw) is read by exactly the taps with
+    /// kh ≡ ih + 1 (mod 2) and kw ≡ iw + 1 (mod 2), two of each, from column-side rows and columns
+    /// i or i ± 1 (ih = 2i: kh 1 at row i, kh 3 at row i − 1; ih = 2i + 1: kh 2 at row i, kh 0 at row
+    /// i + 1; the same along w). So each output row is two sums of shifted cols rows, even pixels and
+    /// odd pixels, written once: no tap table, no read-modify-write scatter, no clearing pass. The same
+    /// values are added as by the general loop, in a fixed order of its own (so the last bits may differ
+    /// from it), and threads own whole planes, so the thread count does not change the result.
+    /// </summary>
+    static void Col2ImK4S2P1(float* cols, float* image, ConvArgs a, long ldCols, bool accumulate, int threads)
+    {
+        int planeLen = a.ImH * a.ImW;
+        CpuParallel.For(a.N * a.ImC, (long)a.Rows * a.Cols, threads, (start, end) =>
+        {
+            int colW = a.ColW, colH = a.ColH, plane = a.ColPlane, imW = a.ImW;
+            for (int item = start; item < end; item++)
+            {
+                int n = item / a.ImC, c = item % a.ImC;
+                // Row kh·4 + kw of channel c, at image n: base + (kh·4 + kw)·ldCols.
+                float* rows = cols + (long)(c * 16) * ldCols + (long)n * plane;
+                float* dst = image + (long)item * planeLen;
+                for (int ih = 0; ih < a.ImH; ih++)
+                {
+                    // The two (kh, oh) pairs that reach this image row; oh out of range contributes nothing.
+                    int i = ih >> 1;
+                    int khA, ohA, khB, ohB;
+                    if ((ih & 1) == 0) { khA = 1; ohA = i; khB = 3; ohB = i - 1; }
+                    else { khA = 2; ohA = i; khB = 0; ohB = i + 1; }
+                    bool hasA = ohA < colH, hasB = ohB >= 0 && ohB < colH;
+                    float* outRow = dst + ih * imW;
+                    for (int j = 0; j < colW; j++)
+                    {
+                        // even pixel 2j: kw 1 at column j, kw 3 at column j − 1;
+                        // odd pixel 2j + 1: kw 2 at column j, kw 0 at column j + 1.
+                        float even = 0f, odd = 0f;
+                        if (hasA)
+                        {
+                            float* r = rows + khA * 4 * ldCols + ohA * colW;
+                            even += r[ldCols + j];
+                            if (j > 0) even += r[3 * ldCols + j - 1];
+                            odd += r[2 * ldCols + j];
+                            if (j + 1 < colW) odd += r[j + 1];
+                        }
+                        if (hasB)
+                        {
+                            float* r = rows + khB * 4 * ldCols + ohB * colW;
+                            even += r[ldCols + j];
+                            if (j > 0) even += r[3 * ldCols + j - 1];
+                            odd += r[2 * ldCols + j];
+                            if (j + 1 < colW) odd += r[j + 1];
+                        }
+                        if (accumulate)
+                        {
+                            outRow[2 * j] += even;
+                            outRow[2 * j + 1] += odd;
+                        }
+                        else
+                        {
+                            outRow[2 * j] = even;
+                            outRow[2 * j + 1] = odd;
+                        }
                     }
                 }
             }
