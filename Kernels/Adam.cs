@@ -9,12 +9,18 @@ namespace IlgpuGan.Kernels;
 /// </summary>
 public struct AdamScalars
 {
-    public float Beta1, Beta2, Eps, WeightDecay;
+    /// <summary>
+    /// 1 − β is taken in float64 and then rounded, as torch does (`value=1 - beta2` is a Python
+    /// float): 1f − (float)0.999 is 1.3e-5 off 0.001f, which moves every first step by 6e-6 relative.
+    /// </summary>
+    public float Beta1, Beta2, OneMinusBeta1, OneMinusBeta2, Eps, WeightDecay;
 
     public static AdamScalars For(double beta1, double beta2, double eps, double weightDecay) => new()
     {
         Beta1 = (float)beta1,
         Beta2 = (float)beta2,
+        OneMinusBeta1 = (float)(1 - beta1),
+        OneMinusBeta2 = (float)(1 - beta2),
         Eps = (float)eps,
         WeightDecay = (float)weightDecay,
     };
@@ -71,8 +77,8 @@ public static class AdamKernels
         {
             float g = grad[i];
             if (s.WeightDecay != 0f) g += s.WeightDecay * param[i];
-            float mi = s.Beta1 * m[i] + (1f - s.Beta1) * g;
-            float vi = s.Beta2 * v[i] + (1f - s.Beta2) * g * g;
+            float mi = s.Beta1 * m[i] + s.OneMinusBeta1 * g;
+            float vi = s.Beta2 * v[i] + s.OneMinusBeta2 * g * g;
             m[i] = mi;
             v[i] = vi;
             float denom = XMath.Sqrt(vi) / biasCorrection2Sqrt + s.Eps;

@@ -20,19 +20,17 @@ public abstract class GoldenDcganTests(BackendFixture fixture)
         all.Where(kv => kv.Key.StartsWith(prefix)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value with { Name = kv.Key[prefix.Length..] });
 
     /// <summary>
-    /// (norm-wise, worst element) bounds per tensor. 1e-4 and 1e-3 as for the seed GAN, except where
-    /// float32 itself cannot hold them on this fixture (measured with torch in float64 from the same
-    /// init and data): a BatchNorm shift β is ill-conditioned here, torch's own float32 run is
-    /// 6e-3 (D 3.bias), 1.6e-3 (G 1.bias) off its float64 run after 3 steps; and a few of G's weight
-    /// gradients are ~1e-7 at step 1, where Adam turns float32 rounding into a ±lr move (one element of
-    /// G 3.weight moves 1.3e-4 apart in step 1, on both the cpu backend and the simulator, every other
-    /// element stays within 3e-8 of float64), which G's next two steps spread to its other tensors.
-    /// Everything else (D's weights, γ, running variances) holds 1e-4.
+    /// (norm-wise, worst element) bounds per tensor: 1e-4 and 1e-3 as for the seed GAN, except the
+    /// BatchNorm shifts β. Those are ill-conditioned on this fixture: their gradients are sums of
+    /// nearly cancelling terms, so the summation order decides the last bits and Adam's first steps
+    /// (g/|g|) magnify them. torch's own float32 run is 6e-3 (D 3.bias) and 1.6e-3 (G 1.bias) off its
+    /// float64 run after 3 steps (make_golden_dcgan.py's models in float64, same init and data); the
+    /// cpu backend lands 3e-7 from torch on D 3.bias and the simulator, summing in another order,
+    /// 6e-3. Every other tensor holds 1e-4 (typically 1e-8 to 2e-5) now that Adam takes 1 − β in
+    /// float64 as torch does; before that, G's conv weights needed 5e-4.
     /// </summary>
     static (double Norm, double Element) Tolerance(string net, string name) =>
-        name.EndsWith(".bias") ? (3e-2, 1e-1)
-        : net == "G" && name.EndsWith(".weight") && Array.IndexOf(["0.weight", "3.weight", "6.weight"], name) >= 0 ? (5e-4, 1e-2)
-        : name.EndsWith(".running_mean") ? (2e-4, 1e-3)
+        name.EndsWith(".bias") ? (1e-2, 5e-2)
         : (1e-4, 1e-3);
 
     [Fact]

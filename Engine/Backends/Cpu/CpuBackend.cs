@@ -315,8 +315,8 @@ public sealed unsafe partial class CpuBackend : BackendBase
             int len = end - start;
             var p = pb.Slice(po + start, len); var g = gb.Slice(go + start, len);
             var mm = mb.Slice(mo + start, len); var vv = vb.Slice(vo + start, len);
-            var b1 = new Vector<float>(s.Beta1); var c1 = new Vector<float>(1f - s.Beta1);
-            var b2 = new Vector<float>(s.Beta2); var c2 = new Vector<float>(1f - s.Beta2);
+            var b1 = new Vector<float>(s.Beta1); var c1 = new Vector<float>(s.OneMinusBeta1);
+            var b2 = new Vector<float>(s.Beta2); var c2 = new Vector<float>(s.OneMinusBeta2);
             var eps = new Vector<float>(s.Eps); var wd = new Vector<float>(s.WeightDecay);
             var bc2 = new Vector<float>(biasCorrection2Sqrt); var step = new Vector<float>(stepSize);
             int i = 0, w = Vector<float>.Count;
@@ -333,8 +333,8 @@ public sealed unsafe partial class CpuBackend : BackendBase
             for (; i < len; i++)
             {
                 float gi = g[i] + s.WeightDecay * p[i];
-                mm[i] = s.Beta1 * mm[i] + (1f - s.Beta1) * gi;
-                vv[i] = s.Beta2 * vv[i] + (1f - s.Beta2) * gi * gi;
+                mm[i] = s.Beta1 * mm[i] + s.OneMinusBeta1 * gi;
+                vv[i] = s.Beta2 * vv[i] + s.OneMinusBeta2 * gi * gi;
                 p[i] -= stepSize * (mm[i] / (MathF.Sqrt(vv[i]) / biasCorrection2Sqrt + s.Eps));
             }
         });
