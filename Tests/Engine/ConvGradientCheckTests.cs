@@ -16,81 +16,17 @@ public sealed class ConvGradientCheckTests(CpuFixture fixture) : IClassFixture<C
 {
     IBackend B => fixture.Backend;
 
-    static float[] Rand(Random rng, int n, double scale = 1) =>
-        Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
-
-    static double Dot(float[] a, float[] b)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
-        return s;
-    }
-
     void Check(IReadOnlyList<LayerSpec> spec, (int C, int H, int W) image, int n, int probes, double h = 1e-3, int seed = 7, double paramScale = 0)
     {
         var rng = new Random(seed);
         int inFeatures = image.C * image.H * image.W;
         using var model = new Sequential(B, spec, inFeatures, n, (ulong)seed, image);
-        var x = Rand(rng, n * inFeatures, 1);
-        var r = Rand(rng, n * model.OutFeatures);
-        using var xBuf = B.Allocate<float>(x.Length);
-        using var rBuf = B.Allocate<float>(r.Length);
-        var xT = Tensor.Whole(xBuf);
-        xT.CopyFrom(x);
+        var x = FiniteDifferences.Rand(rng, n * inFeatures, 1);
+        var r = FiniteDifferences.Rand(rng, n * model.OutFeatures);
         // The DCGAN init (N(0, 0.02)) makes single weights' effects tiny next to float32 rounding;
         // layer tests draw larger weights so the finite differences resolve them.
-        if (paramScale > 0) model.Parameters.CopyFrom(Rand(rng, (int)model.ParameterCount, paramScale));
-
-        double Loss()
-        {
-            var y = model.Forward(xT, n, training: true);
-            return Dot(y.ToArray(), r);
-        }
-
-        Loss();
-        var rT = Tensor.Whole(rBuf);
-        rT.CopyFrom(r);
-        var dx = model.Backward(rT, paramGrads: true, accumulate: false, inputGrad: true)!.Value.ToArray();
-        var grads = model.Gradients.ToArray();
-        var parameters = model.Parameters.ToArray();
-
-        var failures = new List<string>();
-        int compared = 0;
-        void Compare(string what, double analytic, double numeric)
-        {
-            compared++;
-            if (Math.Abs(analytic - numeric) > 2e-3 + 2e-2 * Math.Abs(numeric))
-                failures.Add($"{what}: backward {analytic:G5}, finite difference {numeric:G5}");
-        }
-
-        foreach (int k in Enumerable.Range(0, probes).Select(_ => rng.Next(parameters.Length)).Distinct())
-        {
-            double Perturbed(double delta)
-            {
-                var p = (float[])parameters.Clone();
-                p[k] += (float)delta;
-                model.Parameters.CopyFrom(p);
-                return Loss();
-            }
-            double fd = (Perturbed(h) - Perturbed(-h)) / (2 * h);
-            model.Parameters.CopyFrom(parameters);
-            Compare($"param[{k}]", grads[k], fd);
-        }
-        foreach (int k in Enumerable.Range(0, probes).Select(_ => rng.Next(x.Length)).Distinct())
-        {
-            double Perturbed(double delta)
-            {
-                var p = (float[])x.Clone();
-                p[k] += (float)delta;
-                xT.CopyFrom(p);
-                return Loss();
-            }
-            double fd = (Perturbed(h) - Perturbed(-h)) / (2 * h);
-            xT.CopyFrom(x);
-            Compare($"x[{k}]", dx[k], fd);
-        }
-        Assert.True(compared > probes, "too few distinct probes");
-        Assert.True(failures.Count == 0, string.Join("; ", failures));
+        if (paramScale > 0) model.Parameters.CopyFrom(FiniteDifferences.Rand(rng, (int)model.ParameterCount, paramScale));
+        FiniteDifferences.Check(B, model, x, r, n, probes, h, rng);
     }
 
     [Theory]

@@ -16,74 +16,13 @@ public sealed class GradientCheckTests(SimulatorFixture fixture) : IClassFixture
     const double H = 1e-3;
     IBackend B => fixture.Backend;
 
-    static float[] Rand(Random rng, int n, double scale = 1) =>
-        Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() * 2 - 1) * scale)).ToArray();
-
-    static double Dot(float[] a, float[] b)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (double)a[i] * b[i];
-        return s;
-    }
-
     void Check(IReadOnlyList<LayerSpec> spec, int inFeatures, int n, int probes, int seed = 5)
     {
         var rng = new Random(seed);
         using var model = new Sequential(B, spec, inFeatures, n, (ulong)seed);
-        var x = Rand(rng, n * inFeatures, 2);
-        var r = Rand(rng, n * model.OutFeatures);
-        using var xBuf = B.Allocate<float>(x.Length);
-        using var rBuf = B.Allocate<float>(r.Length);
-        var xT = Tensor.Whole(xBuf);
-        xT.CopyFrom(x);
-
-        double Loss()
-        {
-            var y = model.Forward(xT, n, training: true);
-            return Dot(y.ToArray(), r);
-        }
-
-        Loss();
-        var rT = Tensor.Whole(rBuf);
-        rT.CopyFrom(r);
-        var dx = model.Backward(rT, paramGrads: true, accumulate: false, inputGrad: true)!.Value.ToArray();
-        var grads = model.Gradients.ToArray();
-        var parameters = model.Parameters.ToArray();
-
-        var failures = new List<string>();
-        void Compare(string what, double analytic, double numeric)
-        {
-            if (Math.Abs(analytic - numeric) > 2e-3 + 2e-2 * Math.Abs(numeric))
-                failures.Add($"{what}: backward {analytic:G5}, finite difference {numeric:G5}");
-        }
-
-        foreach (int k in Enumerable.Range(0, probes).Select(_ => rng.Next(parameters.Length)).Distinct())
-        {
-            double Perturbed(double delta)
-            {
-                var p = (float[])parameters.Clone();
-                p[k] += (float)delta;
-                model.Parameters.CopyFrom(p);
-                return Loss();
-            }
-            double fd = (Perturbed(H) - Perturbed(-H)) / (2 * H);
-            model.Parameters.CopyFrom(parameters);
-            Compare($"param[{k}]", grads[k], fd);
-        }
-        foreach (int k in Enumerable.Range(0, probes).Select(_ => rng.Next(x.Length)).Distinct())
-        {
-            double Perturbed(double delta)
-            {
-                var p = (float[])x.Clone();
-                p[k] += (float)delta;
-                xT.CopyFrom(p);
-                return Loss();
-            }
-            double fd = (Perturbed(H) - Perturbed(-H)) / (2 * H);
-            xT.CopyFrom(x);
-            Compare($"x[{k}]", dx[k], fd);
-        }
-        Assert.True(failures.Count == 0, string.Join("; ", failures));
+        var x = FiniteDifferences.Rand(rng, n * inFeatures, 2);
+        var r = FiniteDifferences.Rand(rng, n * model.OutFeatures);
+        FiniteDifferences.Check(B, model, x, r, n, probes, H, rng);
     }
 
     [Theory]
