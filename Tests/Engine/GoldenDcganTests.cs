@@ -14,10 +14,9 @@ namespace IlgpuGan.Tests.Engine;
 /// </summary>
 public abstract class GoldenDcganTests(BackendFixture fixture)
 {
-    static string Golden(string file) => Path.Combine(AppContext.BaseDirectory, "Golden", file);
+    static string Golden(string file) => GoldenPyTorchTests.Golden(file);
 
-    static Dictionary<string, NamedArray> Strip(Dictionary<string, NamedArray> all, string prefix) =>
-        all.Where(kv => kv.Key.StartsWith(prefix)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value with { Name = kv.Key[prefix.Length..] });
+    static Dictionary<string, NamedArray> Strip(Dictionary<string, NamedArray> all, string prefix) => GoldenPyTorchTests.Strip(all, prefix);
 
     /// <summary>
     /// (norm-wise, worst element) bounds per tensor: 1e-4 and 1e-3 as for the seed GAN, except the

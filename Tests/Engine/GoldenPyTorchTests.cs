@@ -11,9 +11,10 @@ namespace IlgpuGan.Tests.Engine;
 /// </summary>
 public abstract class GoldenPyTorchTests(BackendFixture fixture)
 {
-    static string Golden(string file) => Path.Combine(AppContext.BaseDirectory, "Golden", file);
+    internal static string Golden(string file) => Path.Combine(AppContext.BaseDirectory, "Golden", file);
 
-    static Dictionary<string, NamedArray> Strip(Dictionary<string, NamedArray> all, string prefix) =>
+    /// <summary>The entries of one network ("G." or "D.") of a fixture that holds both, unprefixed.</summary>
+    internal static Dictionary<string, NamedArray> Strip(Dictionary<string, NamedArray> all, string prefix) =>
         all.Where(kv => kv.Key.StartsWith(prefix)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value with { Name = kv.Key[prefix.Length..] });
 
     /// <summary>

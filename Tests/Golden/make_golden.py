@@ -106,7 +106,8 @@ def read_safetensors(path):
 
 
 # ------------------------------------------------------------------- training
-def train(G, D, real, z):
+def train(G, D, real, z, g_input=lambda zi: zi):
+    """g_input shapes one step's noise for G (the DCGAN takes [B, nz, 1, 1])."""
     crit = nn.BCEWithLogitsLoss()
     optD = torch.optim.Adam(D.parameters(), lr=LR, betas=BETAS)
     optG = torch.optim.Adam(G.parameters(), lr=LR, betas=BETAS)
@@ -120,7 +121,7 @@ def train(G, D, real, z):
         errD_real = crit(out_real, torch.full((B,), 1.0))
         errD_real.backward()
         d_x = torch.sigmoid(out_real).mean()
-        fake = G(z[i])
+        fake = G(g_input(z[i]))
         out_fake = D(fake.detach()).view(-1)
         errD_fake = crit(out_fake, torch.full((B,), 0.0))
         errD_fake.backward()

@@ -21,14 +21,13 @@ import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_golden import read_safetensors, write_safetensors, state_entries  # noqa: E402
+from make_golden import train as train_gan  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 4321
 B = 8
 STEPS = 3
 NZ = 100
-LR = 2e-4
-BETAS = (0.5, 0.999)
 PREFIX = "dcgan"
 
 
@@ -61,35 +60,7 @@ def weights_init(m):
 
 
 def train(G, D, real, z):
-    crit = nn.BCEWithLogitsLoss()
-    optD = torch.optim.Adam(D.parameters(), lr=LR, betas=BETAS)
-    optG = torch.optim.Adam(G.parameters(), lr=LR, betas=BETAS)
-    G.train()
-    D.train()
-    rec = {k: [] for k in ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")}
-    for i in range(STEPS):
-        D.zero_grad(set_to_none=True)
-        out_real = D(real[i]).view(-1)
-        errD_real = crit(out_real, torch.full((B,), 1.0))
-        errD_real.backward()
-        d_x = torch.sigmoid(out_real).mean()
-        fake = G(z[i].view(B, NZ, 1, 1))
-        out_fake = D(fake.detach()).view(-1)
-        errD_fake = crit(out_fake, torch.full((B,), 0.0))
-        errD_fake.backward()
-        d_g_z1 = torch.sigmoid(out_fake).mean()
-        errD = errD_real + errD_fake
-        optD.step()
-        G.zero_grad(set_to_none=True)
-        out = D(fake).view(-1)
-        errG = crit(out, torch.full((B,), 1.0))
-        errG.backward()
-        d_g_z2 = torch.sigmoid(out).mean()
-        optG.step()
-        for k, v in (("loss_d", errD), ("loss_g", errG), ("d_x", d_x),
-                     ("d_g_z1", d_g_z1), ("d_g_z2", d_g_z2)):
-            rec[k].append(v.item())
-    return {k: torch.tensor(v, dtype=torch.float32) for k, v in rec.items()}
+    return train_gan(G, D, real, z, g_input=lambda zi: zi.view(B, NZ, 1, 1))
 
 
 def path(name):
