@@ -185,6 +185,11 @@ public abstract class BackendBase : IBackend
         using (Observe(new(KernelOp.Copy, source.Length))) CopyCore(source, destination);
     }
 
+    public void MarkNonFinite(Tensor x, NonFiniteFlag flag)
+    {
+        using (Observe(new(KernelOp.MarkNonFinite, x.Length))) MarkNonFiniteCore(x, flag);
+    }
+
     protected abstract void GemmCore(Tensor a, Tensor b, Tensor c, GemmProblem p);
     protected abstract void LinearForwardCore(Tensor x, Tensor weight, Tensor? bias, Tensor y, LinearShape s, Act act);
     protected abstract void LinearInputGradCore(Tensor dy, Tensor weight, Tensor dx, LinearShape s, Tensor? maskOutput, Act act);
@@ -211,4 +216,5 @@ public abstract class BackendBase : IBackend
     protected abstract void OneHotRandomCore(ColumnBlock dst, RowsCols s, PhiloxCounter rng);
     protected abstract void CopyColumnsCore(ColumnBlock src, ColumnBlock dst, RowsCols s);
     protected abstract void CopyCore(Tensor source, Tensor destination);
+    protected abstract void MarkNonFiniteCore(Tensor x, NonFiniteFlag flag);
 }

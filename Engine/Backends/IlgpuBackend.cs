@@ -45,6 +45,7 @@ public sealed class IlgpuBackend : BackendBase
     readonly Action<KernelConfig, ArrayView<byte>, ArrayView<int>, ArrayView<float>, int, int, int> gather;
     readonly Action<KernelConfig, ArrayView<float>, int, float> fill;
     readonly Action<KernelConfig, ArrayView<float>, int, float, float> clamp;
+    readonly Action<KernelConfig, ArrayView<float>, int, ArrayView<float>, int, int> markNonFinite;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> interpolate;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> rowPenalty;
     readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, float, int> penaltyStats;
@@ -108,6 +109,7 @@ public sealed class IlgpuBackend : BackendBase
         Load(out gather, DataKernels.GatherRows);
         Load(out fill, DataKernels.Fill);
         Load(out clamp, ClipKernels.Clamp);
+        Load(out markNonFinite, FiniteKernels.MarkNonFinite);
         Load(out interpolate, GradientPenaltyKernels.Interpolate);
         Load(out rowPenalty, GradientPenaltyKernels.RowPenalty);
         Load(out penaltyStats, GradientPenaltyKernels.PenaltyStats);
@@ -336,6 +338,9 @@ public sealed class IlgpuBackend : BackendBase
         gather(Stride(s.Count), V(data), V(batch.Indices), V(dst), batch.Offset, s.Rows, s.Cols);
 
     protected override void FillCore(Tensor dst, float value) => fill(Stride(dst.Length), V(dst), dst.Length, value);
+
+    protected override void MarkNonFiniteCore(Tensor x, NonFiniteFlag flag) =>
+        markNonFinite(Stride(x.Length), V(x), x.Length, V(flag.Flags), flag.Index, flag.Mark);
 
     protected override void ClampCore(Tensor x, float min, float max) => clamp(Stride(x.Length), V(x), x.Length, min, max);
 

@@ -51,6 +51,8 @@ public sealed class Adam : IOptimizer
     public void LoadState(IReadOnlyDictionary<string, NamedArray> state, string prefix, string source) =>
         StepCount = OptimizerState.Load(state, model, prefix, source, Name, (".exp_avg", mBuffer), (".exp_avg_sq", vBuffer));
 
+    public IReadOnlyList<Tensor> StateTensors => [Tensor.Whole(mBuffer), Tensor.Whole(vBuffer)];
+
     public void Dispose()
     {
         mBuffer.Dispose();

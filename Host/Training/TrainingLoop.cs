@@ -40,8 +40,7 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
                 var now = clock.Elapsed;
                 double rate = (step - lastLog.Step) / Math.Max(1e-9, (now - lastLog.Time).TotalSeconds);
                 lastLog = (step, now);
-                if (!float.IsFinite(stats.DLoss) || !float.IsFinite(stats.GLoss))
-                    throw new TrainingDivergedException(step, stats);
+                ThrowIfDiverged(stats);
                 double[]? quality = null;
                 if (evaluate)
                 {
@@ -58,6 +57,7 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
             }
             if (step % run.SampleEvery == 0 || last)
             {
+                ThrowIfDiverged(trainer.ReadStats());   // the grid waits for the device anyway
                 SaveGrid(step);
                 if (log.IsEnabled(LogLevel.Debug)) progress.Break();
                 log.LogDebug("step {Step}: sample grid written", step);
@@ -83,6 +83,18 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         return timeUp ? RunOutcome.TimeUp : RunOutcome.Finished;
     }
 
+    /// <summary>
+    /// Stops the run at the first non-finite loss the device recorded (every step is checked there;
+    /// this only reads the verdict). Checkpoints are guarded separately, in <see cref="Checkpoint.Save"/>.
+    /// </summary>
+    void ThrowIfDiverged(StepStats stats)
+    {
+        if (trainer.DivergedAt is { } at)
+            throw new TrainingDivergedException(at, $"loss is {stats.DLoss}/{stats.GLoss} at step {trainer.Step}; nothing is saved after the last good checkpoint");
+        if (!float.IsFinite(stats.DLoss) || !float.IsFinite(stats.GLoss))
+            throw new TrainingDivergedException(trainer.Step, stats);
+    }
+
     void SaveGrid(long step)
     {
         if (trainer.Mixture is { } m)
@@ -96,11 +108,4 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         var images = trainer.SampleFixedGrid();
         ImageGrid.SavePng(new RunFolder(runDir).SampleFile(step, "png"), images, trainer.GridCount, rows, cols, trainer.GridColumnCount);
     }
-}
-
-/// <summary>The losses left the finite numbers: the run cannot go on (the app suggests a lower --lr).</summary>
-public sealed class TrainingDivergedException(long step, StepStats stats)
-    : GanException($"training diverged at step {step} (loss is {stats.DLoss}/{stats.GLoss})")
-{
-    public long Step { get; } = step;
 }
