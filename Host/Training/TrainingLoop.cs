@@ -26,6 +26,7 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         using var metrics = new MetricsLog(runDir, start, RunMetrics.For(run.Config.Dataset));
         var clock = Stopwatch.StartNew();
         var lastLog = (Step: start, Time: TimeSpan.Zero);
+        long saved = start;   // the step of the newest checkpoint on disk (start: the one resumed, or none)
         bool timeUp = false;
         while (trainer.Step < run.Steps && !stop.Requested && !timeUp)
         {
@@ -64,7 +65,8 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
             }
             if (step % run.CheckpointEvery == 0 || last)
             {
-                Checkpoint.Save(trainer, runDir);
+                Save();
+                saved = step;
                 if (log.IsEnabled(LogLevel.Debug)) progress.Break();
                 log.LogDebug("step {Step}: checkpoint saved", step);
             }
@@ -72,7 +74,13 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         progress.Dispose();
         if (stop.Requested)
         {
-            Checkpoint.Save(trainer, runDir);
+            if (trainer.Step == start)
+            {
+                // Stopped before its first step: nothing new to save (TrainCommand removes a new run's folder).
+                log.LogWarning("interrupted ({Signal}) before the first step; nothing saved", stop.RequestedBy);
+                return RunOutcome.Interrupted;
+            }
+            if (saved != trainer.Step) Save();
             log.LogWarning("interrupted ({Signal}) at step {Step}; checkpoint saved. Continue with: ilgpugan train --resume {Dir}", stop.RequestedBy, trainer.Step, runDir);
             return RunOutcome.Interrupted;
         }
@@ -81,6 +89,12 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         log.LogInformation("done: {Steps} steps in {Time} ({Rate:F1} steps/s); samples in {Samples}",
             trainer.Step - start, ProgressDisplay.FormatDuration(clock.Elapsed), (trainer.Step - start) / clock.Elapsed.TotalSeconds, new RunFolder(runDir).Samples);
         return timeUp ? RunOutcome.TimeUp : RunOutcome.Finished;
+    }
+
+    /// <summary>A checkpoint that a second signal cannot cut short (it waits for the write).</summary>
+    void Save()
+    {
+        using (stop.Defer()) Checkpoint.Save(trainer, runDir);
     }
 
     /// <summary>
