@@ -112,15 +112,8 @@ public sealed class TrainCommand : CliCommand
             throw new UsageException($"train: {o.Name} cannot change when resuming; it is fixed by {configPath}");
         if (File.Exists(runDir)) throw new GanException($"cannot resume: {runDir} is a file, not a run folder");
         if (!Directory.Exists(runDir)) throw new GanException($"cannot resume: {runDir} does not exist");
+        // What config.json says is data, not a command line: RunInfo.Load names the file and key (exit 1).
         var saved = RunInfo.Load(runDir);
-        // What config.json says is data, not a command line: its mistakes name the file and key (exit 1).
-        try { saved.Config.Validate(); }
-        catch (InvalidSettingException e) { throw ErrorReport.ForConfigFile(e, configPath); }
-        if (!p.Given(device))
-        {
-            try { DeviceSpec.Parse(saved.Device); }
-            catch (InvalidSettingException e) { throw ErrorReport.ForConfigFile(e, configPath); }
-        }
         return saved with
         {
             Steps = p.Given(steps) ? p.GetValue(steps) : saved.Steps,

@@ -16,25 +16,43 @@ public sealed class SignalTests
     /// <summary>A training run of the app as a child process, its stderr collected line by line.</summary>
     sealed class TrainingProcess : IDisposable
     {
+        static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
         readonly Process process;
+        readonly System.Collections.Concurrent.BlockingCollection<string> lines = [];
         readonly StringBuilder log = new();
         readonly Task<string> stdout;
+        readonly Task stderr;
 
         public TrainingProcess(params string[] args)
         {
-            var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            // A test host started as a background job inherits SIGINT ignored, and so would the app;
+            // env --default-signal (coreutils) hands it the default dispositions, as a terminal would.
+            bool reset = File.Exists("/usr/bin/env") && OperatingSystem.IsLinux();
+            var psi = new ProcessStartInfo(reset ? "/usr/bin/env" : "dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+            if (reset) { psi.ArgumentList.Add("--default-signal=INT,TERM,HUP"); psi.ArgumentList.Add("dotnet"); }
             psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ilgpugan.dll"));
             psi.ArgumentList.Add("train");
             foreach (var a in args) psi.ArgumentList.Add(a);
-            process = Process.Start(psi)!;
+            process = Process.Start(psi)!;   // env execs dotnet: the same process id
             stdout = process.StandardOutput.ReadToEndAsync();
+            stderr = Task.Run(() =>
+            {
+                for (string? line; (line = process.StandardError.ReadLine()) is not null;) lines.Add(line);
+                lines.CompleteAdding();
+            });
         }
 
-        /// <summary>Reads stderr until a line contains <paramref name="text"/>; false if the process ended first.</summary>
+        /// <summary>Collects stderr until a line contains <paramref name="text"/>; false if the process ended (or took too long) first.</summary>
         public bool WaitForLine(string text)
         {
-            for (string? line; (line = process.StandardError.ReadLine()) is not null;)
+            var deadline = DateTime.UtcNow + Patience;
+            while (DateTime.UtcNow < deadline)
             {
+                if (!lines.TryTake(out var line, TimeSpan.FromSeconds(1)))
+                {
+                    if (lines.IsCompleted) return false;
+                    continue;
+                }
                 log.AppendLine(line);
                 if (line.Contains(text)) return true;
             }
@@ -50,9 +68,12 @@ public sealed class SignalTests
         /// <summary>Waits for the exit; returns the code and everything it printed on stderr.</summary>
         public (int Code, string Log) Finish()
         {
-            log.Append(process.StandardError.ReadToEnd());
-            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), log.ToString());
-            stdout.Wait();
+            bool exited = process.WaitForExit(Patience);
+            if (!exited) process.Kill();
+            stderr.Wait(Patience);
+            foreach (var line in lines) log.AppendLine(line);
+            Assert.True(exited, $"still running {Patience} after the signal\n{log}");
+            stdout.Wait(Patience);
             return (process.ExitCode, log.ToString());
         }
 
