@@ -84,6 +84,10 @@ public sealed class SignalTests
         }
     }
 
+    /// <summary>checkpoint.tmp-PID and checkpoint.prev folders (a "checkpoint.*" pattern would also match "checkpoint").</summary>
+    internal static IEnumerable<string> Staging(string dir) =>
+        Directory.GetDirectories(dir).Select(Path.GetFileName).Where(n => n!.StartsWith("checkpoint.", StringComparison.Ordinal))!;
+
     static long SavedStep(string dir) =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "checkpoint", "state.json")))!["step"]!.GetValue<long>();
 
@@ -100,7 +104,7 @@ public sealed class SignalTests
             "--sample-every", "100000000", "--checkpoint-every", "100000000", "--out", dir))
         {
             // The first progress line comes from inside the training loop: steps have run.
-            Assert.True(p.WaitForLine("steps/s"), p.Finish().Log);
+            if (!p.WaitForLine("steps/s")) Assert.Fail(p.Finish().Log);   // (an Assert.True message would be evaluated first)
             p.Signal(signal);
             var (exit, log) = p.Finish();
             Assert.True(exit == code, $"exit {exit}\n{log}");
@@ -109,7 +113,7 @@ public sealed class SignalTests
             steps = (int)SavedStep(dir);
             Assert.True(steps > 0, log);
         }
-        Assert.Empty(Directory.GetDirectories(dir, "checkpoint.*"));
+        Assert.Empty(Staging(dir));
         var resumed = Ilgpugan.Run("train", "--resume", dir, "--steps", (steps + 3).ToString());
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains($"resumed {dir} at step {steps}", resumed.Stderr);
@@ -133,7 +137,7 @@ public sealed class SignalTests
         {
             var dir = Path.Combine(Ilgpugan.TempDir(), "run");
             using var p = new TrainingProcess("--data", Ilgpugan.Mnist, "--device", "cpu", "--steps", "100000000", "--out", dir);
-            Assert.True(p.WaitForLine("device:"), p.Finish().Log);
+            if (!p.WaitForLine("device:")) Assert.Fail(p.Finish().Log);
             p.Signal(signal);
             var (exit, log) = p.Finish();
             Assert.True(exit == code, $"exit {exit}\n{log}");
