@@ -22,8 +22,11 @@ namespace IlgpuGan.Engine.Gan;
 public sealed class GanTrainer : IDisposable
 {
     const int GridColumns = 8;
-    /// <summary>The stats slot that holds the first non-finite step (set once on the device; see <see cref="NonFiniteFlag"/>).</summary>
-    const int DivergenceSlot = 7;
+    /// <summary>
+    /// The stats slot that holds the first non-finite step (set once on the device; see
+    /// <see cref="NonFiniteFlag"/>), after the losses' eight (D real, D fake, G, penalty: two each).
+    /// </summary>
+    const int DivergenceSlot = 8, StatsLength = DivergenceSlot + 1;
 
     readonly IBackend b;
     readonly List<IDisposable> owned = [];
@@ -36,7 +39,7 @@ public sealed class GanTrainer : IDisposable
     readonly bool joint;
     readonly int[] permutation;
     readonly int count, dim, batchesPerEpoch;
-    readonly float[] statsHost = new float[8];
+    readonly float[] statsHost = new float[StatsLength];
     readonly Mixture2D? mixture;
     readonly float[] mixtureHost = [];
     readonly LossTerms terms;
@@ -78,7 +81,7 @@ public sealed class GanTrainer : IDisposable
             if (config.Loss == GanLoss.WganGp) penalty = Own(new GradientPenalty(b, D, n / config.Pack, config.GpLambda));
             data = Own(b.Allocate<byte>((long)count * dim));
             order = Own(b.Allocate<int>(count));
-            var work = Own(b.Allocate<float>((long)n * dim * 3 + (long)n * config.Latent + (long)GridCount * config.Latent + 2L * n + 8));
+            var work = Own(b.Allocate<float>((long)n * dim * 3 + (long)n * config.Latent + (long)GridCount * config.Latent + 2L * n + StatsLength));
             long at = 0;
             Tensor Take(long len) { var t = Tensor.Whole(work).Slice(at, (int)len); at += len; return t; }
             // real and the fake copy are adjacent: the joint D pass reads them as one [2B, in] input.
@@ -88,7 +91,7 @@ public sealed class GanTrainer : IDisposable
             z = Take((long)n * config.Latent);
             fixedZ = Take((long)GridCount * config.Latent);
             dLogits = Take(2L * n);
-            stats = Take(8);
+            stats = Take(StatsLength);
             if (config.Conditional)
             {
                 labels = Own(b.Allocate<int>(count));

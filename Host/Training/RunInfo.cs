@@ -60,7 +60,14 @@ public sealed record RunInfo
         int cut = e.Message.IndexOf(" Path: ", StringComparison.Ordinal);
         return key.Length == 0 || cut < 0
             ? new GanException($"{path} is corrupt: {Engine.Checkpoints.SafeTensors.JsonError(e)}")
-            : new GanException($"{path}: key {key}: {e.Message[..cut].TrimEnd('.')}");
+            : new GanException($"{path}: key {key}: {OneLine(e.Message[..cut]).TrimEnd('.')}");
+    }
+
+    /// <summary>A reader's message may quote the damaged text, line breaks and all: one line, at most 160 characters.</summary>
+    static string OneLine(string s)
+    {
+        s = string.Join(' ', s.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return s.Length <= 160 ? s : s[..157] + "...";
     }
 
     /// <summary>The rules of config.json's own keys, then the run config's (<see cref="GanConfig.Validate"/>), named as keys of <paramref name="path"/>.</summary>
