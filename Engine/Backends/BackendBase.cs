@@ -234,6 +234,11 @@ public abstract class BackendBase : IBackend
         using (Observe(new(KernelOp.Increment, count))) IncrementCore(counters, count);
     }
 
+    public void MarkNonFinite(Tensor x, NonFiniteFlag flag)
+    {
+        using (Observe(new(KernelOp.MarkNonFinite, x.Length))) MarkNonFiniteCore(x, flag);
+    }
+
     protected abstract void GemmCore(Tensor a, Tensor b, Tensor c, GemmProblem p);
     protected abstract void LinearForwardCore(Tensor x, Tensor weight, Tensor? bias, Tensor y, LinearShape s, Act act);
     protected abstract void LinearInputGradCore(Tensor dy, Tensor weight, Tensor dx, LinearShape s, Tensor? maskOutput, Act act);
@@ -270,4 +275,5 @@ public abstract class BackendBase : IBackend
     protected abstract void CopyColumnsCore(ColumnBlock src, ColumnBlock dst, RowsCols s);
     protected abstract void CopyCore(Tensor source, Tensor destination);
     protected abstract void IncrementCore(DeviceBuffer<ulong> counters, int count);
+    protected abstract void MarkNonFiniteCore(Tensor x, NonFiniteFlag flag);
 }

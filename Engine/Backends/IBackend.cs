@@ -172,5 +172,11 @@ public interface IBackend : IDisposable
     /// </summary>
     void Increment(DeviceBuffer<ulong> counters, int count);
 
+    /// <summary>
+    /// The divergence check, one launch and no read-back: if x holds a NaN or an infinity and the
+    /// flag slot is still 0, the slot gets the flag's mark (see <see cref="NonFiniteFlag"/>).
+    /// </summary>
+    void MarkNonFinite(Tensor x, NonFiniteFlag flag);
+
     void Synchronize();
 }

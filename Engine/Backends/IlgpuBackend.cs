@@ -59,6 +59,7 @@ public sealed partial class IlgpuBackend : BackendBase
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<ulong>, int> increment;
     readonly DeviceBuffer<ulong> noCounters;   // one zero: what kernels read through an offset without a device counter
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> copyColumns;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ArrayView<float>, int, int> markNonFinite;
 
     /// <param name="accelerator">An open accelerator; the backend disposes it.</param>
     /// <param name="kind">The user-facing device name ("cuda", "opencl", "ilgpu-cpu").</param>
@@ -118,6 +119,7 @@ public sealed partial class IlgpuBackend : BackendBase
         Load(out gather, DataKernels.GatherRows);
         Load(out fill, DataKernels.Fill);
         Load(out clamp, ClipKernels.Clamp);
+        Load(out markNonFinite, FiniteKernels.MarkNonFinite);
         Load(out interpolate, GradientPenaltyKernels.Interpolate);
         Load(out rowPenalty, GradientPenaltyKernels.RowPenalty);
         Load(out penaltyStats, GradientPenaltyKernels.PenaltyStats);
@@ -370,6 +372,9 @@ public sealed partial class IlgpuBackend : BackendBase
         gather(stream, Stride(s.Count), V(data), V(batch.Indices), V(dst), Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Cols);
 
     protected override void FillCore(Tensor dst, float value) => fill(stream, Stride(dst.Length), V(dst), dst.Length, value);
+
+    protected override void MarkNonFiniteCore(Tensor x, NonFiniteFlag flag) =>
+        markNonFinite(stream, Stride(x.Length), V(x), x.Length, V(flag.Flags), flag.Index, flag.Mark);
 
     protected override void ClampCore(Tensor x, float min, float max) => clamp(stream, Stride(x.Length), V(x), x.Length, min, max);
 

@@ -22,10 +22,13 @@ public static class Checkpoint
 
     /// <summary>
     /// Writes the trainer's checkpoint. On a failed write (a full disk, above all) the partial
-    /// folder is deleted and the previous checkpoint stays as it was; the error is one line.
+    /// folder is deleted and the previous checkpoint stays as it was; the error is one line. A
+    /// diverged run (any loss since the start, or any value to be saved, NaN or infinite) writes
+    /// nothing and throws <see cref="TrainingDivergedException"/>: a NaN checkpoint never replaces a good one.
     /// </summary>
     public static void Save(GanTrainer trainer, string runDir)
     {
+        trainer.RequireFinite();
         var run = new RunFolder(runDir);
         string final = run.Checkpoint, prev = run.PreviousCheckpoint;
         string tmp = run.CheckpointStaging(Environment.ProcessId);

@@ -22,6 +22,11 @@ namespace IlgpuGan.Engine.Gan;
 public sealed class GanTrainer : IDisposable
 {
     const int GridColumns = 8;
+    /// <summary>
+    /// The stats slot that holds the first non-finite step (set once on the device; see
+    /// <see cref="NonFiniteFlag"/>), after the losses' eight (D real, D fake, G, penalty: two each).
+    /// </summary>
+    const int DivergenceSlot = 8, StatsLength = DivergenceSlot + 1;
 
     readonly IBackend b;
     readonly List<IDisposable> owned = [];
@@ -43,7 +48,7 @@ public sealed class GanTrainer : IDisposable
     readonly int[] permutation;
     bool gathered;   // this D update's real batch came from the device's dataset (slot 1 moves)
     readonly int count, dim, batchesPerEpoch;
-    readonly float[] statsHost = new float[8];
+    readonly float[] statsHost = new float[StatsLength];
     readonly Mixture2D? mixture;
     readonly float[] mixtureHost = [];
     readonly LossTerms terms;
@@ -96,7 +101,7 @@ public sealed class GanTrainer : IDisposable
             data = Own(b.Allocate<byte>((long)count * dim));
             order = Own(b.Allocate<int>(count));
             counters = Own(b.Allocate<ulong>(2));
-            var work = Own(b.Allocate<float>((long)n * dim * 3 + (long)n * config.Latent + (long)GridCount * config.Latent + 2L * n + 8));
+            var work = Own(b.Allocate<float>((long)n * dim * 3 + (long)n * config.Latent + (long)GridCount * config.Latent + 2L * n + StatsLength));
             long at = 0;
             Tensor Take(long len) { var t = Tensor.Whole(work).Slice(at, (int)len); at += len; return t; }
             // real and the fake copy are adjacent: the joint D pass reads them as one [2B, in] input.
@@ -106,7 +111,7 @@ public sealed class GanTrainer : IDisposable
             z = Take((long)n * config.Latent);
             fixedZ = Take((long)GridCount * config.Latent);
             dLogits = Take(2L * n);
-            stats = Take(8);
+            stats = Take(StatsLength);
             if (config.Conditional)
             {
                 labels = Own(b.Allocate<int>(count));
@@ -225,6 +230,45 @@ public sealed class GanTrainer : IDisposable
         for (int i = 0; i < Config.DSteps; i++) fake = DiscriminatorStep(realBatch, noise);
         GeneratorStep(fake);
         Step++;
+        // Every step, without a read-back: a non-finite loss marks this step in the stats' divergence
+        // slot (first one only), which the next read-back sees.
+        b.MarkNonFinite(stats.Slice(0, DivergenceSlot), new(stats, DivergenceSlot, Mark(Step)));
+    }
+
+    static int Mark(long step) => (int)Math.Clamp(step, 1, int.MaxValue);
+
+    /// <summary>
+    /// Checks every value a checkpoint would hold (G's and D's parameters and running statistics,
+    /// both optimizers' state) on the device, one launch per flat buffer, then reads the divergence
+    /// slot back; throws <see cref="TrainingDivergedException"/> with the first step a loss or any
+    /// of those values stopped being finite. Call before writing anything derived from the weights.
+    /// </summary>
+    public void RequireFinite()
+    {
+        var flag = new NonFiniteFlag(stats, DivergenceSlot, Mark(Step));
+        foreach (var model in new[] { G, D })
+        {
+            b.MarkNonFinite(model.Parameters, flag);
+            foreach (var layer in model.Layers)
+                foreach (var slot in layer.Slots)
+                    if (slot.Kind == SlotKind.Buffer) b.MarkNonFinite(slot.Value, flag);
+        }
+        foreach (var state in OptG.StateTensors.Concat(OptD.StateTensors)) b.MarkNonFinite(state, flag);
+        if (ReadDivergence() is { } step)
+            throw new TrainingDivergedException(step, $"a loss, weight or optimizer value is NaN or infinite; nothing is saved after the last good checkpoint");
+    }
+
+    /// <summary>
+    /// The first step whose losses (or, after <see cref="RequireFinite"/>, whose weights) were not
+    /// finite, or null: as of the last <see cref="ReadStats"/> or <see cref="RequireFinite"/>.
+    /// </summary>
+    public long? DivergedAt { get; private set; }
+
+    long? ReadDivergence()
+    {
+        stats.CopyTo(statsHost);
+        int mark = FiniteKernels.ReadMark(statsHost[DivergenceSlot]);
+        return DivergedAt = mark == 0 ? null : mark;
     }
 
     Tensor DiscriminatorStep(ReadOnlySpan<float> realBatch, ReadOnlySpan<float> noise)
@@ -337,7 +381,7 @@ public sealed class GanTrainer : IDisposable
     /// <summary>Waits for the device and reads the last step's losses and D outputs.</summary>
     public StepStats ReadStats()
     {
-        stats.CopyTo(statsHost);
+        ReadDivergence();
         return new StepStats(statsHost[0] + statsHost[2] + statsHost[6], statsHost[4], statsHost[1], statsHost[3], statsHost[5], statsHost[6]);
     }
 

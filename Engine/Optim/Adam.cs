@@ -68,6 +68,8 @@ public sealed class Adam : IOptimizer
         schedule.SetStep(StepCount);
     }
 
+    public IReadOnlyList<Tensor> StateTensors => [Tensor.Whole(mBuffer), Tensor.Whole(vBuffer)];
+
     public void Dispose()
     {
         mBuffer.Dispose();

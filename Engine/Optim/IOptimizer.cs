@@ -1,3 +1,4 @@
+using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Checkpoints;
 
 namespace IlgpuGan.Engine.Optim;
@@ -17,6 +18,9 @@ public interface IOptimizer : IDisposable
 
     /// <summary>Steps taken so far (torch's state["step"]).</summary>
     long StepCount { get; }
+
+    /// <summary>The per-parameter state buffers, whole (what a checkpoint saves; checked for divergence).</summary>
+    IReadOnlyList<Tensor> StateTensors { get; }
 
     /// <summary>Updates the model's parameters from its gradients.</summary>
     void Step();

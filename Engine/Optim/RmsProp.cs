@@ -49,5 +49,7 @@ public sealed class RmsProp : IOptimizer
     public void LoadState(IReadOnlyDictionary<string, NamedArray> state, string prefix, string source) =>
         StepCount = OptimizerState.Load(state, model, prefix, source, Name, (".square_avg", squareAvg));
 
+    public IReadOnlyList<Tensor> StateTensors => [Tensor.Whole(squareAvg)];
+
     public void Dispose() => squareAvg.Dispose();
 }

@@ -50,5 +50,7 @@ public sealed class Sgd : IOptimizer
     public void LoadState(IReadOnlyDictionary<string, NamedArray> state, string prefix, string source) =>
         StepCount = OptimizerState.Load(state, model, prefix, source, Name, (".momentum_buffer", momentumBuffer));
 
+    public IReadOnlyList<Tensor> StateTensors => [Tensor.Whole(momentumBuffer)];
+
     public void Dispose() => momentumBuffer.Dispose();
 }

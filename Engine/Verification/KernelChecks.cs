@@ -339,5 +339,6 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         yield return Random(777, 5, normalDist: false);
         yield return Gather(100, 17, 784, 5);
         foreach (var check in VariantChecks()) yield return check;
+        foreach (var check in FiniteChecks()) yield return check;
     }
 }

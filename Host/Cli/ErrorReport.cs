@@ -37,7 +37,7 @@ public static class ErrorReport
         UsageException u => (2, $"{u.Message}\nsee 'ilgpugan {command} --help'"),
         InvalidSettingException s => (2, $"{ForFlag(s, command)}\nsee 'ilgpugan {command} --help'"),
         DeviceMemoryException m => (1, $"{m.Message}; try a smaller --batch"),
-        Training.TrainingDivergedException t => (1, $"{t.Message}; try a lower --lr"),
+        Engine.Gan.TrainingDivergedException t => (1, $"{t.Message}; try a lower --lr"),
         DeviceNotFoundException d => (1, $"{d.Message}; see 'ilgpugan devices' or use --device auto"),
         GanException g => (1, g.Message),
         _ when IsOutOfMemory(e) => (1, $"out of memory: {FirstLine(e.Message)}; try a smaller --batch"),

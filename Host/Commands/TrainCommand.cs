@@ -160,16 +160,10 @@ public sealed class TrainCommand : CliCommand
         string configPath = new RunFolder(runDir).Config;
         foreach (var o in RunDefining.Where(p.Given))
             throw new UsageException($"train: {o.Name} cannot change when resuming; it is fixed by {configPath}");
+        if (File.Exists(runDir)) throw new GanException($"cannot resume: {runDir} is a file, not a run folder");
         if (!Directory.Exists(runDir)) throw new GanException($"cannot resume: {runDir} does not exist");
+        // What config.json says is data, not a command line: RunInfo.Load names the file and key (exit 1).
         var saved = RunInfo.Load(runDir);
-        // What config.json says is data, not a command line: its mistakes name the file and key (exit 1).
-        try { saved.Config.Validate(); }
-        catch (InvalidSettingException e) { throw ErrorReport.ForConfigFile(e, configPath); }
-        if (!p.Given(device))
-        {
-            try { DeviceSpec.Parse(saved.Device); }
-            catch (InvalidSettingException e) { throw ErrorReport.ForConfigFile(e, configPath); }
-        }
         return saved with
         {
             Steps = p.Given(steps) ? p.GetValue(steps) : saved.Steps,
@@ -186,6 +180,8 @@ public sealed class TrainCommand : CliCommand
     public override int Run(ParseResult p, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("train");
+        // From the first moment: a signal during start-up (data, device) also ends the run cleanly.
+        using var stop = new StopSignal();
         TimeSpan? limit = p.GetValue(maxTime) is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
         RunInfo run;
         string runDir;
@@ -203,6 +199,7 @@ public sealed class TrainCommand : CliCommand
             var config = NewConfig(p, name, mixture);
             config.Validate();   // its errors name the flags (ErrorReport)
             runDir = p.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
+            RequireFolderPath(runDir);
             run = new RunInfo
             {
                 Config = config,
@@ -222,6 +219,7 @@ public sealed class TrainCommand : CliCommand
 
         using var backend = DeviceCatalog.Open(DeviceSpec.Parse(run.Device), m => log.LogInformation("{Message}", m));
         log.LogInformation("device: {Device}", backend.Description);
+        if (stop.Requested) return InterruptedAtStartUp(stop, log);
         bool is2D = Mixture2D.IsMixture(run.Config.Dataset), folder = run.Config.Dataset == FolderName;
         if (folder && run.EvalEvery > 0)
             throw new UsageException("train: --eval-every needs mnist or fashion-mnist (its metrics use their classifier); a folder dataset has none");
@@ -235,46 +233,82 @@ public sealed class TrainCommand : CliCommand
             images = splits!.Train;
             log.LogInformation("data: {Count} {Dataset} training images of {Channels}x{Rows}x{Cols}", images.Count, run.Config.Dataset, images.Channels, images.Rows, images.Cols);
         }
+        if (stop.Requested) return InterruptedAtStartUp(stop, log);
         using IRunEvaluator? evaluator = run.EvalEvery <= 0 ? null
             : is2D ? new MixtureRunEvaluator(run.EvalSamples)
             : ImageRunEvaluator.Create(backend, splits!, run.EvalSamples, log);
+        if (stop.Requested) return InterruptedAtStartUp(stop, log);
 
+        // A new run's folder exists only once a step has run: any failure or signal before the first
+        // step takes back what this session put there (a resumed run's folder is never touched).
+        var leftovers = resuming ? null : NewFolderLeftovers.Before(runDir);
         if (!resuming) PrepareNewRunFolder(runDir);
-        if (Checkpoint.RemoveStaleTemps(runDir) is { Count: > 0 } stale) log.LogInformation("removed {N} temporary file(s) left by a killed run: {Paths}", stale.Count, string.Join(", ", stale.Select(Path.GetFileName)));
-        using var trainer = is2D
-            ? new GanTrainer(backend, run.Config, null, 0, 2)
-            : new GanTrainer(backend, run.Config, images!.Pixels, images.Count, images.ImageSize, images.HasLabels ? images.Labels : null);
+        GanTrainer? trainer = null;
         long start = 0;
-        if (resuming)
-        {
-            start = Checkpoint.Load(trainer, runDir).Step;
-            log.LogInformation("resumed {Run} at step {Step}", runDir, start);
-        }
-        run = run with { DeviceDescription = backend.Description };
-        run.Save(runDir);
-        log.LogInformation("G: {G:N0} parameters, D: {D:N0} parameters; run folder {Dir}", trainer.G.ParameterCount, trainer.D.ParameterCount, Path.GetFullPath(runDir));
-        if (start >= run.Steps)
-        {
-            log.LogInformation("the run already has {Step} of {Steps} steps; pass a larger --steps to continue", start, run.Steps);
-            return 0;
-        }
         try
         {
-            using var stop = new StopSignal();
-            using var progress = ProgressDisplay.Create(ProgressDisplay.StderrIsTerminal(), log);   // ends a live line even on an error
-            var loop = new TrainingLoop(trainer, evaluator, run, runDir, log, progress, stop, limit, images?.Rows ?? 28, images?.Cols ?? 28, images?.Channels ?? 1);
-            return loop.Run(start) == RunOutcome.Interrupted ? 130 : 0;
+            if (Checkpoint.RemoveStaleTemps(runDir) is { Count: > 0 } stale) log.LogInformation("removed {N} temporary file(s) left by a killed run: {Paths}", stale.Count, string.Join(", ", stale.Select(Path.GetFileName)));
+            trainer = is2D
+                ? new GanTrainer(backend, run.Config, null, 0, 2)
+                : new GanTrainer(backend, run.Config, images!.Pixels, images.Count, images.ImageSize, images.HasLabels ? images.Labels : null);
+            if (resuming)
+            {
+                start = Checkpoint.Load(trainer, runDir).Step;
+                log.LogInformation("resumed {Run} at step {Step}", runDir, start);
+            }
+            run = run with { DeviceDescription = backend.Description };
+            run.Save(runDir);
+            log.LogInformation("G: {G:N0} parameters, D: {D:N0} parameters; run folder {Dir}", trainer.G.ParameterCount, trainer.D.ParameterCount, Path.GetFullPath(runDir));
+            if (start >= run.Steps)
+            {
+                log.LogInformation("the run already has {Step} of {Steps} steps; pass a larger --steps to continue", start, run.Steps);
+                return 0;
+            }
+            if (stop.Requested) return InterruptedAtStartUp(stop, log);
+            try
+            {
+                using var progress = ProgressDisplay.Create(ProgressDisplay.StderrIsTerminal(), log);   // ends a live line even on an error
+                var loop = new TrainingLoop(trainer, evaluator, run, runDir, log, progress, stop, limit, images?.Rows ?? 28, images?.Cols ?? 28, images?.Channels ?? 1);
+                return loop.Run(start) == RunOutcome.Interrupted ? stop.ExitCode : 0;
+            }
+            finally
+            {
+                // The report and the timeline are conveniences: failing to write them must not hide how
+                // training ended (finished, interrupted, or failed). A new run without a step gets none.
+                if (resuming || trainer.Step > start)
+                {
+                    try { RunReport.Write(runDir, log); }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or GanException)
+                    {
+                        log.LogWarning("could not write {Dir}/report.html: {Message}", runDir, e.Message);
+                    }
+                    if (!is2D) WriteTimeline(runDir, log);   // 2D runs plot SVG scatters: no frames to animate
+                }
+            }
         }
         finally
         {
-            // The report and the timeline are conveniences: failing to write them must not hide how
-            // training ended (finished, interrupted with 130, or failed).
-            try { RunReport.Write(runDir, log); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or GanException)
-            {
-                log.LogWarning("could not write {Dir}/report.html: {Message}", runDir, e.Message);
-            }
-            if (!is2D) WriteTimeline(runDir, log);   // 2D runs plot SVG scatters: no frames to animate
+            if (leftovers is not null && (trainer is null || trainer.Step == start)) leftovers.Remove();
+            trainer?.Dispose();
+        }
+    }
+
+    /// <summary>Stopped by a signal before the first step: nothing was written, and the exit code says which signal.</summary>
+    static int InterruptedAtStartUp(StopSignal stop, ILogger log)
+    {
+        log.LogWarning("interrupted ({Signal}) during start-up; nothing saved", stop.RequestedBy);
+        return stop.ExitCode;
+    }
+
+    /// <summary>--out must name a folder (or where one can be made): not a file, nor a path through one.</summary>
+    static void RequireFolderPath(string runDir)
+    {
+        for (var at = Path.GetFullPath(runDir); !string.IsNullOrEmpty(at); at = Path.GetDirectoryName(at))
+        {
+            if (!File.Exists(at)) continue;
+            throw new GanException(at == Path.GetFullPath(runDir)
+                ? $"cannot use --out {runDir}: it is a file, not a folder"
+                : $"cannot use --out {runDir}: {at} is a file, not a folder");
         }
     }
 

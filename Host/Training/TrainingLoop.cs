@@ -26,6 +26,7 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         using var metrics = new MetricsLog(runDir, start, RunMetrics.For(run.Config.Dataset));
         var clock = Stopwatch.StartNew();
         var lastLog = (Step: start, Time: TimeSpan.Zero);
+        long saved = start;   // the step of the newest checkpoint on disk (start: the one resumed, or none)
         bool timeUp = false;
         while (trainer.Step < run.Steps && !stop.Requested && !timeUp)
         {
@@ -40,8 +41,7 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
                 var now = clock.Elapsed;
                 double rate = (step - lastLog.Step) / Math.Max(1e-9, (now - lastLog.Time).TotalSeconds);
                 lastLog = (step, now);
-                if (!float.IsFinite(stats.DLoss) || !float.IsFinite(stats.GLoss))
-                    throw new TrainingDivergedException(step, stats);
+                ThrowIfDiverged(stats);
                 double[]? quality = null;
                 if (evaluate)
                 {
@@ -58,13 +58,15 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
             }
             if (step % run.SampleEvery == 0 || last)
             {
+                ThrowIfDiverged(trainer.ReadStats());   // the grid waits for the device anyway
                 SaveGrid(step);
                 if (log.IsEnabled(LogLevel.Debug)) progress.Break();
                 log.LogDebug("step {Step}: sample grid written", step);
             }
             if (step % run.CheckpointEvery == 0 || last)
             {
-                Checkpoint.Save(trainer, runDir);
+                Save();
+                saved = step;
                 if (log.IsEnabled(LogLevel.Debug)) progress.Break();
                 log.LogDebug("step {Step}: checkpoint saved", step);
             }
@@ -72,7 +74,13 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         progress.Dispose();
         if (stop.Requested)
         {
-            Checkpoint.Save(trainer, runDir);
+            if (trainer.Step == start)
+            {
+                // Stopped before its first step: nothing new to save (TrainCommand removes a new run's folder).
+                log.LogWarning("interrupted ({Signal}) before the first step; nothing saved", stop.RequestedBy);
+                return RunOutcome.Interrupted;
+            }
+            if (saved != trainer.Step) Save();
             log.LogWarning("interrupted ({Signal}) at step {Step}; checkpoint saved. Continue with: ilgpugan train --resume {Dir}", stop.RequestedBy, trainer.Step, runDir);
             return RunOutcome.Interrupted;
         }
@@ -81,6 +89,24 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         log.LogInformation("done: {Steps} steps in {Time} ({Rate:F1} steps/s); samples in {Samples}",
             trainer.Step - start, ProgressDisplay.FormatDuration(clock.Elapsed), (trainer.Step - start) / clock.Elapsed.TotalSeconds, new RunFolder(runDir).Samples);
         return timeUp ? RunOutcome.TimeUp : RunOutcome.Finished;
+    }
+
+    /// <summary>A checkpoint that a second signal cannot cut short (it waits for the write).</summary>
+    void Save()
+    {
+        using (stop.Defer()) Checkpoint.Save(trainer, runDir);
+    }
+
+    /// <summary>
+    /// Stops the run at the first non-finite loss the device recorded (every step is checked there;
+    /// this only reads the verdict). Checkpoints are guarded separately, in <see cref="Checkpoint.Save"/>.
+    /// </summary>
+    void ThrowIfDiverged(StepStats stats)
+    {
+        if (trainer.DivergedAt is { } at)
+            throw new TrainingDivergedException(at, $"loss is {stats.DLoss}/{stats.GLoss} at step {trainer.Step}; nothing is saved after the last good checkpoint");
+        if (!float.IsFinite(stats.DLoss) || !float.IsFinite(stats.GLoss))
+            throw new TrainingDivergedException(trainer.Step, stats);
     }
 
     void SaveGrid(long step)
@@ -97,11 +123,4 @@ public sealed class TrainingLoop(GanTrainer trainer, IRunEvaluator? evaluator, R
         if (channels > 1) ImageGrid.SavePng(new RunFolder(runDir).SampleFile(step, "png"), images, trainer.GridCount, channels, rows, cols, trainer.GridColumnCount);
         else ImageGrid.SavePng(new RunFolder(runDir).SampleFile(step, "png"), images, trainer.GridCount, rows, cols, trainer.GridColumnCount);
     }
-}
-
-/// <summary>The losses left the finite numbers: the run cannot go on (the app suggests a lower --lr).</summary>
-public sealed class TrainingDivergedException(long step, StepStats stats)
-    : GanException($"training diverged at step {step} (loss is {stats.DLoss}/{stats.GLoss})")
-{
-    public long Step { get; } = step;
 }

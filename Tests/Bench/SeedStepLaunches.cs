@@ -73,6 +73,8 @@ public static class SeedStepLaunches
         Backward(D, false, paramGrads: false, accumulate: false, inputGrad: true, b);
         Backward(G, true, paramGrads: true, accumulate: false, inputGrad: false, b);
         Add($"adam {Parameters(G, 256 + 512):N0}");
+        // The divergence check over the step's eight loss statistics (GanTrainer.TrainStep).
+        Add("non-finite check 8");
         return launches;
     }
 

@@ -74,7 +74,7 @@ public sealed class CliErrorTests
     {
         var file = Path.Combine(Ilgpugan.TempDir(), "a-file");
         File.WriteAllText(file, "");
-        OneLineError(Ilgpugan.Run("train", "--data", Ilgpugan.Mnist, "--device", "ilgpu-cpu", "--out", Path.Combine(file, "run")), 1, "cannot write to --out");
+        OneLineError(Ilgpugan.Run("train", "--data", Ilgpugan.Mnist, "--device", "ilgpu-cpu", "--out", Path.Combine(file, "run")), 1, $"{file} is a file, not a folder");
     }
 
     [Fact]

@@ -125,6 +125,18 @@ public abstract class KernelTests(BackendFixture fixture)
     [InlineData(LossKind.Hinge, 1000, -1f)]
     public void Loss_value_and_gradient_match_reference(LossKind kind, int n, float target) => Pass(Checks.Loss(kind, n, target));
 
+    [Theory]
+    [InlineData(1, Poison.None, 0, 0)]
+    [InlineData(1, Poison.NaN, 0, 0)]
+    [InlineData(7, Poison.PositiveInfinity, 6, 0)]
+    [InlineData(1000, Poison.NegativeInfinity, 999, 0)]
+    [InlineData(65537, Poison.NaN, 40000, 0)]
+    [InlineData(65537, Poison.LargestFinite, 3, 0)]
+    [InlineData(300, Poison.None, 0, 0)]
+    [InlineData(300, Poison.NaN, 17, 9)]
+    public void MarkNonFinite_flags_NaN_and_infinity_once(int n, Poison poison, int at, int flagBefore) =>
+        Pass(Checks.MarkNonFinite(n, poison, at, flagBefore));
+
     [Fact]
     public void Clamp_keeps_values_inside_the_clip_range() => Pass(Checks.Clamp(1001, 0.01f));
 

@@ -67,8 +67,10 @@ public sealed class DiskFullTests
 
         Assert.Equal(1, r.ExitCode);
         var folder = Path.Combine(runDir, Checkpoint.FolderName);
-        // One line, once. (That it is also the last line waits on the logger flushing before the error is printed.)
-        Assert.Single(r.Stderr.Split('\n'), l => l == $"ilgpugan: error: no space left on device writing {folder}; the previous checkpoint is kept");
+        // One line, once, and the last: the logger's queue is flushed before the error is printed.
+        var error = $"ilgpugan: error: no space left on device writing {folder}; the previous checkpoint is kept";
+        Assert.Single(r.Stderr.Split('\n'), l => l == error);
+        Assert.Equal(error, r.Stderr.TrimEnd().Split('\n')[^1]);
         Assert.Contains("\"step\": 100,", File.ReadAllText(Path.Combine(folder, "state.json")));
         Assert.Equal([Checkpoint.FolderName], Directory.GetDirectories(runDir, "checkpoint*").Select(Path.GetFileName));
     }

@@ -459,6 +459,22 @@ public sealed unsafe partial class CpuBackend : BackendBase
 
     protected override void FillCore(Tensor dst, float value) => S(dst).Fill(value);
 
+    protected override void MarkNonFiniteCore(Tensor x, NonFiniteFlag flag)
+    {
+        var slot = S(flag.Flags.Slice(flag.Index, 1));
+        if (FiniteKernels.ReadMark(slot[0]) != 0) return;
+        // Σ x² is finite when every x is (NaN and ∞ propagate, squares never cancel): one SIMD pass;
+        // only when it is not (a NaN, or merely an overflow of large values) is each value looked at.
+        if (!float.IsFinite(TensorPrimitives.Dot(S(x), S(x))) && HasNonFinite(S(x)))
+            slot[0] = BitConverter.Int32BitsToSingle(flag.Mark);
+    }
+
+    static bool HasNonFinite(ReadOnlySpan<float> v)
+    {
+        foreach (var f in v) if (!float.IsFinite(f)) return true;
+        return false;
+    }
+
     protected override void ClampCore(Tensor x, float min, float max)
     {
         var v = S(x);

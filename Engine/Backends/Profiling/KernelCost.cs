@@ -18,7 +18,7 @@ public sealed record KernelCostInfo(string Name, double Flops, double Bytes);
 /// GB/s is a lower bound); FLOPs are the arithmetic of the op's formula per element (bias+act 2,
 /// activation backward 2, bias grad 1, BatchNorm 8 forward / 4 eval / 10 backward), Adam 12 FLOPs
 /// with 4 reads + 3 writes per parameter, RMSprop 8 with 3 + 2, SGD 4 with 3 + 2 (2 + 1 without
-/// momentum). Random numbers, gathers, copies, fills, clamps, one-hots and losses count bytes only
+/// momentum). Random numbers, gathers, copies, fills, clamps, one-hots, losses and the non-finite check (one read per value) count bytes only
 /// (their FLOPs are not comparable with a GEMM's), reported as 0 FLOPs.
 /// </summary>
 public static class KernelCost
@@ -76,6 +76,8 @@ public static class KernelCost
                 return new($"fill {a}", 0, F * a);
             case KernelOp.Clamp:
                 return new($"clamp {a}", 0, F * 2 * a);
+            case KernelOp.MarkNonFinite:
+                return new($"non-finite check {a:N0}", 0, F * a);
             case KernelOp.Interpolate:
                 return new($"interpolate {a}x{b}", 3.0 * n, F * (3 * n + a));
             case KernelOp.GradientPenalty:

@@ -11,6 +11,7 @@ public enum KernelOp
     Adam, RmsProp, Sgd,
     RandomNormal, RandomUniform, GatherRows, Fill, Clamp, Interpolate, GradientPenalty,
     OneHotLabels, OneHotRandom, CopyColumns, Copy, Increment,
+    MarkNonFinite,
     ConvForward, ConvInputGrad, ConvWeightGrad, ConvBackward, ConvBiasGrad,
     BatchNorm2dTrain, BatchNorm2dEval, BatchNorm2dBackward,
 }
@@ -82,7 +83,8 @@ public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C 
         KernelOp.BatchNorm2dTrain or KernelOp.BatchNorm2dEval or KernelOp.BatchNorm2dBackward => "batchnorm",
         KernelOp.BiasActivation or KernelOp.ActivationBackward or KernelOp.BiasGrad => "activation",
         KernelOp.BatchNormTrain or KernelOp.BatchNormEval or KernelOp.BatchNormBackward => "batchnorm",
-        KernelOp.AdversarialLoss or KernelOp.SoftmaxCrossEntropy or KernelOp.Softmax or KernelOp.Interpolate or KernelOp.GradientPenalty => "loss",
+        KernelOp.AdversarialLoss or KernelOp.SoftmaxCrossEntropy or KernelOp.Softmax or KernelOp.Interpolate or KernelOp.GradientPenalty
+            or KernelOp.MarkNonFinite => "loss",
         KernelOp.Adam or KernelOp.RmsProp or KernelOp.Sgd or KernelOp.Clamp => "adam",
         KernelOp.RandomNormal or KernelOp.RandomUniform or KernelOp.GatherRows or KernelOp.Fill
             or KernelOp.OneHotLabels or KernelOp.OneHotRandom or KernelOp.CopyColumns or KernelOp.Copy or KernelOp.Increment => "data",
