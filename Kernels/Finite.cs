@@ -6,8 +6,9 @@ namespace IlgpuGan.Kernels;
 /// The divergence check: does a flat range hold a NaN or an infinity? The answer goes into a
 /// set-once flag on the device, so a training step can ask every step without waiting for it.
 /// The flag is one float slot holding an int in its bits (0: nothing seen yet); the first launch
-/// that finds a non-finite value writes its mark there (the step number), and later launches leave
-/// it alone. The test is on the exponent bits, so fast-math and flush-to-zero cannot change it,
+/// that finds a non-finite value writes its mark there, and later launches leave it alone. The mark
+/// is read through a <see cref="CounterOffset"/> (the trainer's D-update count on the device), so a
+/// step's launch has the same arguments every step, as a captured CUDA graph needs. The test is on the exponent bits, so fast-math and flush-to-zero cannot change it,
 /// and the flag is compared as an int for the same reason (a small mark is a denormal float).
 /// </summary>
 public static class FiniteKernels
@@ -18,16 +19,17 @@ public static class FiniteKernels
     public static bool IsNonFinite(float v) => (Interop.FloatAsInt(v) & ExponentMask) == ExponentMask;
 
     /// <summary>
-    /// flags[index] = mark if x[0..n) holds a non-finite value and flags[index] is still 0. Threads
-    /// that race write the same mark, so no atomics are needed; launches on one stream are ordered.
+    /// flags[index] = mark.At(counters) if x[0..n) holds a non-finite value and flags[index] is still
+    /// 0. Threads that race write the same mark, so no atomics are needed; launches on one stream are
+    /// ordered.
     /// </summary>
-    public static void MarkNonFinite(ArrayView<float> x, int n, ArrayView<float> flags, int index, int mark)
+    public static void MarkNonFinite(ArrayView<float> x, int n, ArrayView<float> flags, int index, ArrayView<ulong> counters, CounterOffset mark)
     {
         bool bad = false;
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
             bad |= IsNonFinite(x[i]);
         if (bad && Interop.FloatAsInt(flags[index]) == 0)
-            flags[index] = Interop.IntAsFloat((uint)mark);
+            flags[index] = Interop.IntAsFloat((uint)mark.At(counters));
     }
 
     /// <summary>The float64 reference: what flags[index] holds after the launch.</summary>

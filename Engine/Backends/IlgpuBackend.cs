@@ -59,7 +59,7 @@ public sealed partial class IlgpuBackend : BackendBase
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<ulong>, int> increment;
     readonly DeviceBuffer<ulong> noCounters;   // one zero: what kernels read through an offset without a device counter
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> copyColumns;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ArrayView<float>, int, int> markNonFinite;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, ArrayView<float>, int, ArrayView<ulong>, CounterOffset> markNonFinite;
 
     /// <param name="accelerator">An open accelerator; the backend disposes it.</param>
     /// <param name="kind">The user-facing device name ("cuda", "opencl", "ilgpu-cpu").</param>
@@ -374,7 +374,7 @@ public sealed partial class IlgpuBackend : BackendBase
     protected override void FillCore(Tensor dst, float value) => fill(stream, Stride(dst.Length), V(dst), dst.Length, value);
 
     protected override void MarkNonFiniteCore(Tensor x, NonFiniteFlag flag) =>
-        markNonFinite(stream, Stride(x.Length), V(x), x.Length, V(flag.Flags), flag.Index, flag.Mark);
+        markNonFinite(stream, Stride(x.Length), V(x), x.Length, V(flag.Flags), flag.Index, Counters(flag.Counter), Offset((ulong)flag.Mark, flag.Counter));
 
     protected override void ClampCore(Tensor x, float min, float max) => clamp(stream, Stride(x.Length), V(x), x.Length, min, max);
 

@@ -230,12 +230,14 @@ public sealed class GanTrainer : IDisposable
         for (int i = 0; i < Config.DSteps; i++) fake = DiscriminatorStep(realBatch, noise);
         GeneratorStep(fake);
         Step++;
-        // Every step, without a read-back: a non-finite loss marks this step in the stats' divergence
-        // slot (first one only), which the next read-back sees.
-        b.MarkNonFinite(stats.Slice(0, DivergenceSlot), new(stats, DivergenceSlot, Mark(Step)));
+        // Every step, without a read-back: a non-finite loss marks the D updates done so far (read on
+        // the device, so the launch's arguments stay the same every step) in the stats' divergence
+        // slot, first one only; the next read-back turns it into the step.
+        b.MarkNonFinite(stats.Slice(0, DivergenceSlot), new(stats, DivergenceSlot, Mark(dUpdatesBase), new(counters, UpdatesSlot, 1)));
     }
 
-    static int Mark(long step) => (int)Math.Clamp(step, 1, int.MaxValue);
+    /// <summary>A divergence mark: D updates done (nonzero once a step has run).</summary>
+    static int Mark(long dUpdates) => (int)Math.Clamp(dUpdates, 0, int.MaxValue);
 
     /// <summary>
     /// Checks every value a checkpoint would hold (G's and D's parameters and running statistics,
@@ -245,7 +247,7 @@ public sealed class GanTrainer : IDisposable
     /// </summary>
     public void RequireFinite()
     {
-        var flag = new NonFiniteFlag(stats, DivergenceSlot, Mark(Step));
+        var flag = new NonFiniteFlag(stats, DivergenceSlot, Math.Max(1, Mark(DUpdates)));
         foreach (var model in new[] { G, D })
         {
             b.MarkNonFinite(model.Parameters, flag);
@@ -268,7 +270,8 @@ public sealed class GanTrainer : IDisposable
     {
         stats.CopyTo(statsHost);
         int mark = FiniteKernels.ReadMark(statsHost[DivergenceSlot]);
-        return DivergedAt = mark == 0 ? null : mark;
+        // DSteps D updates a step: the step in which the marked update count was reached.
+        return DivergedAt = mark == 0 ? null : (mark + Config.DSteps - 1) / Config.DSteps;
     }
 
     Tensor DiscriminatorStep(ReadOnlySpan<float> realBatch, ReadOnlySpan<float> noise)

@@ -466,7 +466,7 @@ public sealed unsafe partial class CpuBackend : BackendBase
         // Σ x² is finite when every x is (NaN and ∞ propagate, squares never cancel): one SIMD pass;
         // only when it is not (a NaN, or merely an overflow of large values) is each value looked at.
         if (!float.IsFinite(TensorPrimitives.Dot(S(x), S(x))) && HasNonFinite(S(x)))
-            slot[0] = BitConverter.Int32BitsToSingle(flag.Mark);
+            slot[0] = BitConverter.Int32BitsToSingle(checked((int)((ulong)flag.Mark + Moved(flag.Counter))));
     }
 
     static bool HasNonFinite(ReadOnlySpan<float> v)
