@@ -190,28 +190,28 @@ def generate():
         print(k, [f"{x:.7f}" for x in v.tolist()])
 
 
-def check():
+def check_fixture(prefix, make_models, train):
+    """Validates the four files <prefix>_{init,data,after_G,after_D}.safetensors: an independent
+    re-read, a strict load_state_dict of the after-states, and a bitwise replay from init + data."""
     setup()
-    files = ["seed_init", "seed_data", "seed_after_G", "seed_after_D"]
     loaded = {}
-    for f in files:
-        p = os.path.join(HERE, f + ".safetensors")
+    for f in ("init", "data", "after_G", "after_D"):
+        p = os.path.join(HERE, f"{prefix}_{f}.safetensors")
         t, meta, names = read_safetensors(p)
         loaded[f] = t
-        print(f"{f}.safetensors  {os.path.getsize(p)} bytes  meta={meta}")
+        print(f"{prefix}_{f}.safetensors  {os.path.getsize(p)} bytes  meta={meta}")
         print("  names: " + ",".join(names))
     # after-state loads strictly into fresh PyTorch modules
     Ga, Da = make_models()
-    Ga.load_state_dict(loaded["seed_after_G"], strict=True)
-    Da.load_state_dict(loaded["seed_after_D"], strict=True)
+    Ga.load_state_dict(loaded["after_G"], strict=True)
+    Da.load_state_dict(loaded["after_D"], strict=True)
     # replay: init (F16 exact) + stored data must reproduce after-state bitwise
     G, D = make_models()
-    init = loaded["seed_init"]
-    G.load_state_dict({k[2:]: v.float() if v.is_floating_point() else v
-                       for k, v in init.items() if k.startswith("G.")}, strict=True)
-    D.load_state_dict({k[2:]: v.float() if v.is_floating_point() else v
-                       for k, v in init.items() if k.startswith("D.")}, strict=True)
-    data = loaded["seed_data"]
+    init = loaded["init"]
+    for net, net_prefix in ((G, "G."), (D, "D.")):
+        net.load_state_dict({k[2:]: v.float() if v.is_floating_point() else v
+                             for k, v in init.items() if k.startswith(net_prefix)}, strict=True)
+    data = loaded["data"]
     stats = train(G, D, data["real"], data["z"])
     ok = True
     for k, v in stats.items():
@@ -219,7 +219,7 @@ def check():
         ok &= same
         print(f"{k:7s} {[f'{x:.7f}' for x in data[k].tolist()]} replay_equal={same}")
     for name, m in (("G", G), ("D", D)):
-        ref = loaded[f"seed_after_{name}"]
+        ref = loaded[f"after_{name}"]
         for k, v in m.state_dict().items():
             if not torch.equal(v, ref[k]):
                 ok = False
@@ -227,6 +227,10 @@ def check():
                       f"{(v.double() - ref[k].double()).abs().max().item()}")
     print("CHECK", "OK" if ok else "FAILED")
     return 0 if ok else 1
+
+
+def check():
+    return check_fixture("seed", make_models, train)
 
 
 if __name__ == "__main__":

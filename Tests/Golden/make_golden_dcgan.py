@@ -20,8 +20,8 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_golden import read_safetensors, write_safetensors, state_entries  # noqa: E402
-from make_golden import train as train_gan  # noqa: E402
+from make_golden import write_safetensors, state_entries  # noqa: E402
+from make_golden import train as train_gan, check_fixture  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 4321
@@ -94,36 +94,7 @@ def generate():
 
 
 def check():
-    setup()
-    loaded = {}
-    for f in ("init", "data", "after_G", "after_D"):
-        t, meta, names = read_safetensors(path(f))
-        loaded[f] = t
-        print(f"{PREFIX}_{f}.safetensors  {os.path.getsize(path(f))} bytes  meta={meta}")
-        print("  names: " + ",".join(names))
-    Ga, Da = make_models()
-    Ga.load_state_dict(loaded["after_G"], strict=True)
-    Da.load_state_dict(loaded["after_D"], strict=True)
-    G, D = make_models()
-    init = loaded["init"]
-    for net, prefix in ((G, "G."), (D, "D.")):
-        net.load_state_dict({k[2:]: v.float() if v.is_floating_point() else v
-                             for k, v in init.items() if k.startswith(prefix)}, strict=True)
-    data = loaded["data"]
-    stats = train(G, D, data["real"], data["z"])
-    ok = True
-    for k, v in stats.items():
-        same = torch.equal(v, data[k])
-        ok &= same
-        print(f"{k:7s} {[f'{x:.7f}' for x in data[k].tolist()]} replay_equal={same}")
-    for name, m in (("G", G), ("D", D)):
-        ref = loaded[f"after_{name}"]
-        for k, v in m.state_dict().items():
-            if not torch.equal(v, ref[k]):
-                ok = False
-                print(f"MISMATCH {name}.{k}: max abs diff {(v.double() - ref[k].double()).abs().max().item()}")
-    print("CHECK", "OK" if ok else "FAILED")
-    return 0 if ok else 1
+    return check_fixture(PREFIX, make_models, train)
 
 
 if __name__ == "__main__":
