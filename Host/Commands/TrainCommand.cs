@@ -215,14 +215,14 @@ public sealed class TrainCommand : CliCommand
             if (File.Exists(new RunFolder(runDir).Config))
                 throw new GanException($"{runDir} already holds a run; continue it with --resume {runDir} or choose another --out");
         }
+        bool is2D = Mixture2D.IsMixture(run.Config.Dataset), folder = run.Config.Dataset == FolderName;
+        if (folder && run.EvalEvery > 0)
+            throw new UsageException("train: --eval-every needs mnist or fashion-mnist (its metrics use their classifier); a folder dataset has none");
         log.LogDebug("config: {Config}", JsonSerializer.Serialize(run, GanConfig.Json).ReplaceLineEndings(" "));
 
         using var backend = DeviceCatalog.Open(DeviceSpec.Parse(run.Device), m => log.LogInformation("{Message}", m));
         log.LogInformation("device: {Device}", backend.Description);
         if (stop.Requested) return InterruptedAtStartUp(stop, log);
-        bool is2D = Mixture2D.IsMixture(run.Config.Dataset), folder = run.Config.Dataset == FolderName;
-        if (folder && run.EvalEvery > 0)
-            throw new UsageException("train: --eval-every needs mnist or fashion-mnist (its metrics use their classifier); a folder dataset has none");
         MnistData? images = null;
         var splits = is2D ? null
             : folder ? new DatasetSplits(FolderName, isTrain => isTrain ? LoadFolder(run.DataDir, run.Config, log) : throw new GanException("a folder dataset has no test split"))
