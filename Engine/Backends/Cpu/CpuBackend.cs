@@ -13,9 +13,6 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// </summary>
 public sealed unsafe partial class CpuBackend : BackendBase
 {
-    // Below this many elements an op runs on the calling thread: a Parallel.For costs ~10 µs.
-    const int ParallelThreshold = 1 << 15;
-
     readonly int threads;
     float[] colScratch = new float[1024];
 
@@ -37,20 +34,7 @@ public sealed unsafe partial class CpuBackend : BackendBase
     static float* P(Tensor t) => B(t).Pointer + t.Offset;
 
     /// <summary>Runs body over [0, count) in contiguous chunks, one per thread when the work is large.</summary>
-    void Chunks(int count, long work, Action<int, int> body)
-    {
-        if (threads == 1 || work < ParallelThreshold || count < 2)
-        {
-            body(0, count);
-            return;
-        }
-        int parts = Math.Min(threads, count);
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = threads }, p =>
-        {
-            int start = (int)((long)count * p / parts), end = (int)((long)count * (p + 1) / parts);
-            body(start, end);
-        });
-    }
+    void Chunks(int count, long work, Action<int, int> body) => CpuParallel.For(count, work, threads, body);
 
     /// <summary>A per-column scratch row (BatchNorm statistics); grows only when wider layers first appear.</summary>
     Span<float> Columns(int cols, int copies)

@@ -1,6 +1,9 @@
 namespace IlgpuGan.Engine.Backends.Cpu;
 
-/// <summary>Splits [0, count) into one contiguous chunk per thread when the work pays for the wake-up.</summary>
+/// <summary>
+/// Splits [0, count) into one contiguous chunk per thread when the work pays for the wake-up: the
+/// element-wise ops of the CPU backend and the conv layout and BatchNorm2d passes share it.
+/// </summary>
 static class CpuParallel
 {
     /// <summary>Below this many floats touched, a pass runs on the calling thread: a Parallel.For costs ~10 µs.</summary>
