@@ -45,20 +45,7 @@ public abstract class GoldenDcganTests(BackendFixture fixture)
         trainer.G.LoadStateDict(Strip(init, "G."), "dcgan_init G");
         trainer.D.LoadStateDict(Strip(init, "D."), "dcgan_init D");
 
-        var real = data["real"].Floats!;
-        var z = data["z"].Floats!;
-        for (int s = 0; s < steps; s++)
-        {
-            trainer.TrainStep(real.AsSpan(s * batch * dim, batch * dim), z.AsSpan(s * batch * nz, batch * nz));
-            var st = trainer.ReadStats();
-            void Near(string what, float got, float want) =>
-                Assert.True(Math.Abs(got - want) <= 1e-4 * Math.Abs(want), $"step {s + 1} {what}: {got} vs PyTorch {want}");
-            Near("loss_d", st.DLoss, data["loss_d"].Floats![s]);
-            Near("loss_g", st.GLoss, data["loss_g"].Floats![s]);
-            Near("D(x)", st.DReal, data["d_x"].Floats![s]);
-            Near("D(G(z)) before D step", st.DFake, data["d_g_z1"].Floats![s]);
-            Near("D(G(z)) after D step", st.DFakeAfter, data["d_g_z2"].Floats![s]);
-        }
+        GoldenPyTorchTests.ReplaySteps(trainer, data, steps, batch, dim, nz);
 
         var report = new List<string>();
         var failures = new List<string>();

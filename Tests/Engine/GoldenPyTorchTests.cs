@@ -48,6 +48,28 @@ public abstract class GoldenPyTorchTests(BackendFixture fixture)
         return err / scale;
     }
 
+    /// <summary>
+    /// Runs a fixture's steps with its real batches (dim floats a sample) and noise (latent floats a
+    /// sample); after each, the losses and D outputs must agree with PyTorch's within 1e-4 relative.
+    /// </summary>
+    internal static void ReplaySteps(GanTrainer trainer, Dictionary<string, NamedArray> data, int steps, int batch, int dim, int latent)
+    {
+        var real = data["real"].Floats!;
+        var z = data["z"].Floats!;
+        for (int s = 0; s < steps; s++)
+        {
+            trainer.TrainStep(real.AsSpan(s * batch * dim, batch * dim), z.AsSpan(s * batch * latent, batch * latent));
+            var st = trainer.ReadStats();
+            void Near(string what, float got, float want) =>
+                Assert.True(Math.Abs(got - want) <= 1e-4 * Math.Abs(want), $"step {s + 1} {what}: {got} vs PyTorch {want}");
+            Near("loss_d", st.DLoss, data["loss_d"].Floats![s]);
+            Near("loss_g", st.GLoss, data["loss_g"].Floats![s]);
+            Near("D(x)", st.DReal, data["d_x"].Floats![s]);
+            Near("D(G(z)) before D step", st.DFake, data["d_g_z1"].Floats![s]);
+            Near("D(G(z)) after D step", st.DFakeAfter, data["d_g_z2"].Floats![s]);
+        }
+    }
+
     [Fact]
     public void Three_gan_steps_match_pytorch()
     {
@@ -60,20 +82,7 @@ public abstract class GoldenPyTorchTests(BackendFixture fixture)
         trainer.G.LoadStateDict(Strip(init, "G."), "seed_init G");
         trainer.D.LoadStateDict(Strip(init, "D."), "seed_init D");
 
-        var real = data["real"].Floats!;
-        var z = data["z"].Floats!;
-        for (int s = 0; s < steps; s++)
-        {
-            trainer.TrainStep(real.AsSpan(s * batch * 784, batch * 784), z.AsSpan(s * batch * 64, batch * 64));
-            var st = trainer.ReadStats();
-            void Near(string what, float got, float want) =>
-                Assert.True(Math.Abs(got - want) <= 1e-4 * Math.Abs(want), $"step {s + 1} {what}: {got} vs PyTorch {want}");
-            Near("loss_d", st.DLoss, data["loss_d"].Floats![s]);
-            Near("loss_g", st.GLoss, data["loss_g"].Floats![s]);
-            Near("D(x)", st.DReal, data["d_x"].Floats![s]);
-            Near("D(G(z)) before D step", st.DFake, data["d_g_z1"].Floats![s]);
-            Near("D(G(z)) after D step", st.DFakeAfter, data["d_g_z2"].Floats![s]);
-        }
+        ReplaySteps(trainer, data, steps, batch, 784, 64);
 
         foreach (var (net, model) in new[] { ("G", trainer.G), ("D", trainer.D) })
         {
