@@ -1,13 +1,29 @@
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Checkpoints;
 using IlgpuGan.Engine.Nn;
+using System.Text.Json.Serialization;
 
 namespace IlgpuGan.Engine.Gan;
 
 /// <summary>
-/// Draws images from a saved generator (eval mode: BatchNorm uses its running statistics). A
-/// conditional generator (its file's metadata names the classes) gets the one-hot class block
-/// after z, as in training.
+/// How a generator's BatchNorm layers normalise while sampling, as torch's G.eval() / G.train().
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<GeneratorMode>))]
+public enum GeneratorMode
+{
+    /// <summary>Running statistics: an image does not depend on the others drawn with it.</summary>
+    [JsonStringEnumMemberName("eval")] Eval,
+    /// <summary>
+    /// Batch statistics over groups of <see cref="Sampler.TrainModeBatch"/> images, as
+    /// pytorch/examples dcgan draws its grids (its G never leaves train mode).
+    /// </summary>
+    [JsonStringEnumMemberName("train")] Train,
+}
+
+/// <summary>
+/// Draws images from a saved generator, in eval mode (BatchNorm uses its running statistics)
+/// unless asked for train mode (<see cref="GeneratorMode"/>). A conditional generator (its
+/// file's metadata names the classes) gets the one-hot class block after z, as in training.
 /// </summary>
 public sealed class Sampler : IDisposable
 {
@@ -15,9 +31,15 @@ public sealed class Sampler : IDisposable
     readonly DeviceBuffer<float> zBuffer;
     readonly ConditionalInput? conditional;
 
-    public Sampler(IBackend backend, string generatorFile, int chunk = 256)
+    /// <summary>Images normalised together in train mode: pytorch/examples' batch of 64.</summary>
+    public const int TrainModeBatch = 64;
+
+    public Sampler(IBackend backend, string generatorFile, int chunk = 256, GeneratorMode mode = GeneratorMode.Eval)
     {
         this.backend = backend;
+        Mode = mode;
+        // Batch statistics depend on the group: train mode always normalises groups of 64.
+        if (mode == GeneratorMode.Train) chunk = TrainModeBatch;
         var (tensors, metadata) = SafeTensors.Load(generatorFile);
         FiniteCheck.Require(tensors, generatorFile);   // a diverged G would sample NaN images without a word
         IReadOnlyList<LayerSpec> spec;
@@ -64,6 +86,8 @@ public sealed class Sampler : IDisposable
             throw;
         }
     }
+
+    public GeneratorMode Mode { get; }
 
     /// <summary>Number of classes of a conditional generator; 0 when unconditional.</summary>
     public int Classes { get; }
@@ -152,13 +176,16 @@ public sealed class Sampler : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
         if (inputs.Length != (long)n * InputFeatures)
             throw new ArgumentException($"expected {n}×{InputFeatures} = {(long)n * InputFeatures} input values, got {inputs.Length}", nameof(inputs));
+        if (Mode == GeneratorMode.Train && n % TrainModeBatch == 1)
+            throw new GanException($"{n} images leave a last group of one, which train mode cannot normalise (it uses groups of {TrainModeBatch}): ask for another count");
         var result = new float[(long)n * OutFeatures];
         for (int start = 0; start < n; start += Generator.MaxBatch)
         {
             int rows = Math.Min(Generator.MaxBatch, n - start);
             var chunk = conditional?.Rows(rows) ?? Tensor.Whole(zBuffer).Slice(0, rows * Latent);
             chunk.CopyFrom(inputs.Slice(start * InputFeatures, rows * InputFeatures));
-            var images = Generator.Forward(chunk, rows, training: false);
+            // Train mode also moves this copy's running statistics, which nothing reads or saves.
+            var images = Generator.Forward(chunk, rows, training: Mode == GeneratorMode.Train);
             images.CopyTo(result.AsSpan(start * OutFeatures, rows * OutFeatures));
         }
         return result;

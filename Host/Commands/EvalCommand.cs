@@ -21,12 +21,13 @@ public sealed class EvalCommand : CliCommand
     readonly Option<int?> samples = Opt.IntOrNull("samples", "N", "images generated and compared (default: 10000; 2500 for 2D runs)", 10, 1_000_000);
     readonly Option<string?> classifierFile = Opt.String("classifier", "FILE", "feature classifier (default: the cached one, trained on first use)");
     readonly Option<ulong> seed = Opt.ULong("seed", "S", "noise seed for the samples", 0);
+    readonly Option<GeneratorMode?> gMode = SampleCommand.GModeOption();
     readonly Option<DeviceSpec> deviceOption = Opt.Device();
     readonly Option<string?> jsonOption = Opt.String("json", "FILE", "also write the numbers as JSON");
 
     public override string Name => "eval";
     public override string Summary => "Measure a trained generator: FID, Inception Score, class coverage, precision/recall, beside real data's scores.";
-    public override IReadOnlyList<Option> Options => [checkpoint, real, dataset, data, samples, classifierFile, seed, deviceOption, jsonOption];
+    public override IReadOnlyList<Option> Options => [checkpoint, real, dataset, data, samples, classifierFile, seed, gMode, deviceOption, jsonOption];
 
     public override int Run(ParseResult p, ILoggerFactory logs)
     {
@@ -37,6 +38,7 @@ public sealed class EvalCommand : CliCommand
         int samples = p.GetValue(this.samples) ?? 10000;
         ulong seed = p.GetValue(this.seed);
         var device = p.GetValue(deviceOption)!;
+        var mode = p.GetValue(gMode) ?? GeneratorMode.Eval;
 
         // Fail on a bad checkpoint before minutes of data loading and embedding.
         string? gFile = checkpoint is null ? null : RunFolder.ResolveGenerator(checkpoint);
@@ -44,7 +46,7 @@ public sealed class EvalCommand : CliCommand
         if (Mixture2D.IsMixture(dataset))
         {
             if (realOnly) throw new UsageException("eval: --real is for image datasets; a 2D run is scored against its true modes");
-            return Eval2D(checkpoint!, Mixture2D.Get(dataset), p.GetValue(this.samples) ?? 2500, seed, device, p.GetValue(jsonOption), log);
+            return Eval2D(checkpoint!, Mixture2D.Get(dataset), p.GetValue(this.samples) ?? 2500, seed, device, mode, p.GetValue(jsonOption), log);
         }
         dataset = DatasetCatalog.Get(dataset).Name;
         string? dataDir = p.GetValue(data) ?? (checkpoint is not null ? RunDataDir(checkpoint) : null);
@@ -62,7 +64,7 @@ public sealed class EvalCommand : CliCommand
         (double Overall, double[] PerClass)? classAccuracy = null;
         if (!realOnly)
         {
-            using var sampler = new Sampler(backend, gFile!);
+            using var sampler = new Sampler(backend, gFile!, mode: mode);
             log.LogInformation("generating {N} samples from {G}", samples, gFile);
             var images = sampler.Sample(samples, seed);
             generated = evaluator.Evaluate(images, samples);
@@ -95,6 +97,7 @@ public sealed class EvalCommand : CliCommand
             {
                 foreach (var (k, v) in generated.ToJson()) doc[k] = v;
                 doc["checkpoint"] = checkpoint!;
+                doc["g_mode"] = Kinds.Name(mode);
                 if (classAccuracy is { } acc)
                 {
                     doc["class_accuracy"] = Math.Round(acc.Overall, 4);
@@ -106,10 +109,10 @@ public sealed class EvalCommand : CliCommand
         return 0;
     }
 
-    static int Eval2D(string checkpoint, Mixture2D mixture, int samples, ulong seed, DeviceSpec device, string? json, ILogger log)
+    static int Eval2D(string checkpoint, Mixture2D mixture, int samples, ulong seed, DeviceSpec device, GeneratorMode mode, string? json, ILogger log)
     {
         using var backend = DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m));
-        using var sampler = new Sampler(backend, RunFolder.ResolveGenerator(checkpoint));
+        using var sampler = new Sampler(backend, RunFolder.ResolveGenerator(checkpoint), mode: mode);
         var r = RunMetrics.Mixture(mixture, sampler.Sample(samples, seed));
         Console.WriteLine($"{mixture.Name}: {samples} samples against {mixture.ModeCount} modes (σ = {mixture.Sigma})");
         Console.WriteLine($"modes captured      {r.ModesCaptured}/{mixture.ModeCount}");

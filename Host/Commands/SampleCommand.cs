@@ -16,15 +16,20 @@ public sealed class SampleCommand : CliCommand
     readonly Option<ulong> seed = Opt.ULong("seed", "S", "noise seed", 0);
     readonly Option<int?> @class = Opt.IntOrNull("class", "K", "conditional runs: draw only class K (default: classes in turn, one per grid row of 10)", 0, 1 << 16);
     readonly Option<int?> columns = Opt.IntOrNull("columns", "C", "grid columns (default: square-ish)", 1);
+    readonly Option<GeneratorMode?> gMode = GModeOption();
     readonly Option<DeviceSpec> device = Opt.Device();
 
     public override string Name => "sample";
     public override string Summary => "Draw images from a trained generator: a PNG grid, or a float32 .npy array in [-1, 1].";
-    public override IReadOnlyList<Option> Options => [checkpoint, output, count, seed, @class, columns, device];
+    public override IReadOnlyList<Option> Options => [checkpoint, output, count, seed, @class, columns, gMode, device];
 
     /// <summary>--checkpoint RUN, shared by sample, morph and eval.</summary>
     public static Option<string?> CheckpointOption(string help = "a run folder, its checkpoint folder, or a G.safetensors file") =>
         Opt.String("checkpoint", "RUN", help);
+
+    /// <summary>--g-mode eval|train, shared by sample and eval.</summary>
+    public static Option<GeneratorMode?> GModeOption() =>
+        Opt.Kind<GeneratorMode>("g-mode", "BatchNorm in G: eval (running statistics, each image on its own) or train (statistics of each group of 64 images, as pytorch/examples draws its grids) (default: eval)");
 
     public override int Run(ParseResult p, ILoggerFactory logs)
     {
@@ -38,7 +43,7 @@ public sealed class SampleCommand : CliCommand
         string gFile = RunFolder.ResolveGenerator(source);
 
         using var backend = DeviceCatalog.Open(p.GetValue(device)!, m => log.LogInformation("{Message}", m));
-        using var sampler = new Sampler(backend, gFile);
+        using var sampler = new Sampler(backend, gFile, mode: p.GetValue(gMode) ?? GeneratorMode.Eval);
         // Conditional samples cycle through the classes: ten columns put one class in each column.
         int cols = p.GetValue(columns) ?? (sampler.IsConditional && fixedClass < 0 ? sampler.Classes : ImageGrid.DefaultColumns(n));
         var images = sampler.Sample(n, p.GetValue(seed), fixedClass);
