@@ -119,7 +119,6 @@ public sealed record GanConfig
             // Not built yet for conv models: refused by name rather than run wrong.
             if (Conditional) throw new GanConfigException(nameof(Conditional), "is not supported with {0} dcgan yet", null, nameof(Model));
             if (Pack != 1) throw new GanConfigException(nameof(Pack), "is not supported with {0} dcgan yet", Text(Pack), nameof(Model));
-            if (Loss == GanLoss.WganGp) throw new GanConfigException(nameof(Loss), "wgan-gp is not supported with {0} dcgan yet (its exact double backward covers Linear critics only)", null, nameof(Model));
         }
     }
 

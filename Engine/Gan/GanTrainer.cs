@@ -80,7 +80,8 @@ public sealed class GanTrainer : IDisposable
         bool conv = config.Model == ModelKind.Dcgan;
         if (conv && dim != config.Channels * config.ImageSize * config.ImageSize)
             throw new GanException($"the dcgan model makes {config.Channels}×{config.ImageSize}×{config.ImageSize} images; the dataset's are {dim} values each");
-        var dSpec = conv ? DcganPresets.Discriminator(config.ImageSize, config.Channels)
+        // WGAN-GP's penalty is per sample, so its critic has no BatchNorm (GradientPenalty.Check).
+        var dSpec = conv ? DcganPresets.Discriminator(config.ImageSize, config.Channels, batchNorm: config.Loss != GanLoss.WganGp)
             : mixture is null ? Presets.Discriminator((dim + classes) * config.Pack) : Presets.Discriminator2D((dim + classes) * config.Pack);
         // BatchNorm couples the rows of a batch: D with BatchNorm must see real and fake apart.
         joint = !config.Conditional && !dSpec.Any(s => s is BatchNorm1dSpec or BatchNorm2dSpec);

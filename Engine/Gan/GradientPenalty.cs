@@ -18,27 +18,40 @@ namespace IlgpuGan.Engine.Gan;
 /// That is one forward of x̂, one backward that keeps every δ_l, and one more forward-like pass
 /// of GEMMs and masks: about three critic passes. Smooth activations (tanh, sigmoid) would add
 /// φ'' terms and BatchNorm couples samples (the penalty is per sample), so both are refused.
+///
+/// A Conv2d (or ConvTranspose2d) is linear in its input and in its weight, so the same chain holds
+/// with each product replaced by the conv op it stands for: h·Wᵀ is the conv forward (without its
+/// bias), δ·W the conv input gradient, δᵀ·r the conv weight gradient with r in place of the
+/// activations. A stand-alone activation layer is a mask like a fused one, and Flatten/Unflatten
+/// are views: the chain is any sequence of linear maps (Linear, conv) and masks
+/// (<see cref="Check"/> says which critics qualify). The per-kind ops are in GradientPenalty.Layers.cs.
 /// </summary>
-public sealed class GradientPenalty : IDisposable
+public sealed partial class GradientPenalty : IDisposable
 {
     readonly IBackend b;
     readonly Sequential critic;
-    readonly List<Linear> linears;
+    readonly IReadOnlyList<Layer> layers;
+    /// <summary>Per layer: its δ buffer when it is a linear map (Linear, conv); default for a mask layer.</summary>
+    readonly Tensor[] deltas;
+    readonly int lastMap;
     readonly DeviceBuffer<float> work;
     readonly Tensor eps, xhat, norms, inputGrad, rA, rB;
-    readonly Tensor[] deltas;
     readonly int maxBatch;
 
     public GradientPenalty(IBackend backend, Sequential critic, int maxBatch, float lambda)
     {
         Check(critic);
+        if (maxBatch < 1 || maxBatch > critic.MaxBatch) throw new ArgumentOutOfRangeException(nameof(maxBatch), $"batch {maxBatch} outside 1..{critic.MaxBatch}");
         b = backend;
         this.critic = critic;
         this.maxBatch = maxBatch;
         Lambda = lambda;
-        linears = critic.Layers.Cast<Linear>().ToList();
-        int maxWidth = Math.Max(critic.InFeatures, linears.Max(l => l.OutFeatures));
-        long total = maxBatch * (1L + 2L * critic.InFeatures + 1 + 2L * maxWidth) + linears.Sum(l => (long)maxBatch * l.OutFeatures);
+        layers = critic.Layers;
+        var maps = Enumerable.Range(0, layers.Count).Where(i => IsMap(layers[i])).ToList();
+        lastMap = maps[^1];
+        // Masks keep a width, so r only ever holds a map's input or output: the widest of those.
+        int maxWidth = Math.Max(critic.InFeatures, maps.Max(i => layers[i].OutFeatures));
+        long total = maxBatch * (1L + 2L * critic.InFeatures + 1 + 2L * maxWidth) + maps.Sum(i => (long)maxBatch * layers[i].OutFeatures);
         work = backend.Allocate<float>(total);
         long at = 0;
         Tensor Take(long n) { var t = Tensor.Whole(work).Slice(at, (int)n); at += n; return t; }
@@ -48,32 +61,20 @@ public sealed class GradientPenalty : IDisposable
         norms = Take(maxBatch);
         rA = Take((long)maxBatch * maxWidth);
         rB = Take((long)maxBatch * maxWidth);
-        deltas = linears.Select(l => Take((long)maxBatch * l.OutFeatures)).ToArray();
+        deltas = new Tensor[layers.Count];
+        foreach (int i in maps) deltas[i] = Take((long)maxBatch * layers[i].OutFeatures);
+        // The conv plans of the largest batch the penalty runs, so that no step makes one.
+        critic.PrepareBatch(maxBatch);
     }
 
     public float Lambda { get; }
-
-    /// <summary>Refuses critics whose penalty gradient this class would get wrong, with the reason.</summary>
-    public static void Check(Sequential critic)
-    {
-        for (int i = 0; i < critic.Layers.Count; i++)
-        {
-            var layer = critic.Layers[i];
-            if (layer is BatchNorm1d)
-                throw new GanException("wgan-gp: the critic has BatchNorm, which couples the samples of a batch; the gradient penalty is per sample (Gulrajani et al.), so use a critic without BatchNorm");
-            if (layer is not Linear l)
-                throw new GanException($"wgan-gp: critic layer {layer.Index} ({layer.GetType().Name}) is not supported by the exact double backward; use Linear layers with ReLU/LeakyReLU");
-            if (l.FusedActivation is not (Activation.Identity or Activation.ReLU or Activation.LeakyReLU))
-                throw new GanException($"wgan-gp: critic activation {l.FusedActivation} is not piecewise linear; the exact double backward supports ReLU and LeakyReLU");
-        }
-        if (critic.OutFeatures != 1) throw new GanException($"wgan-gp: the critic must output one value per sample, not {critic.OutFeatures}");
-    }
 
     /// <summary>
     /// Draws ε ~ U[0, 1) per sample from the Philox stream rng, forms x̂ between real and
     /// fake [n, In], and adds ∂P/∂W to the critic's gradients (which must already hold the rest of
     /// the D loss's gradient). Writes (P, mean ‖g‖) to stats[statsIndex..+1]. Overwrites the
-    /// critic's activations.
+    /// critic's activations. Conv plans exist for maxBatch; another n must have been prepared
+    /// (<see cref="Sequential.PrepareBatch"/>) for the step to allocate nothing.
     /// </summary>
     public void Accumulate(Tensor real, Tensor fake, int n, PhiloxCounter rng, Tensor stats, int statsIndex)
     {
@@ -91,48 +92,64 @@ public sealed class GradientPenalty : IDisposable
     void AccumulateWithEps(Tensor real, Tensor fake, int n, Tensor stats, int statsIndex)
     {
         if (n < 1 || n > maxBatch) throw new ArgumentOutOfRangeException(nameof(n));
-        int inF = critic.InFeatures, last = linears.Count - 1;
+        int inF = critic.InFeatures;
         var x = xhat.Slice(0, n * inF);
         b.Interpolate(real, fake, eps.Slice(0, n), x, new(n, inF));
         critic.Forward(x, n, training: true);
 
-        // First backward, keeping δ_l = ∂D/∂a_l of every layer.
-        var d = Delta(last, n);
+        // First backward, keeping δ_l = ∂D/∂a_l of every map (a_l: its output before any mask).
+        // Masks apply in place, so the gradient at a map's input lands straight in the δ buffer of
+        // the map below (or in g), and that map's masks turn it into its δ there.
+        var d = Delta(lastMap, n);
         b.Fill(d, 1f);
-        Mask(last, d, n);
-        for (int l = last; l > 0; l--)
+        for (int i = layers.Count - 1; i >= 0; i--)
         {
-            var prev = Delta(l - 1, n);
-            b.Gemm(d, linears[l].Weight.Value, prev, new(n, linears[l].InFeatures, linears[l].OutFeatures, TransA: false, TransB: false));
-            Mask(l - 1, prev, n);
+            Mask(i, d, n);
+            if (!IsMap(layers[i])) continue;
+            int below = PreviousMap(i);
+            var prev = below < 0 ? inputGrad.Slice(0, n * inF) : Delta(below, n);
+            InputGradient(i, d, prev, n);
             d = prev;
         }
-        var g = inputGrad.Slice(0, n * inF);
-        b.Gemm(d, linears[0].Weight.Value, g, new(n, inF, linears[0].OutFeatures, TransA: false, TransB: false));
+        var g = d;
 
-        // u = ∂P/∂g, then back through the chain: ∂W_l += δ_lᵀ·r, r ← (r·W_lᵀ) ⊙ mask_l.
+        // u = ∂P/∂g, then forward through the chain: ∂W_l += δ_lᵀ·r, r ← (r·W_lᵀ) ⊙ mask_l.
         var r = rA.Slice(0, n * inF);
         b.GradientPenalty(g, norms.Slice(0, n), new(n, inF), Lambda, new(r, 1f / n, stats, statsIndex));
-        for (int l = 0; l <= last; l++)
+        for (int i = 0; i <= lastMap; i++)
         {
-            var lin = linears[l];
-            b.Gemm(Delta(l, n), r, lin.Weight.Grad, new(lin.OutFeatures, lin.InFeatures, n, TransA: true, TransB: false, Accumulate: true));
-            if (l == last) break;
-            var next = (r.Offset == rA.Offset ? rB : rA).Slice(0, n * lin.OutFeatures);
-            b.Gemm(r, lin.Weight.Value, next, new(n, lin.OutFeatures, lin.InFeatures, TransA: false, TransB: true));
-            Mask(l, next, n);
+            if (!IsMap(layers[i]))
+            {
+                Mask(i, r, n);
+                continue;
+            }
+            if (i == lastMap)
+            {
+                WeightGradient(i, r, Delta(i, n), n);
+                break;
+            }
+            var next = (r.Offset == rA.Offset ? rB : rA).Slice(0, n * layers[i].OutFeatures);
+            WeightGradientAndForward(i, r, Delta(i, n), next, n);
+            Mask(i, next, n);
             r = next;
         }
     }
 
-    Tensor Delta(int layer, int n) => deltas[layer].Slice(0, n * linears[layer].OutFeatures);
+    Tensor Delta(int layer, int n) => deltas[layer].Slice(0, n * layers[layer].OutFeatures);
 
-    /// <summary>t ⊙= φ'(a) of a layer's fused activation, read from its output (same sign as a).</summary>
+    int PreviousMap(int layer)
+    {
+        for (int i = layer - 1; i >= 0; i--)
+            if (IsMap(layers[i])) return i;
+        return -1;
+    }
+
+    /// <summary>t ⊙= φ'(a) of a layer's activation (fused or stand-alone), read from its output (same sign as a).</summary>
     void Mask(int layer, Tensor t, int n)
     {
-        var lin = linears[layer];
-        if (lin.FusedActivation != Activation.Identity)
-            b.ActivationBackward(critic.LayerOutput(layer).Slice(0, n * lin.OutFeatures), t, t, lin.OutputActivation);
+        var act = MaskOf(layers[layer]);
+        if (!act.IsIdentity)
+            b.ActivationBackward(critic.LayerOutput(layer).Slice(0, n * layers[layer].OutFeatures), t, t, act);
     }
 
     public void Dispose() => work.Dispose();

@@ -17,7 +17,9 @@ public enum ModelKind
 /// 28×28: G = ConvT(z→128, k7) BN ReLU ConvT(128→64, k4 s2 p1) BN ReLU ConvT(64→C, k4 s2 p1) Tanh;
 /// D = Conv(C→64, k4 s2 p1) LReLU(0.2) Conv(64→128, k4 s2 p1) BN LReLU(0.2) Conv(128→1, k7) (a logit).
 /// 64×64: pytorch/examples dcgan/main.py exactly (ngf = ndf = 64), with D's final Sigmoid left to
-/// the loss; 32×32 drops one up/down block. No conv biases anywhere, as there.
+/// the loss; 32×32 drops one up/down block. No conv biases anywhere, as there. A WGAN-GP critic has
+/// no BatchNorm (Gulrajani et al.): the BN layers are left out of the list, so the later indices
+/// shift as in a torch nn.Sequential written without them.
 /// </summary>
 public static class DcganPresets
 {
@@ -49,13 +51,15 @@ public static class DcganPresets
         return list;
     }
 
-    public static IReadOnlyList<LayerSpec> Discriminator(int imageSize, int channels)
+    /// <param name="batchNorm">False for a WGAN-GP critic: the same layers without BatchNorm2d.</param>
+    public static IReadOnlyList<LayerSpec> Discriminator(int imageSize, int channels, bool batchNorm = true)
     {
+        IEnumerable<LayerSpec> Norm(int width) => batchNorm ? [new BatchNorm2dSpec(width)] : [];
         if (imageSize == 28)
             return
             [
                 new Conv2dSpec(channels, 64, 4, 2, 1, Bias: false), ActivationSpec.LeakyReLU(0.2f),
-                new Conv2dSpec(64, 128, 4, 2, 1, Bias: false), new BatchNorm2dSpec(128), ActivationSpec.LeakyReLU(0.2f),
+                new Conv2dSpec(64, 128, 4, 2, 1, Bias: false), .. Norm(128), ActivationSpec.LeakyReLU(0.2f),
                 new Conv2dSpec(128, 1, 7, 1, 0, Bias: false),
             ];
         int blocks = Blocks(imageSize);
@@ -63,7 +67,7 @@ public static class DcganPresets
         var list = new List<LayerSpec> { new Conv2dSpec(channels, width, 4, 2, 1, Bias: false), ActivationSpec.LeakyReLU(0.2f) };
         for (int i = 1; i < blocks; i++)
         {
-            list.AddRange([new Conv2dSpec(width, width * 2, 4, 2, 1, Bias: false), new BatchNorm2dSpec(width * 2), ActivationSpec.LeakyReLU(0.2f)]);
+            list.AddRange([new Conv2dSpec(width, width * 2, 4, 2, 1, Bias: false), .. Norm(width * 2), ActivationSpec.LeakyReLU(0.2f)]);
             width *= 2;
         }
         list.Add(new Conv2dSpec(width, 1, 4, 1, 0, Bias: false));

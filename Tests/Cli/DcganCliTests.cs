@@ -9,7 +9,6 @@ namespace IlgpuGan.Tests.Cli;
 public sealed class DcganCliTests
 {
     [Theory]
-    [InlineData("--loss", "wgan-gp", "--loss wgan-gp is not supported with --model dcgan")]
     [InlineData("--conditional", null, "--conditional is not supported with --model dcgan")]
     [InlineData("--pack", "2", "--pack is not supported with --model dcgan")]
     public void Unsupported_combinations_are_one_line_usage_errors(string flag, string? value, string message)
@@ -19,6 +18,33 @@ public sealed class DcganCliTests
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains(message, r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    /// <summary>
+    /// --loss wgan-gp with the DCGAN: its critic is D without BatchNorm (a torch nn.Sequential with
+    /// indices 0, 2, 4, 6 at 32×32), and metrics.csv's gp column holds the penalty.
+    /// </summary>
+    [Fact]
+    public void A_wgan_gp_dcgan_run_trains_a_critic_without_batchnorm()
+    {
+        using var images = new FolderFixtures.TempDir();
+        var rng = new Random(6);
+        for (int i = 0; i < 8; i++)
+        {
+            using var im = FolderFixtures.Solid(32, 32, new Rgb24((byte)rng.Next(256), (byte)rng.Next(256), (byte)rng.Next(256)));
+            im.SaveAsPng(images.File($"{i}.png"));
+        }
+        string root = Ilgpugan.TempDir(), run = Path.Combine(root, "run");
+        var env = new Dictionary<string, string> { ["ILGPUGAN_CACHE"] = Path.Combine(root, "cache") };
+        var r = Ilgpugan.RunWithEnvironment(env, "train", "--model", "dcgan", "--loss", "wgan-gp", "--dataset", "folder", "--data", images.Path,
+            "--image-size", "32", "--batch", "4", "--steps", "2", "--d-steps", "2", "--device", "cpu", "--out", run);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var (d, _) = SafeTensors.Load(Path.Combine(run, "checkpoint", "D.safetensors"));
+        Assert.Equal(["0.weight", "2.weight", "4.weight", "6.weight"], d.Keys.Order());
+        Assert.Equal([1, 256, 4, 4], d["6.weight"].Shape);
+        var rows = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
+        int gp = Array.IndexOf(rows[0].Split(','), "gp");
+        Assert.All(rows.Skip(1), row => Assert.True(double.Parse(row.Split(',')[gp], System.Globalization.CultureInfo.InvariantCulture) > 0, row));
     }
 
     [Theory]

@@ -10,11 +10,17 @@ namespace IlgpuGan.Tests.Engine;
 /// <summary>The DCGAN through the trainer on the cpu backend: memory, the joint-D rule, the checkpoint's torch names and shapes.</summary>
 public sealed class DcganTrainerTests(CpuFixture fixture) : IClassFixture<CpuFixture>
 {
-    static GanTrainer Trainer(IBackend b, int batch = 4, int count = 16)
+    static GanTrainer Trainer(IBackend b, int batch = 4, int count = 16, GanLoss loss = GanLoss.Bce)
     {
         var pixels = new byte[count * 784];
         new Random(3).NextBytes(pixels);
-        return new GanTrainer(b, new GanConfig { Model = ModelKind.Dcgan, Batch = batch, Latent = 100 }, pixels, count, 784);
+        var d = GanLosses.Defaults(loss);
+        var config = new GanConfig
+        {
+            Model = ModelKind.Dcgan, Batch = batch, Latent = 100, Loss = loss,
+            Optimizer = d.Optimizer, Lr = d.Lr, Beta1 = d.Beta1, Beta2 = d.Beta2, DSteps = d.DSteps,
+        };
+        return new GanTrainer(b, config, pixels, count, 784);
     }
 
     [Fact]
@@ -88,6 +94,49 @@ public sealed class DcganTrainerTests(CpuFixture fixture) : IClassFixture<CpuFix
         }
     }
 
+    /// <summary>
+    /// --loss wgan-gp: the critic is the DCGAN D without BatchNorm (torch's indices 0, 2, 4 of an
+    /// nn.Sequential written without it), so it runs real and fake as one batch; steps of 5 critic
+    /// updates with the penalty stay finite, allocate nothing and make no conv plan.
+    /// </summary>
+    [Fact]
+    public void A_wgan_gp_dcgan_critic_has_no_batchnorm_and_trains_finite()
+    {
+        var cpu = (CpuBackend)fixture.Backend;
+        var (backend, counter) = CountingBackend.Wrap(cpu);
+        using var trainer = Trainer(backend, batch: 4, count: 32, loss: GanLoss.WganGp);
+        Assert.DoesNotContain(trainer.D.Layers, l => l is BatchNorm2d);
+        Assert.Equal(8, trainer.D.MaxBatch);   // the joint pass: real and fake rows together
+        int afterBuild = counter.Allocations, plans = cpu.ConvPlans.Count;
+        var d0 = trainer.D.Parameters.ToArray();
+        for (int i = 0; i < 3; i++)
+        {
+            trainer.TrainStep();
+            var s = trainer.ReadStats();
+            Assert.All(new[] { s.DLoss, s.GLoss, s.DReal, s.DFake, s.DFakeAfter, s.Penalty }, v => Assert.True(float.IsFinite(v), $"step {i}: {s}"));
+            Assert.True(s.Penalty > 0, $"step {i}: the penalty is part of the D loss ({s})");
+        }
+        trainer.RequireFinite();
+        Assert.Equal(afterBuild, counter.Allocations);
+        Assert.Equal(plans, cpu.ConvPlans.Count);
+        Assert.NotEqual(d0, trainer.D.Parameters.ToArray());
+
+        string dir = Path.Combine(Path.GetTempPath(), $"dcgan-gp-ckpt-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        try
+        {
+            Checkpoint.Save(trainer, dir);
+            var (d, _) = SafeTensors.Load(Path.Combine(new RunFolder(dir).Checkpoint, RunFolder.DiscriminatorFileName));
+            var want = new Dictionary<string, int[]> { ["0.weight"] = [64, 1, 4, 4], ["2.weight"] = [128, 64, 4, 4], ["4.weight"] = [1, 128, 7, 7] };
+            Assert.Equal(want.Keys.Order(), d.Keys.Order());
+            foreach (var (name, shape) in want) Assert.Equal(shape, d[name].Shape);
+            Assert.All(d.Values, t => Assert.All(t.Floats!, v => Assert.True(float.IsFinite(v))));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public void Dcgan_d_with_batchnorm_sees_real_and_fake_apart()
     {
@@ -135,14 +184,16 @@ public sealed class DcganTrainerTests(CpuFixture fixture) : IClassFixture<CpuFix
 /// <summary>The same no-allocation rule on an ILGPU backend (the simulator): conv plans and their device workspaces are made at build time.</summary>
 public sealed class SimulatorDcganMemoryTests(SimulatorFixture fixture) : IClassFixture<SimulatorFixture>
 {
-    [Fact]
-    public void A_dcgan_step_allocates_no_device_memory_and_makes_no_new_conv_plan()
+    [Theory]
+    [InlineData(GanLoss.Bce)]
+    [InlineData(GanLoss.WganGp)]   // the penalty's conv passes too
+    public void A_dcgan_step_allocates_no_device_memory_and_makes_no_new_conv_plan(GanLoss loss)
     {
         var ilgpu = (IlgpuBackend)fixture.Backend;
         var (backend, counter) = CountingBackend.Wrap(ilgpu);
         var pixels = new byte[8 * 784];
         new Random(4).NextBytes(pixels);
-        using var trainer = new GanTrainer(backend, new GanConfig { Model = ModelKind.Dcgan, Batch = 2, Latent = 100 }, pixels, 8, 784);
+        using var trainer = new GanTrainer(backend, new GanConfig { Model = ModelKind.Dcgan, Batch = 2, Latent = 100, Loss = loss }, pixels, 8, 784);
         int afterBuild = counter.Allocations, plans = ilgpu.ConvPlans.Count;
         trainer.TrainStep();
         trainer.TrainStep();
