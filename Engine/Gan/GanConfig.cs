@@ -107,8 +107,6 @@ public sealed record GanConfig
             throw new GanConfigException(nameof(Generator), $"mlp2d is for the 2D datasets ({string.Join(", ", Mixture2D.Names)})");
         if (Conditional && mixture)
             throw new GanConfigException(nameof(Conditional), "needs a labelled image dataset (mnist, fashion-mnist), not a 2D mixture");
-        if (Conditional && Pack != 1)
-            throw new GanConfigException(nameof(Conditional), "cannot be combined with {0}", null, nameof(Pack));
         if (!Enum.IsDefined(Model)) throw new GanConfigException(nameof(Model), $"must be {Kinds.List<ModelKind>()}", Model.ToString());
         if (Channels is not (1 or 3)) throw new GanConfigException(nameof(Channels), "must be 1 or 3", Text(Channels));
         if (Model == ModelKind.Dcgan)
@@ -117,8 +115,6 @@ public sealed record GanConfig
                 throw new GanConfigException(nameof(ImageSize), $"must be {string.Join(", ", DcganPresets.ImageSizes)} for the dcgan model", Text(ImageSize));
             if (mixture) throw new GanConfigException(nameof(Model), $"dcgan needs an image dataset, not the 2D mixture {Dataset}", "dcgan");
             // Not built yet for conv models: refused by name rather than run wrong.
-            if (Conditional) throw new GanConfigException(nameof(Conditional), "is not supported with {0} dcgan yet", null, nameof(Model));
-            if (Pack != 1) throw new GanConfigException(nameof(Pack), "is not supported with {0} dcgan yet", Text(Pack), nameof(Model));
             if (Loss == GanLoss.WganGp) throw new GanConfigException(nameof(Loss), "wgan-gp is not supported with {0} dcgan yet (its exact double backward covers Linear critics only)", null, nameof(Model));
         }
     }
