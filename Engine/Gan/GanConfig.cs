@@ -49,10 +49,16 @@ public sealed record GanConfig
     public float Clip { get; init; } = DefaultClip;
     /// <summary>WGAN-GP's λ.</summary>
     public float GpLambda { get; init; } = DefaultGpLambda;
-    /// <summary>Conditional GAN: a one-hot class block is appended to G's and D's inputs.</summary>
+    /// <summary>
+    /// Conditional GAN: a one-hot class block is appended to G's and D's inputs (a conv D gets it as
+    /// one-hot maps, one extra input channel per class).
+    /// </summary>
     public bool Conditional { get; init; }
     public int Classes { get; init; } = 10;
-    /// <summary>PacGAN packing: D sees this many samples side by side, real packs against fake packs.</summary>
+    /// <summary>
+    /// PacGAN packing: D sees this many samples side by side, real packs against fake packs (a conv D
+    /// stacks them along channels). Combines with <see cref="Conditional"/>: each sample keeps its class block.
+    /// </summary>
     public int Pack { get; init; } = 1;
 
     public const float DefaultClip = 0.01f, DefaultGpLambda = 10f;
