@@ -6,20 +6,25 @@ namespace IlgpuGan.Kernels;
 /// Conditional GANs (Mirza and Osindero 2014, as PyTorch-GAN's cgan) feed G and D their inputs
 /// with a one-hot class block appended to every row. These kernels write that block into a
 /// strided row layout and move column blocks between row layouts, so the unconditional models'
-/// buffers and kernels serve unchanged.
+/// buffers and kernels serve unchanged. Each class takes <c>plane</c> consecutive columns: 1 for
+/// a vector input, H·W for a conv D's one-hot maps (class k's plane all ones, the others zeros, as
+/// torch.cat([x, onehot[:, :, None, None].expand(-1, -1, H, W)], 1) lays them out in NCHW).
 /// </summary>
 public static class ConditionalKernels
 {
-    /// <summary>dst[r, col + k] = (labels[indices[indexOffset + r]] == k) for k &lt; classes; row stride dstStride.</summary>
+    /// <summary>
+    /// dst[r, col + k·plane + p] = (labels[indices[indexOffset + r]] == k) for k &lt; classes,
+    /// p &lt; plane; row stride dstStride.
+    /// </summary>
     public static void OneHotLabels(ArrayView<int> labels, ArrayView<int> indices, ArrayView<float> dst,
-        ArrayView<ulong> counters, CounterOffset offset, int rows, int classes, int dstStride, int dstColumn)
+        ArrayView<ulong> counters, CounterOffset offset, int rows, int classes, int plane, int dstStride, int dstColumn)
     {
-        int n = rows * classes;
+        int width = classes * plane, n = rows * width;
         int indexOffset = (int)offset.At(counters);
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
         {
-            int r = i / classes, k = i - r * classes;
-            dst[r * dstStride + dstColumn + k] = labels[indices[indexOffset + r]] == k ? 1f : 0f;
+            int r = i / width, j = i - r * width;
+            dst[r * dstStride + dstColumn + j] = labels[indices[indexOffset + r]] == j / plane ? 1f : 0f;
         }
     }
 
@@ -28,15 +33,15 @@ public static class ConditionalKernels
     /// counter offset + r of (seed, stream), so G's input and D's fake input can be written
     /// separately and still agree.
     /// </summary>
-    public static void OneHotRandom(ArrayView<float> dst, int rows, int classes, int dstStride, int dstColumn,
+    public static void OneHotRandom(ArrayView<float> dst, int rows, int classes, int plane, int dstStride, int dstColumn,
         ulong seed, uint stream, ArrayView<ulong> counters, CounterOffset counter)
     {
-        int n = rows * classes;
+        int width = classes * plane, n = rows * width;
         ulong offset = counter.At(counters);
         for (int i = Grid.GlobalIndex.X; i < n; i += GridStride.Step)
         {
-            int r = i / classes, k = i - r * classes;
-            dst[r * dstStride + dstColumn + k] = RandomClass(seed, stream, offset + (ulong)r, classes) == k ? 1f : 0f;
+            int r = i / width, j = i - r * width;
+            dst[r * dstStride + dstColumn + j] = RandomClass(seed, stream, offset + (ulong)r, classes) == j / plane ? 1f : 0f;
         }
     }
 
@@ -61,11 +66,12 @@ public static class ConditionalKernels
 
     // ---- references (exact: these kernels only move values) ----
 
-    public static void OneHotReference(ReadOnlySpan<int> classOfRow, Span<float> dst, int classes, int dstStride, int dstColumn)
+    public static void OneHotReference(ReadOnlySpan<int> classOfRow, Span<float> dst, int classes, int dstStride, int dstColumn, int plane = 1)
     {
         for (int r = 0; r < classOfRow.Length; r++)
             for (int k = 0; k < classes; k++)
-                dst[r * dstStride + dstColumn + k] = classOfRow[r] == k ? 1f : 0f;
+                for (int p = 0; p < plane; p++)
+                    dst[r * dstStride + dstColumn + k * plane + p] = classOfRow[r] == k ? 1f : 0f;
     }
 
     public static void CopyColumnsReference(ReadOnlySpan<float> src, Span<float> dst, int rows, int cols,

@@ -209,14 +209,14 @@ public abstract class BackendBase : IBackend
         using (Observe(new(KernelOp.GradientPenalty, s.Rows, s.Cols))) GradientPenaltyCore(g, norms, s, lambda, output);
     }
 
-    public void OneHotLabels(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, RowsCols s)
+    public void OneHotLabels(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, OneHotShape s)
     {
-        using (Observe(new(KernelOp.OneHotLabels, s.Rows, s.Cols))) OneHotLabelsCore(labels, batch, dst, s);
+        using (Observe(new(KernelOp.OneHotLabels, s.Rows, s.Classes, s.Plane))) OneHotLabelsCore(labels, batch, dst, s);
     }
 
-    public void OneHotRandom(ColumnBlock dst, RowsCols s, PhiloxCounter rng)
+    public void OneHotRandom(ColumnBlock dst, OneHotShape s, PhiloxCounter rng)
     {
-        using (Observe(new(KernelOp.OneHotRandom, s.Rows, s.Cols))) OneHotRandomCore(dst, s, rng);
+        using (Observe(new(KernelOp.OneHotRandom, s.Rows, s.Classes, s.Plane))) OneHotRandomCore(dst, s, rng);
     }
 
     public void CopyColumns(ColumnBlock src, ColumnBlock dst, RowsCols s)
@@ -270,8 +270,8 @@ public abstract class BackendBase : IBackend
     protected abstract void ClampCore(Tensor x, float min, float max);
     protected abstract void InterpolateCore(Tensor real, Tensor fake, Tensor eps, Tensor xhat, RowsCols s);
     protected abstract void GradientPenaltyCore(Tensor g, Tensor norms, RowsCols s, float lambda, LossOutput output);
-    protected abstract void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, RowsCols s);
-    protected abstract void OneHotRandomCore(ColumnBlock dst, RowsCols s, PhiloxCounter rng);
+    protected abstract void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, OneHotShape s);
+    protected abstract void OneHotRandomCore(ColumnBlock dst, OneHotShape s, PhiloxCounter rng);
     protected abstract void CopyColumnsCore(ColumnBlock src, ColumnBlock dst, RowsCols s);
     protected abstract void CopyCore(Tensor source, Tensor destination);
     protected abstract void IncrementCore(DeviceBuffer<ulong> counters, int count);

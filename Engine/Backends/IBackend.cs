@@ -155,11 +155,14 @@ public interface IBackend : IDisposable
     /// </summary>
     void GradientPenalty(Tensor g, Tensor norms, RowsCols s, float lambda, LossOutput output);
 
-    /// <summary>dst block row r = one-hot of labels[batch row r] over s.Cols classes, for s.Rows rows.</summary>
-    void OneHotLabels(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, RowsCols s);
+    /// <summary>
+    /// dst block row r = one-hot of labels[batch row r] over s.Classes classes, for s.Rows rows,
+    /// each class s.Plane columns wide (<see cref="OneHotShape"/>).
+    /// </summary>
+    void OneHotLabels(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, OneHotShape s);
 
     /// <summary>The same one-hot block for classes drawn from Philox, counter offset + r.</summary>
-    void OneHotRandom(ColumnBlock dst, RowsCols s, PhiloxCounter rng);
+    void OneHotRandom(ColumnBlock dst, OneHotShape s, PhiloxCounter rng);
 
     /// <summary>dst block [r, c] = src block [r, c] for s.Rows rows and s.Cols columns.</summary>
     void CopyColumns(ColumnBlock src, ColumnBlock dst, RowsCols s);

@@ -54,8 +54,8 @@ public sealed partial class IlgpuBackend : BackendBase
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> interpolate;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> rowPenalty;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, float, int> penaltyStats;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, CounterOffset, int, int, int, int> oneHotLabels;
-    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, int, int, int, ulong, uint, ArrayView<ulong>, CounterOffset> oneHotRandom;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<int>, ArrayView<int>, ArrayView<float>, ArrayView<ulong>, CounterOffset, int, int, int, int, int> oneHotLabels;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, int, int, int, int, int, ulong, uint, ArrayView<ulong>, CounterOffset> oneHotRandom;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<ulong>, int> increment;
     readonly DeviceBuffer<ulong> noCounters;   // one zero: what kernels read through an offset without a device counter
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int, int, int, int> copyColumns;
@@ -388,11 +388,11 @@ public sealed partial class IlgpuBackend : BackendBase
         penaltyStats(stream, new KernelConfig(new Index1D(1), new Index1D(threads)), V(norms), V(o.Stats), s.Rows, lambda, o.StatsIndex);
     }
 
-    protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, RowsCols s) =>
-        oneHotLabels(stream, Stride(s.Count), V(labels), V(batch.Indices), V(dst.Tensor), Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Cols, dst.Stride, dst.Column);
+    protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock dst, OneHotShape s) =>
+        oneHotLabels(stream, Stride(s.Count), V(labels), V(batch.Indices), V(dst.Tensor), Counters(batch.Counter), Offset((ulong)batch.Offset, batch.Counter), s.Rows, s.Classes, s.Plane, dst.Stride, dst.Column);
 
-    protected override void OneHotRandomCore(ColumnBlock dst, RowsCols s, PhiloxCounter rng) =>
-        oneHotRandom(stream, Stride(s.Count), V(dst.Tensor), s.Rows, s.Cols, dst.Stride, dst.Column, rng.Seed, rng.Stream, Counters(rng.Counter), Offset(rng.Offset, rng.Counter));
+    protected override void OneHotRandomCore(ColumnBlock dst, OneHotShape s, PhiloxCounter rng) =>
+        oneHotRandom(stream, Stride(s.Count), V(dst.Tensor), s.Rows, s.Classes, s.Plane, dst.Stride, dst.Column, rng.Seed, rng.Stream, Counters(rng.Counter), Offset(rng.Offset, rng.Counter));
 
     protected override void CopyColumnsCore(ColumnBlock src, ColumnBlock dst, RowsCols s) =>
         copyColumns(stream, Stride(s.Count), V(src.Tensor), V(dst.Tensor), s.Rows, s.Cols, src.Stride, src.Column, dst.Stride, dst.Column);

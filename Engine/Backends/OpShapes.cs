@@ -79,6 +79,17 @@ public readonly record struct DeviceCounter(DeviceBuffer<ulong>? Counters, int S
 public readonly record struct ColumnBlock(Tensor Tensor, int Stride, int Column);
 
 /// <summary>
+/// A one-hot class block of Rows rows: class k takes Plane consecutive columns, all ones for the
+/// row's class and zeros otherwise. Plane 1 is a one-hot vector; Plane H·W gives a conv D's
+/// one-hot maps (Classes constant planes after the image's channels, NCHW).
+/// </summary>
+public readonly record struct OneHotShape(int Rows, int Classes, int Plane = 1)
+{
+    public int Width => Classes * Plane;
+    public long Count => (long)Rows * Width;
+}
+
+/// <summary>
 /// BatchNorm2d's geometry: an NCHW tensor of N images, C channels and Plane = H·W values per channel
 /// plane; channel c's statistics are over its N·Plane values (N runs of Plane contiguous floats, HW
 /// apart in the channel stride). With Plane 1 it is BatchNorm1d's [N, C] layout.

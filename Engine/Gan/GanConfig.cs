@@ -49,10 +49,16 @@ public sealed record GanConfig
     public float Clip { get; init; } = DefaultClip;
     /// <summary>WGAN-GP's λ.</summary>
     public float GpLambda { get; init; } = DefaultGpLambda;
-    /// <summary>Conditional GAN: a one-hot class block is appended to G's and D's inputs.</summary>
+    /// <summary>
+    /// Conditional GAN: a one-hot class block is appended to G's and D's inputs (a conv D gets it as
+    /// one-hot maps, one extra input channel per class).
+    /// </summary>
     public bool Conditional { get; init; }
     public int Classes { get; init; } = 10;
-    /// <summary>PacGAN packing: D sees this many samples side by side, real packs against fake packs.</summary>
+    /// <summary>
+    /// PacGAN packing: D sees this many samples side by side, real packs against fake packs (a conv D
+    /// stacks them along channels). Combines with <see cref="Conditional"/>: each sample keeps its class block.
+    /// </summary>
     public int Pack { get; init; } = 1;
 
     public const float DefaultClip = 0.01f, DefaultGpLambda = 10f;
@@ -107,8 +113,6 @@ public sealed record GanConfig
             throw new GanConfigException(nameof(Generator), $"mlp2d is for the 2D datasets ({string.Join(", ", Mixture2D.Names)})");
         if (Conditional && mixture)
             throw new GanConfigException(nameof(Conditional), "needs a labelled image dataset (mnist, fashion-mnist), not a 2D mixture");
-        if (Conditional && Pack != 1)
-            throw new GanConfigException(nameof(Conditional), "cannot be combined with {0}", null, nameof(Pack));
         if (!Enum.IsDefined(Model)) throw new GanConfigException(nameof(Model), $"must be {Kinds.List<ModelKind>()}", Model.ToString());
         if (Channels is not (1 or 3)) throw new GanConfigException(nameof(Channels), "must be 1 or 3", Text(Channels));
         if (Model == ModelKind.Dcgan)
@@ -116,9 +120,6 @@ public sealed record GanConfig
             if (!DcganPresets.Supports(ImageSize))
                 throw new GanConfigException(nameof(ImageSize), $"must be {string.Join(", ", DcganPresets.ImageSizes)} for the dcgan model", Text(ImageSize));
             if (mixture) throw new GanConfigException(nameof(Model), $"dcgan needs an image dataset, not the 2D mixture {Dataset}", "dcgan");
-            // Not built yet for conv models: refused by name rather than run wrong.
-            if (Conditional) throw new GanConfigException(nameof(Conditional), "is not supported with {0} dcgan yet", null, nameof(Model));
-            if (Pack != 1) throw new GanConfigException(nameof(Pack), "is not supported with {0} dcgan yet", Text(Pack), nameof(Model));
         }
     }
 

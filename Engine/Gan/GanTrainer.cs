@@ -80,18 +80,21 @@ public sealed class GanTrainer : IDisposable
         bool conv = config.Model == ModelKind.Dcgan;
         if (conv && dim != config.Channels * config.ImageSize * config.ImageSize)
             throw new GanException($"the dcgan model makes {config.Channels}×{config.ImageSize}×{config.ImageSize} images; the dataset's are {dim} values each");
+        // A conv D's class block is one-hot maps, one H·W plane per class (extra input channels); with
+        // packing, a D row holds pack samples: pack·(C + classes) channels in NCHW, the same memory.
         // WGAN-GP's penalty is per sample, so its critic has no BatchNorm (GradientPenalty.Check).
-        var dSpec = conv ? DcganPresets.Discriminator(config.ImageSize, config.Channels, batchNorm: config.Loss != GanLoss.WganGp)
-            : mixture is null ? Presets.Discriminator((dim + classes) * config.Pack) : Presets.Discriminator2D((dim + classes) * config.Pack);
+        int plane = conv ? config.ImageSize * config.ImageSize : 1, packed = (dim + classes * plane) * config.Pack;
+        var dSpec = conv ? DcganPresets.Discriminator(config.ImageSize, (config.Channels + classes) * config.Pack, batchNorm: config.Loss != GanLoss.WganGp)
+            : mixture is null ? Presets.Discriminator(packed) : Presets.Discriminator2D(packed);
         // BatchNorm couples the rows of a batch: D with BatchNorm must see real and fake apart.
         joint = !config.Conditional && !dSpec.Any(s => s is BatchNorm1dSpec or BatchNorm2dSpec);
         try
         {
-            int gIn = config.Latent + classes, packed = (dim + classes) * config.Pack;
+            int gIn = config.Latent + classes;
             var gSpec = conv ? DcganPresets.Generator(gIn, config.ImageSize, config.Channels) : Presets.Generator(config.Generator, gIn, dim);
             G = Own(new Sequential(b, gSpec, gIn, Math.Max(n, GridCount), RngStreams.GeneratorInit(config.Seed)));
             D = Own(new Sequential(b, dSpec, packed, (joint ? 2 : 1) * n / config.Pack, RngStreams.DiscriminatorInit(config.Seed),
-                conv ? (config.Channels, config.ImageSize, config.ImageSize) : null));
+                conv ? ((config.Channels + classes) * config.Pack, config.ImageSize, config.ImageSize) : null));
             // The batch sizes a step and the grid use, prepared now so that no step allocates.
             G.PrepareBatch(n);
             G.PrepareBatch(GridCount);
@@ -119,8 +122,8 @@ public sealed class GanTrainer : IDisposable
                 labels.CopyFromHost(classLabels!.Take(count).Select(l => (int)l).ToArray(), 0);
                 gInput = Own(new ConditionalInput(b, config.Latent, classes, Math.Max(n, GridCount)));
                 gridInput = Own(new ConditionalInput(b, config.Latent, classes, GridCount));
-                dReal = Own(new ConditionalInput(b, dim, classes, n));
-                dFake = Own(new ConditionalInput(b, dim, classes, n));
+                dReal = Own(new ConditionalInput(b, dim, classes, n, plane));
+                dFake = Own(new ConditionalInput(b, dim, classes, n, plane));
             }
         }
         catch

@@ -56,9 +56,10 @@ public sealed class Sampler : IDisposable
             Model = kind;
             ImageSize = size;
             Channels = channels;
-            inputs = latent;
+            // A conditional conv G takes z and the one-hot class as latent + classes channels at 1×1.
+            inputs = latent + (metadata.TryGetValue("classes", out var cText) && int.TryParse(cText, out int cs) && cs > 0 ? cs : 0);
             OutFeatures = channels * size * size;
-            spec = DcganPresets.Generator(latent, size, channels);
+            spec = DcganPresets.Generator(inputs, size, channels);
             // A conv layer's column matrix grows with the batch: sample in batches of 64 at most.
             chunk = Math.Min(chunk, 64);
         }

@@ -30,6 +30,7 @@ public static class DcganPresets
 
     public static bool Supports(int imageSize) => ImageSizes.Contains(imageSize);
 
+    /// <param name="latent">G's input channels at 1×1: z's size, plus the classes of a conditional G (one-hot after z).</param>
     public static IReadOnlyList<LayerSpec> Generator(int latent, int imageSize, int channels)
     {
         if (imageSize == 28)
@@ -51,6 +52,8 @@ public static class DcganPresets
         return list;
     }
 
+    /// <param name="channels">D's input channels: the image's C, plus one one-hot map per class for
+    /// a conditional D, all times the pack (PacGAN stacks the samples of a pack along channels).</param>
     /// <param name="batchNorm">False for a WGAN-GP critic: the same layers without BatchNorm2d.</param>
     public static IReadOnlyList<LayerSpec> Discriminator(int imageSize, int channels, bool batchNorm = true)
     {

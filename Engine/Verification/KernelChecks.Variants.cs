@@ -40,7 +40,8 @@ public sealed partial class KernelChecks
         return new("wgan-gp penalty", $"{rows}x{cols}", err, 2e-6);
     }
 
-    public CheckResult OneHot(int rows, int classes, int stride, int column, int indexOffset)
+    /// <summary>Both one-hot ops into a block of a wider row (plane &gt; 1: one-hot maps, H·W per class).</summary>
+    public CheckResult OneHot(int rows, int classes, int stride, int column, int indexOffset, int plane = 1)
     {
         var labels = Enumerable.Range(0, rows + indexOffset).Select(i => (int)(Philox.UniformDouble(seed, RngStreams.Verification.VariantLabels, (ulong)i) * classes)).ToArray();
         var idx = Enumerable.Range(0, rows + indexOffset).Select(i => (i * 5 + 1) % (rows + indexOffset)).ToArray();
@@ -50,17 +51,17 @@ public sealed partial class KernelChecks
         // Columns outside the block keep their values: start from known data, not NaN.
         var before = Rand(rows * stride);
         Tensor fromLabels = Upload(before), random = Upload(before);
-        backend.OneHotLabels(tl, new(ti, indexOffset), new(fromLabels, stride, column), new(rows, classes));
-        backend.OneHotRandom(new(random, stride, column), new(rows, classes), new(11, 6, 1000));
+        backend.OneHotLabels(tl, new(ti, indexOffset), new(fromLabels, stride, column), new(rows, classes, plane));
+        backend.OneHotRandom(new(random, stride, column), new(rows, classes, plane), new(11, 6, 1000));
         var wantLabels = before.ToArray();
-        ConditionalKernels.OneHotReference(Enumerable.Range(0, rows).Select(r => labels[idx[indexOffset + r]]).ToArray(), wantLabels, classes, stride, column);
+        ConditionalKernels.OneHotReference(Enumerable.Range(0, rows).Select(r => labels[idx[indexOffset + r]]).ToArray(), wantLabels, classes, stride, column, plane);
         var wantRandom = before.ToArray();
         var randomClasses = Enumerable.Range(0, rows).Select(r => ConditionalKernels.RandomClass(11, 6, 1000 + (ulong)r, classes)).ToArray();
-        ConditionalKernels.OneHotReference(randomClasses, wantRandom, classes, stride, column);
+        ConditionalKernels.OneHotReference(randomClasses, wantRandom, classes, stride, column, plane);
         double err = Worst(Error(fromLabels.ToArray(), wantLabels.Select(v => (double)v).ToArray()),
             Error(random.ToArray(), wantRandom.Select(v => (double)v).ToArray()));
         Free(fromLabels, random);
-        return new("one-hot labels", $"{rows}x{classes} in {stride}@{column}", err, 0);
+        return new(plane == 1 ? "one-hot labels" : "one-hot maps", $"{rows}x{classes}{(plane == 1 ? "" : $"x{plane}")} in {stride}@{column}", err, 0);
     }
 
     public CheckResult CopyColumns(int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn)
@@ -88,6 +89,8 @@ public sealed partial class KernelChecks
         yield return GradientPenalty(130, 784, withZeroRow: false);
         yield return OneHot(17, 10, 794, 784, 3);
         yield return OneHot(5, 3, 3, 0, 0);
+        yield return OneHot(3, 3, 49 + 3 * 49, 49, 2, plane: 49);
+        yield return OneHot(5, 10, 784 + 10 * 784, 784, 1, plane: 784);
         yield return CopyColumns(17, 784, 784, 0, 794, 0);
         yield return CopyColumns(9, 5, 13, 8, 7, 1);
         yield return DeviceCounters(4, 7, 3);

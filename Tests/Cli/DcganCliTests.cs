@@ -9,11 +9,10 @@ namespace IlgpuGan.Tests.Cli;
 public sealed class DcganCliTests
 {
     [Theory]
-    [InlineData("--conditional", null, "--conditional is not supported with --model dcgan")]
-    [InlineData("--pack", "2", "--pack is not supported with --model dcgan")]
+    [InlineData("--pack", "3", "--pack must divide --batch (16), got 3")]
     public void Unsupported_combinations_are_one_line_usage_errors(string flag, string? value, string message)
     {
-        string[] args = value is null ? ["train", "--model", "dcgan", flag] : ["train", "--model", "dcgan", flag, value];
+        string[] args = value is null ? ["train", "--model", "dcgan", "--batch", "16", flag] : ["train", "--model", "dcgan", "--batch", "16", flag, value];
         var r = Ilgpugan.Run(args);
         Assert.True(r.ExitCode == 2, r.ToString());
         Assert.Contains(message, r.Stderr);
@@ -45,6 +44,49 @@ public sealed class DcganCliTests
         var rows = File.ReadAllLines(Path.Combine(run, "metrics.csv"));
         int gp = Array.IndexOf(rows[0].Split(','), "gp");
         Assert.All(rows.Skip(1), row => Assert.True(double.Parse(row.Split(',')[gp], System.Globalization.CultureInfo.InvariantCulture) > 0, row));
+    }
+
+    /// <summary>
+    /// A conditional packed DCGAN on MNIST from the command line: its checkpoint has torch's shapes
+    /// (G's first layer takes z + classes, D's first (1 + classes)·pack channels), `sample --class`
+    /// draws one class, the unconditioned grid one class per row, `morph` moves between classes,
+    /// and a resume continues from the checkpoint.
+    /// </summary>
+    [Theory]
+    [InlineData("--conditional")]
+    [InlineData("--pack", "2")]
+    [InlineData("--conditional", "--pack", "2")]
+    public void A_conditional_or_packed_mnist_dcgan_trains_samples_morphs_and_resumes(params string[] flags)
+    {
+        bool conditional = flags.Contains("--conditional");
+        int pack = flags.Contains("--pack") ? 2 : 1, classes = conditional ? 10 : 0;
+        string root = Ilgpugan.TempDir(), run = Path.Combine(root, "run");
+        var r = Ilgpugan.Run(["train", "--model", "dcgan", "--data", Ilgpugan.Mnist, "--device", "cpu", "--steps", "30", "--batch", "16",
+            "--sample-every", "30", "--checkpoint-every", "30", "--out", run, .. flags]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var (g, meta) = SafeTensors.Load(Path.Combine(run, "checkpoint", "G.safetensors"));
+        var (d, _) = SafeTensors.Load(Path.Combine(run, "checkpoint", "D.safetensors"));
+        Assert.Equal([100 + classes, 128, 7, 7], g["0.weight"].Shape);
+        Assert.Equal([64, (1 + classes) * pack, 4, 4], d["0.weight"].Shape);
+        Assert.Equal(conditional, meta.ContainsKey("classes"));
+        using (var grid = Image.Load(Path.Combine(run, "samples", "step_000030.png")))
+            Assert.Equal(conditional ? 10 : 8, (grid.Height - 2) / 30);   // rows of 28-pixel cells with 2-pixel gaps: one per class
+
+        if (conditional)
+        {
+            string three = Path.Combine(root, "three.png");
+            var s = Ilgpugan.Run("sample", "--checkpoint", run, "--class", "3", "--count", "16", "--out", three, "--device", "cpu");
+            Assert.True(s.ExitCode == 0, s.ToString());
+            using (var grid = Image.Load(three)) Assert.True(grid.Width > 28 && grid.Height > 28);
+            var bad = Ilgpugan.Run("sample", "--checkpoint", run, "--class", "10", "--out", three, "--device", "cpu");
+            Assert.True(bad.ExitCode == 2, bad.ToString());
+            var m = Ilgpugan.Run("morph", "--checkpoint", run, "--from-class", "1", "--to-class", "7", "--frames", "6", "--out", Path.Combine(root, "m.gif"), "--device", "cpu");
+            Assert.True(m.ExitCode == 0, m.ToString());
+            Assert.True(File.Exists(Path.Combine(root, "m.gif")));
+        }
+        var resumed = Ilgpugan.Run("train", "--resume", run, "--steps", "32", "--device", "cpu");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal("32", SafeTensors.Load(Path.Combine(run, "checkpoint", "G.safetensors")).Metadata["step"]);
     }
 
     [Theory]

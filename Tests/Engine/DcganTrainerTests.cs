@@ -10,30 +10,35 @@ namespace IlgpuGan.Tests.Engine;
 /// <summary>The DCGAN through the trainer on the cpu backend: memory, the joint-D rule, the checkpoint's torch names and shapes.</summary>
 public sealed class DcganTrainerTests(CpuFixture fixture) : IClassFixture<CpuFixture>
 {
-    static GanTrainer Trainer(IBackend b, int batch = 4, int count = 16, GanLoss loss = GanLoss.Bce)
+    static GanTrainer Trainer(IBackend b, int batch = 4, int count = 16, GanLoss loss = GanLoss.Bce, bool conditional = false, int pack = 1)
     {
         var pixels = new byte[count * 784];
         new Random(3).NextBytes(pixels);
         var d = GanLosses.Defaults(loss);
         var config = new GanConfig
         {
-            Model = ModelKind.Dcgan, Batch = batch, Latent = 100, Loss = loss,
+            Model = ModelKind.Dcgan, Batch = batch, Latent = 100, Loss = loss, Conditional = conditional, Pack = pack,
             Optimizer = d.Optimizer, Lr = d.Lr, Beta1 = d.Beta1, Beta2 = d.Beta2, DSteps = d.DSteps,
         };
-        return new GanTrainer(b, config, pixels, count, 784);
+        return new GanTrainer(b, config, pixels, count, 784, conditional ? DcganVariants.Labels(count, 10) : null);
     }
 
-    [Fact]
-    public void A_dcgan_step_allocates_nothing_and_makes_no_new_conv_plan()
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 1)]
+    [InlineData(false, 2)]
+    [InlineData(true, 2)]
+    public void A_dcgan_step_allocates_nothing_and_makes_no_new_conv_plan(bool conditional, int pack)
     {
         var cpu = (CpuBackend)fixture.Backend;
         var (backend, counter) = CountingBackend.Wrap(cpu);
-        using var trainer = Trainer(backend);
+        using var trainer = Trainer(backend, conditional: conditional, pack: pack);
         int afterBuild = counter.Allocations, plans = cpu.ConvPlans.Count;
         Assert.True(plans >= 6, $"the build should prepare every conv layer's plan, found {plans}");
         for (int i = 0; i < 5; i++) trainer.TrainStep();   // crosses an epoch boundary
         trainer.ReadStats();
         trainer.SampleFixedGrid();
+        if (conditional) trainer.Sample(4, seed: 1, fixedClass: 2);   // uploads its classes into buffers made at build time
         Assert.Equal(afterBuild, counter.Allocations);
         Assert.Equal(plans, cpu.ConvPlans.Count);
         Assert.All(trainer.ReadStats() is var s ? new[] { s.DLoss, s.GLoss, s.DReal, s.DFake } : [], v => Assert.True(float.IsFinite(v)));
@@ -194,6 +199,24 @@ public sealed class SimulatorDcganMemoryTests(SimulatorFixture fixture) : IClass
         var pixels = new byte[8 * 784];
         new Random(4).NextBytes(pixels);
         using var trainer = new GanTrainer(backend, new GanConfig { Model = ModelKind.Dcgan, Batch = 2, Latent = 100, Loss = loss }, pixels, 8, 784);
+        int afterBuild = counter.Allocations, plans = ilgpu.ConvPlans.Count;
+        trainer.TrainStep();
+        trainer.TrainStep();
+        trainer.ReadStats();
+        Assert.Equal(afterBuild, counter.Allocations);
+        Assert.Equal(plans, ilgpu.ConvPlans.Count);
+    }
+
+    /// <summary>The conditional path's one-hot maps and the packed D batch, on the device: built once too.</summary>
+    [Fact]
+    public void A_conditional_packed_dcgan_step_allocates_no_device_memory()
+    {
+        var ilgpu = (IlgpuBackend)fixture.Backend;
+        var (backend, counter) = CountingBackend.Wrap(ilgpu);
+        var pixels = new byte[8 * 784];
+        new Random(4).NextBytes(pixels);
+        var config = new GanConfig { Model = ModelKind.Dcgan, Batch = 4, Latent = 8, Conditional = true, Classes = 3, Pack = 2 };
+        using var trainer = new GanTrainer(backend, config, pixels, 8, 784, DcganVariants.Labels(8, 3));
         int afterBuild = counter.Allocations, plans = ilgpu.ConvPlans.Count;
         trainer.TrainStep();
         trainer.TrainStep();

@@ -38,7 +38,7 @@ public class RecordingBackend : DispatchProxy
 /// </summary>
 public sealed class StepArgumentsTests(CpuFixture fixture) : IClassFixture<CpuFixture>
 {
-    public static TheoryData<string> Configs => ["bce", "wgan-gp", "wgan-rmsprop", "hinge-sgd-dsteps2", "conditional", "pack2"];
+    public static TheoryData<string> Configs => ["bce", "wgan-gp", "wgan-rmsprop", "hinge-sgd-dsteps2", "conditional", "pack2", "dcgan-conditional-pack2"];
 
     static GanConfig Config(string name) => name switch
     {
@@ -48,6 +48,7 @@ public sealed class StepArgumentsTests(CpuFixture fixture) : IClassFixture<CpuFi
         "hinge-sgd-dsteps2" => new() { Batch = 4, Latent = 8, Loss = GanLoss.Hinge, Optimizer = OptimizerKind.Sgd, DSteps = 2 },
         "conditional" => new() { Batch = 4, Latent = 8, Conditional = true, Classes = 3 },
         "pack2" => new() { Batch = 4, Latent = 8, Pack = 2 },
+        "dcgan-conditional-pack2" => new() { Model = IlgpuGan.Engine.Nn.ModelKind.Dcgan, Batch = 4, Latent = 8, Conditional = true, Classes = 3, Pack = 2 },
         _ => throw new ArgumentException(name),
     };
 

@@ -109,6 +109,20 @@ public sealed class VariantTrainerTests
         Assert.NotEqual(three, t.Sample(5, 1, fixedClass: 4));
     }
 
+    /// <summary>Conditional and packed together: D's row is pack samples, each image then its class block.</summary>
+    [Fact]
+    public void Conditional_packed_mlp_sees_pack_labelled_samples_per_row()
+    {
+        using var b = new CpuBackend();
+        using var t = new GanTrainer(b, new GanConfig { Batch = 8, Conditional = true, Pack = 2 }, Pixels(), Images, 784, Labels());
+        Assert.Equal(2 * (784 + 10), t.D.InFeatures);
+        Assert.Equal(64 + 10, t.G.InFeatures);
+        var d0 = t.D.Parameters.ToArray();
+        t.TrainStep();
+        Assert.True(float.IsFinite(t.ReadStats().DLoss));
+        Assert.NotEqual(d0, t.D.Parameters.ToArray());
+    }
+
     [Fact]
     public void Conditional_needs_labels_and_an_image_dataset()
     {

@@ -156,8 +156,20 @@ public abstract class KernelTests(BackendFixture fixture)
     [Theory]
     [InlineData(17, 10, 794, 784, 3)]
     [InlineData(5, 3, 3, 0, 0)]
+    [InlineData(1, 10, 10, 0, 0)]
     public void One_hot_blocks_match_reference(int rows, int classes, int stride, int column, int indexOffset) =>
         Pass(Checks.OneHot(rows, classes, stride, column, indexOffset));
+
+    // One-hot maps (a conv D's class planes): plane = H·W values per class after the image's
+    // C·H·W, rows padded past the block in one case so a write past the block would show.
+    [Theory]
+    [InlineData(1, 1, 784, 0, 0, 784)]          // batch 1, one class, 28×28
+    [InlineData(1, 10, 10 + 10, 10, 0, 1)]      // plane 1 (1×1 maps) is the vector block
+    [InlineData(3, 3, 49 + 3 * 49 + 5, 49, 2, 49)]
+    [InlineData(5, 10, 784 + 10 * 784, 784, 1, 784)]
+    [InlineData(2, 10, 3 * 1024 + 10 * 1024, 3 * 1024, 0, 1024)]
+    public void One_hot_maps_match_reference(int rows, int classes, int stride, int column, int indexOffset, int plane) =>
+        Pass(Checks.OneHot(rows, classes, stride, column, indexOffset, plane));
 
     [Theory]
     [InlineData(4, 7, 3)]

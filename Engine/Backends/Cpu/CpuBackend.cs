@@ -499,34 +499,30 @@ public sealed unsafe partial class CpuBackend : BackendBase
         s[statsIndex + 1] = (float)(normSum / rows);
     }
 
-    protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock block0, RowsCols s)
+    protected override void OneHotLabelsCore(DeviceBuffer<int> labels, BatchIndices batch, ColumnBlock block0, OneHotShape s)
     {
         var indices = batch.Indices;
         int indexOffset = At(batch);
         var (dst, dstStride, dstColumn) = block0;
-        var (rows, classes) = s;
         var lab = ((CpuBuffer<int>)labels).Array; var idx = ((CpuBuffer<int>)indices).Array;
         var d = S(dst);
-        for (int r = 0; r < rows; r++)
-        {
-            var block = d.Slice(r * dstStride + dstColumn, classes);
-            block.Clear();
-            block[lab[idx[indexOffset + r]]] = 1f;
-        }
+        for (int r = 0; r < s.Rows; r++) OneHotRow(d.Slice(r * dstStride + dstColumn, s.Width), lab[idx[indexOffset + r]], s.Plane);
     }
 
-    protected override void OneHotRandomCore(ColumnBlock block0, RowsCols s, PhiloxCounter rng)
+    protected override void OneHotRandomCore(ColumnBlock block0, OneHotShape s, PhiloxCounter rng)
     {
         var (dst, dstStride, dstColumn) = block0;
-        var (rows, classes) = s;
         var (seed, stream, offset) = (rng.Seed, rng.Stream, At(rng));
         var d = S(dst);
-        for (int r = 0; r < rows; r++)
-        {
-            var block = d.Slice(r * dstStride + dstColumn, classes);
-            block.Clear();
-            block[ConditionalKernels.RandomClass(seed, stream, offset + (ulong)r, classes)] = 1f;
-        }
+        for (int r = 0; r < s.Rows; r++)
+            OneHotRow(d.Slice(r * dstStride + dstColumn, s.Width), ConditionalKernels.RandomClass(seed, stream, offset + (ulong)r, s.Classes), s.Plane);
+    }
+
+    /// <summary>One row's block: class k's plane of ones, zeros elsewhere (a label out of range throws, as an index would).</summary>
+    static void OneHotRow(Span<float> block, int k, int plane)
+    {
+        block.Clear();
+        block.Slice(k * plane, plane).Fill(1f);
     }
 
     protected override void CopyColumnsCore(ColumnBlock from, ColumnBlock to, RowsCols shape)

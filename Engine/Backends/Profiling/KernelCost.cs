@@ -82,10 +82,11 @@ public static class KernelCost
                 return new($"interpolate {a}x{b}", 3.0 * n, F * (3 * n + a));
             case KernelOp.GradientPenalty:
                 return new($"gradient penalty {a}x{b}", 4.0 * n, F * (2 * n + 2 * a + 2));
+            // A = rows, B = classes, C = plane (values per class: 1, or H·W for one-hot maps).
             case KernelOp.OneHotLabels:
-                return new($"one-hot labels {a}x{b}", 0, F * (n + 2 * a));
+                return new($"one-hot labels {a}x{b}{Plane(c)}", 0, F * (n * Math.Max(c, 1) + 2 * a));
             case KernelOp.OneHotRandom:
-                return new($"one-hot random {a}x{b}", 0, F * n);
+                return new($"one-hot random {a}x{b}{Plane(c)}", 0, F * n * Math.Max(c, 1));
             case KernelOp.CopyColumns:
                 return new($"copy columns {a}x{b}", 0, F * 2 * n);
             case KernelOp.Copy:
@@ -127,6 +128,9 @@ public static class KernelCost
         double bytes = products * F * (2.0 * c * b + a * c + 2.0 * a * b);
         return new($"{kind} {what} {a}x{b}x{c}{(k.Has(KernelKey.Accumulate) ? " +=" : "")}", products * 2.0 * a * b * c, bytes);
     }
+
+    /// <summary>A one-hot block's plane in its name when it is a map (plane above 1).</summary>
+    static string Plane(long plane) => plane > 1 ? $"x{plane}" : "";
 
     static string Act(KernelKey k) => ((Activation)(k.Variant & 0xff)).ToString();
 }
