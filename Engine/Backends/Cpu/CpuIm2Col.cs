@@ -43,6 +43,13 @@ public static unsafe class CpuIm2Col
     /// </summary>
     public static void Im2Col(float* image, float* cols, ConvArgs a, long ldCols, int* taps, int threads)
     {
+        if (CpuK4S2P1.Fits(a)) CpuK4S2P1.Im2Col(image, cols, a, ldCols, threads);
+        else Im2ColTaps(image, cols, a, ldCols, taps, threads);
+    }
+
+    /// <summary>im2col through the tap table, for any geometry (the path of all but the k4 s2 p1 block).</summary>
+    internal static void Im2ColTaps(float* image, float* cols, ConvArgs a, long ldCols, int* taps, int threads)
+    {
         int rows = a.Rows;
         CpuParallel.For(rows * a.N, (long)rows * a.Cols, threads, (start, end) =>
         {
@@ -80,11 +87,14 @@ public static unsafe class CpuIm2Col
     /// </summary>
     public static void Col2Im(float* cols, float* image, ConvArgs a, long ldCols, int* taps, bool accumulate, int threads)
     {
-        if (IsK4S2P1(a))
-        {
-            Col2ImK4S2P1(cols, image, a, ldCols, accumulate, threads);
-            return;
-        }
+        if (CpuK4S2P1.Fits(a)) CpuK4S2P1.Col2Im(cols, image, a, ldCols, accumulate, threads);
+        else if (IsK4S2P1(a)) Col2ImK4S2P1(cols, image, a, ldCols, accumulate, threads);
+        else Col2ImTaps(cols, image, a, ldCols, taps, accumulate, threads);
+    }
+
+    /// <summary>col2im through the tap table, for any geometry.</summary>
+    internal static void Col2ImTaps(float* cols, float* image, ConvArgs a, long ldCols, int* taps, bool accumulate, int threads)
+    {
         int planeLen = a.ImH * a.ImW;
         CpuParallel.For(a.N * a.ImC, (long)a.Rows * a.Cols, threads, (start, end) =>
         {
@@ -125,7 +135,7 @@ public static unsafe class CpuIm2Col
     /// values are added as by the general loop, in a fixed order of its own (so the last bits may differ
     /// from it), and threads own whole planes, so the thread count does not change the result.
     /// </summary>
-    static void Col2ImK4S2P1(float* cols, float* image, ConvArgs a, long ldCols, bool accumulate, int threads)
+    internal static void Col2ImK4S2P1(float* cols, float* image, ConvArgs a, long ldCols, bool accumulate, int threads)
     {
         int planeLen = a.ImH * a.ImW;
         CpuParallel.For(a.N * a.ImC, (long)a.Rows * a.Cols, threads, (start, end) =>
