@@ -16,6 +16,9 @@ public static unsafe partial class CpuGemm
         static Job s_job;
         static int s_pending, s_nextUnit, s_unitsDone, s_nextChunk;
         static Exception? s_error;
+        // A pass of CpuParallel.For instead of a GEMM: the body, and its parts claimed one at a time.
+        static Action<int, int>? s_pass;
+        static int s_passCount, s_passParts, s_nextPart;
 
         // How long an idle worker stays awake (yielding) before it blocks: waking a blocked thread
         // costs tens of µs on a VM, a GEMM of the GAN at batch 64 about a hundred.
@@ -64,7 +67,8 @@ public static unsafe partial class CpuGemm
                     seen = Volatile.Read(ref Sequence);
                     try
                     {
-                        RunShared(ref s_job, ref s_nextUnit, ref s_unitsDone, ref s_nextChunk);
+                        if (Volatile.Read(ref s_pass) is { } pass) RunPass(pass);
+                        else RunShared(ref s_job, ref s_nextUnit, ref s_unitsDone, ref s_nextChunk);
                     }
                     catch (Exception e)
                     {
@@ -79,7 +83,8 @@ public static unsafe partial class CpuGemm
         /// <summary>Runs a partitioned job on the calling thread and up to workers - 1 pool threads.</summary>
         public static void Execute(ref Job job, int workers)
         {
-            if (!Monitor.TryEnter(s_gate))
+            // Held by this thread already (a GEMM inside a pass's body) or by another: run it here.
+            if (Monitor.IsEntered(s_gate) || !Monitor.TryEnter(s_gate))
             {
                 // Another thread is using the workers: do the whole job here.
                 job.PreA = job.PreB = false;
@@ -89,23 +94,10 @@ public static unsafe partial class CpuGemm
             try
             {
                 int helpers = Math.Min(workers, job.Chunks) - 1;
-                if (s_workers.Length < helpers)
-                {
-                    var grown = new Worker[helpers];
-                    Array.Copy(s_workers, grown, s_workers.Length);
-                    for (int i = s_workers.Length; i < helpers; i++) grown[i] = new Worker(i + 1);
-                    s_workers = grown;
-                }
                 s_job = job;
                 s_error = null;
                 s_nextUnit = s_unitsDone = s_nextChunk = 0;
-                Volatile.Write(ref s_pending, helpers);
-                for (int i = 0; i < helpers; i++)
-                {
-                    var w = s_workers[i];
-                    Interlocked.Increment(ref w.Sequence);
-                    if (Volatile.Read(ref w.Sleeping) != 0) w.Wake.Set();
-                }
+                Wake(helpers);
                 Exception? mine = null;
                 try
                 {
@@ -126,5 +118,78 @@ public static unsafe partial class CpuGemm
                 Monitor.Exit(s_gate);
             }
         }
+
+        /// <summary>Starts the first <paramref name="helpers"/> workers (creating them on first use) on the job in the slots.</summary>
+        static void Wake(int helpers)
+        {
+            if (s_workers.Length < helpers)
+            {
+                var grown = new Worker[helpers];
+                Array.Copy(s_workers, grown, s_workers.Length);
+                for (int i = s_workers.Length; i < helpers; i++) grown[i] = new Worker(i + 1);
+                s_workers = grown;
+            }
+            Volatile.Write(ref s_pending, helpers);
+            for (int i = 0; i < helpers; i++)
+            {
+                var w = s_workers[i];
+                Interlocked.Increment(ref w.Sequence);
+                if (Volatile.Read(ref w.Sleeping) != 0) w.Wake.Set();
+            }
+        }
+
+        /// <summary>
+        /// Runs body over [0, count) cut into <paramref name="parts"/> contiguous parts, on the calling
+        /// thread and up to threads − 1 workers, each claiming parts as it comes (a worker that starts
+        /// late finds them done). Inline when the workers are busy or this thread already holds them.
+        /// </summary>
+        public static void ExecutePass(Action<int, int> body, int count, int parts, int threads)
+        {
+            if (Monitor.IsEntered(s_gate) || !Monitor.TryEnter(s_gate))
+            {
+                body(0, count);
+                return;
+            }
+            try
+            {
+                s_passCount = count;
+                s_passParts = parts;
+                s_nextPart = 0;
+                s_error = null;
+                Volatile.Write(ref s_pass, body);
+                Wake(Math.Min(threads, parts) - 1);
+                Exception? mine = null;
+                try
+                {
+                    RunPass(body);
+                }
+                catch (Exception e)
+                {
+                    mine = e;
+                }
+                var spin = new SpinWait();
+                while (Volatile.Read(ref s_pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+                if ((mine ?? s_error) is { } error) ExceptionDispatchInfo.Throw(error);
+            }
+            finally
+            {
+                Volatile.Write(ref s_pass, null);
+                Monitor.Exit(s_gate);
+            }
+        }
+
+        static void RunPass(Action<int, int> body)
+        {
+            int count = s_passCount, parts = s_passParts;
+            for (int p; (p = Interlocked.Increment(ref s_nextPart) - 1) < parts;)
+                body((int)((long)count * p / parts), (int)((long)count * (p + 1) / parts));
+        }
     }
+
+    /// <summary>
+    /// Runs body over [0, count) in contiguous parts on the GEMM's persistent workers (see
+    /// <see cref="CpuParallel.For"/>): no thread-pool threads spinning beside them, nothing allocated.
+    /// </summary>
+    internal static void RunParts(Action<int, int> body, int count, int parts, int threads) =>
+        Pool.ExecutePass(body, count, parts, threads);
 }
