@@ -6,7 +6,11 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 // A small pool of persistent GEMM workers. Parallel.For allocates and costs ~10 µs per call; these
 // threads stay awake a little after each job (GEMMs come in bursts during a training step), first
 // spinning, then yielding the core, then blocking, and a dispatch writes the job into a static
-// slot: nothing is allocated per call.
+// slot: nothing is allocated per call. The caller works on the job too, and waits only for the
+// workers that have joined it: a worker the OS has not run yet (a loaded machine) finds the job closed
+// when it wakes and goes back to waiting, instead of holding the caller until it is scheduled. Every
+// job hands its work out by claims (chunks, packing units, parts), so any number of participants,
+// the caller alone included, computes the same result.
 public static unsafe partial class CpuGemm
 {
     static class Pool
@@ -14,7 +18,11 @@ public static unsafe partial class CpuGemm
         static readonly object s_gate = new();
         static Worker[] s_workers = [];
         static Job s_job;
-        static int s_pending, s_nextUnit, s_unitsDone, s_nextChunk;
+        static int s_nextUnit, s_unitsDone, s_nextChunk;
+        // s_open: the slots hold a job that is still being handed out (1) or not (0); s_inside: workers
+        // that have joined it. A worker enters (s_inside++) and only then looks at s_open; the caller
+        // closes (s_open = 0) and only then waits for s_inside to drain: one of the two always sees the other.
+        static int s_open, s_inside;
         static Exception? s_error;
         // A pass of CpuParallel.For instead of a GEMM: the body, and its parts claimed one at a time.
         static Action<int, int>? s_pass;
@@ -65,17 +73,24 @@ public static unsafe partial class CpuGemm
                         deadline = Stopwatch.GetTimestamp() + s_spinTicks;
                     }
                     seen = Volatile.Read(ref Sequence);
+                    Interlocked.Increment(ref s_inside);
                     try
                     {
-                        if (Volatile.Read(ref s_pass) is { } pass) RunPass(pass);
-                        else RunShared(ref s_job, ref s_nextUnit, ref s_unitsDone, ref s_nextChunk);
+                        if (Volatile.Read(ref s_open) != 0)
+                        {
+                            if (Volatile.Read(ref s_pass) is { } pass) RunPass(pass);
+                            else RunShared(ref s_job, ref s_nextUnit, ref s_unitsDone, ref s_nextChunk);
+                        }
                     }
                     catch (Exception e)
                     {
                         s_error = e;
                         Volatile.Write(ref s_unitsDone, int.MaxValue / 2);
                     }
-                    Interlocked.Decrement(ref s_pending);
+                    finally
+                    {
+                        Interlocked.Decrement(ref s_inside);
+                    }
                 }
             }
         }
@@ -97,7 +112,7 @@ public static unsafe partial class CpuGemm
                 s_job = job;
                 s_error = null;
                 s_nextUnit = s_unitsDone = s_nextChunk = 0;
-                Wake(helpers);
+                Open(helpers);
                 Exception? mine = null;
                 try
                 {
@@ -109,14 +124,28 @@ public static unsafe partial class CpuGemm
                     // Let helpers waiting on the shared packing go on (their results no longer matter).
                     Volatile.Write(ref s_unitsDone, int.MaxValue / 2);
                 }
-                var spin = new SpinWait();
-                while (Volatile.Read(ref s_pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+                Close();
                 if ((mine ?? s_error) is { } error) ExceptionDispatchInfo.Throw(error);
             }
             finally
             {
                 Monitor.Exit(s_gate);
             }
+        }
+
+        /// <summary>Publishes the job in the slots and wakes <paramref name="helpers"/> workers for it.</summary>
+        static void Open(int helpers)
+        {
+            Volatile.Write(ref s_open, 1);
+            Wake(helpers);
+        }
+
+        /// <summary>Closes the job to workers not yet in it, and waits for those inside to finish.</summary>
+        static void Close()
+        {
+            Interlocked.Exchange(ref s_open, 0);
+            var spin = new SpinWait();
+            while (Volatile.Read(ref s_inside) != 0) spin.SpinOnce(sleep1Threshold: -1);
         }
 
         /// <summary>Starts the first <paramref name="helpers"/> workers (creating them on first use) on the job in the slots.</summary>
@@ -129,7 +158,6 @@ public static unsafe partial class CpuGemm
                 for (int i = s_workers.Length; i < helpers; i++) grown[i] = new Worker(i + 1);
                 s_workers = grown;
             }
-            Volatile.Write(ref s_pending, helpers);
             for (int i = 0; i < helpers; i++)
             {
                 var w = s_workers[i];
@@ -157,7 +185,7 @@ public static unsafe partial class CpuGemm
                 s_nextPart = 0;
                 s_error = null;
                 Volatile.Write(ref s_pass, body);
-                Wake(Math.Min(threads, parts) - 1);
+                Open(Math.Min(threads, parts) - 1);
                 Exception? mine = null;
                 try
                 {
@@ -167,8 +195,7 @@ public static unsafe partial class CpuGemm
                 {
                     mine = e;
                 }
-                var spin = new SpinWait();
-                while (Volatile.Read(ref s_pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+                Close();
                 if ((mine ?? s_error) is { } error) ExceptionDispatchInfo.Throw(error);
             }
             finally
