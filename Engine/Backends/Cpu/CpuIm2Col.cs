@@ -38,8 +38,8 @@ public static unsafe class CpuIm2Col
 
     /// <summary>
     /// Builds the column matrix (ldCols = its row length, N·ColPlane for the batch or ColPlane for one
-    /// image with a.N = 1) from the tap table: each (row, image) pair is one image plane gathered
-    /// through the table's row for the row's kernel offset.
+    /// image with a.N = 1): the k4 s2 p1 block as row permutes (<see cref="CpuK4S2P1"/>, with AVX-512),
+    /// every other geometry from the tap table (<see cref="Im2ColTaps"/>).
     /// </summary>
     public static void Im2Col(float* image, float* cols, ConvArgs a, long ldCols, int* taps, int threads)
     {
@@ -47,7 +47,10 @@ public static unsafe class CpuIm2Col
         else Im2ColTaps(image, cols, a, ldCols, taps, threads);
     }
 
-    /// <summary>im2col through the tap table, for any geometry (the path of all but the k4 s2 p1 block).</summary>
+    /// <summary>
+    /// im2col through the tap table, for any geometry: each (row, image) pair is one image plane
+    /// gathered through the table's row for the row's kernel offset.
+    /// </summary>
     internal static void Im2ColTaps(float* image, float* cols, ConvArgs a, long ldCols, int* taps, int threads)
     {
         int rows = a.Rows;
@@ -81,9 +84,11 @@ public static unsafe class CpuIm2Col
     }
 
     /// <summary>
-    /// image (+)= col2im(cols): each column entry added back to the pixel it was read from, through
-    /// the tap table. Threads own whole (image, channel) planes, and within a plane the taps are added
-    /// in a fixed order, so the result does not depend on the thread count.
+    /// image (+)= col2im(cols): each column entry added back to the pixel it was read from. The k4 s2 p1
+    /// block as a gather of whole rows (<see cref="CpuK4S2P1"/> with AVX-512, else
+    /// <see cref="Col2ImK4S2P1"/>), every other geometry through the tap table. Threads own whole
+    /// (image, channel) planes, and within a plane the taps are added in a fixed order, so the result
+    /// does not depend on the thread count.
     /// </summary>
     public static void Col2Im(float* cols, float* image, ConvArgs a, long ldCols, int* taps, bool accumulate, int threads)
     {
