@@ -129,6 +129,8 @@ public static unsafe partial class CpuGemm
             }
             finally
             {
+                // Opened and not closed only when waking the workers threw: never leave a stale job open.
+                if (Volatile.Read(ref s_open) != 0) Close();
                 Monitor.Exit(s_gate);
             }
         }
@@ -200,6 +202,7 @@ public static unsafe partial class CpuGemm
             }
             finally
             {
+                if (Volatile.Read(ref s_open) != 0) Close();
                 Volatile.Write(ref s_pass, null);
                 Monitor.Exit(s_gate);
             }
