@@ -96,6 +96,12 @@ public sealed unsafe class CpuConvTests
         Conv2dGeometry.ConvTranspose(2, 7, 3, 5, 3, k: 4, stride: 2, pad: 1),
         Conv2dGeometry.ConvTranspose(1, 3, 1, 1, 2, k: 4, stride: 2, pad: 1),
         Conv2dGeometry.ConvTranspose(3, 4, 7, 7, 5, k: 4, stride: 2, pad: 1),
+        // Rows past one AVX-512 vector on the image side (28, 30, 32: two halves), the widest column
+        // side the permute path takes (16), and one past it (17: the scalar paths).
+        Conv2dGeometry.Conv(2, 2, 28, 28, 3, k: 4, stride: 2, pad: 1),
+        Conv2dGeometry.Conv(1, 2, 6, 30, 2, k: 4, stride: 2, pad: 1),
+        Conv2dGeometry.ConvTranspose(2, 2, 3, 16, 3, k: 4, stride: 2, pad: 1),
+        Conv2dGeometry.Conv(1, 2, 4, 34, 3, k: 4, stride: 2, pad: 1),
     ];
 
     public static TheoryData<int, CpuConvStrategy, int> K4S2P1Cases() => Cases(K4S2P1.Length);
@@ -155,6 +161,107 @@ public sealed unsafe class CpuConvTests
         fixed (int* pt = taps)
             CpuIm2Col.Col2Im(pc + (a.N - 1) * a.ColPlane, pi, one, a.Cols, pt, false, threads);
         Near($"col2im of one image, shape {shape} threads={threads}", last, wantLast);
+    }
+
+    public static TheoryData<int, int> K4S2P1LayoutCases()
+    {
+        var data = new TheoryData<int, int>();
+        for (int i = 0; i < K4S2P1.Length; i++)
+            foreach (int threads in new[] { 1, 2 }) data.Add(i, threads);
+        return data;
+    }
+
+    /// <summary>
+    /// Every im2col and col2im path that may serve the k4 s2 p1 block (the AVX-512 permutes where this
+    /// machine has them, the scalar gather, the tap-table loops) against the definition, batched and for
+    /// one image inside the batched matrix (row stride Cols), written and accumulated. im2col copies, so
+    /// it must be exact; the permute col2im adds the scalar gather's terms in its order, so the two must
+    /// agree exactly too.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(K4S2P1LayoutCases))]
+    public void K4S2P1_layout_paths_match_the_definition(int shape, int threads)
+    {
+        var a = K4S2P1[shape].Args;
+        var rng = new Random(shape * 7 + threads);
+        var taps = CpuIm2Col.TapTable(a);
+        int planeLen = a.ImH * a.ImW, kk = 16;
+        var image = Uniform(rng, a.N * a.ImC * planeLen);
+        var colsIn = Uniform(rng, a.Rows * a.Cols);
+        var wantCols = new double[a.Rows * a.Cols];
+        for (int r = 0; r < a.Rows; r++)
+            for (int n = 0; n < a.N; n++)
+                for (int p = 0; p < a.ColPlane; p++)
+                {
+                    int at = taps[r % kk * a.ColPlane + p];
+                    wantCols[r * a.Cols + n * a.ColPlane + p] = at >= 0 ? image[(n * a.ImC + r / kk) * planeLen + at] : 0;
+                }
+        var start = Uniform(rng, image.Length);
+        var wantImage = new double[image.Length];
+        for (int r = 0; r < a.Rows; r++)
+            for (int n = 0; n < a.N; n++)
+                for (int p = 0; p < a.ColPlane; p++)
+                {
+                    int at = taps[r % kk * a.ColPlane + p];
+                    if (at >= 0) wantImage[(n * a.ImC + r / kk) * planeLen + at] += colsIn[r * a.Cols + n * a.ColPlane + p];
+                }
+        var one = a with { N = 1 };
+        int last = a.N - 1, oneLen = a.ImC * planeLen;
+        var wantLastCols = new double[a.Rows * a.ColPlane];
+        for (int r = 0; r < a.Rows; r++)
+            for (int p = 0; p < a.ColPlane; p++) wantLastCols[r * a.ColPlane + p] = wantCols[r * a.Cols + last * a.ColPlane + p];
+
+        fixed (float* pim = image, pcin = colsIn)
+        fixed (int* pt = taps)
+        {
+            var paths = new List<string> { "dispatch", "taps" };
+            if (System.Runtime.Intrinsics.X86.Avx512F.IsSupported && a.ColW <= 16) paths.Add("permutes");
+            Assert.Equal(CpuK4S2P1.Fits(a), System.Runtime.Intrinsics.X86.Avx512F.IsSupported && a.ColW <= 16);
+
+            var gathered = NaNs(image.Length);
+            fixed (float* pg = gathered) CpuIm2Col.Col2ImK4S2P1(pcin, pg, a, a.Cols, false, threads);
+            Near($"scalar k4s2p1 col2im shape {shape}", gathered, wantImage);
+
+            foreach (var name in paths)
+            {
+                string at = $"{name} shape {shape} threads={threads}";
+                var cols = NaNs(a.Rows * a.Cols);
+                var lastCols = NaNs(a.Rows * a.ColPlane);
+                var written = NaNs(image.Length);
+                var added = (float[])start.Clone();
+                var lastImage = NaNs(oneLen);
+                fixed (float* pc = cols, plc = lastCols, pw = written, pa = added, pli = lastImage)
+                {
+                    LayoutIm2Col(name, pim, pc, a, a.Cols, pt, threads);
+                    LayoutIm2Col(name, pim + last * oneLen, plc, one, a.ColPlane, pt, threads);
+                    LayoutCol2Im(name, pcin, pw, a, a.Cols, pt, false, threads);
+                    LayoutCol2Im(name, pcin, pa, a, a.Cols, pt, true, threads);
+                    LayoutCol2Im(name, pcin + last * a.ColPlane, pli, one, a.Cols, pt, false, threads);
+                }
+                Near($"im2col {at}", cols, wantCols, 0);
+                Near($"im2col of one image {at}", lastCols, wantLastCols, 0);
+                Near($"col2im {at}", written, wantImage);
+                Near($"col2im accumulating {at}", added, Plus(wantImage, start));
+                Near($"col2im of one image {at}", lastImage, wantImage.AsSpan(last * oneLen, oneLen));
+                if (name == "permutes")
+                    for (int i = 0; i < written.Length; i++)
+                        Assert.True(written[i] == gathered[i], $"{at}: permute col2im differs from the scalar gather at {i}");
+            }
+        }
+    }
+
+    static void LayoutIm2Col(string path, float* image, float* cols, ConvArgs a, long ld, int* taps, int threads)
+    {
+        if (path == "dispatch") CpuIm2Col.Im2Col(image, cols, a, ld, taps, threads);
+        else if (path == "taps") CpuIm2Col.Im2ColTaps(image, cols, a, ld, taps, threads);
+        else CpuK4S2P1.Im2Col(image, cols, a, ld, threads);
+    }
+
+    static void LayoutCol2Im(string path, float* cols, float* image, ConvArgs a, long ld, int* taps, bool accumulate, int threads)
+    {
+        if (path == "dispatch") CpuIm2Col.Col2Im(cols, image, a, ld, taps, accumulate, threads);
+        else if (path == "taps") CpuIm2Col.Col2ImTaps(cols, image, a, ld, taps, accumulate, threads);
+        else CpuK4S2P1.Col2Im(cols, image, a, ld, accumulate, threads);
     }
 
     [Fact]

@@ -5,16 +5,21 @@ using IlgpuGan.Engine.Backends.Cpu;
 // Times the 28×28 DCGAN's convolutions and BatchNorm2d layers at batch 64 on the managed CPU
 // backend, per GEMM strategy, against CpuGemm's 1024³ rate, and estimates the conv+BN share of one
 // PyTorch-DCGAN training step (docs/perf-conv.md). Best and median of `reps` timed runs after warm-up.
-//   conv-bench [REPS]                    the full report
+//   conv-bench [REPS] [--batched]        the full report (--batched: without the per-image strategy)
 //   conv-bench --layers REPS [BATCH]     one JSON line per conv layer, forward + Backward (dx and dw),
 //                                        in the format of tools/torchsharp-anchor --layers (tools/cpu-anchor.sh)
 //   conv-bench --bn REPS                 BatchNorm2d alone
 //   conv-bench --layout REPS             im2col and col2im alone, per layer
+//   conv-bench --gemms REPS              each layer's three GEMMs alone (with CpuGemm at 1024³ first)
 unsafe
 {
     bool anchorLayers = args.Length > 0 && args[0] == "--layers", bnOnly = args.Length > 0 && args[0] == "--bn";
-    bool layoutOnly = args.Length > 0 && args[0] == "--layout";
-    if (anchorLayers || bnOnly || layoutOnly) args = args[1..];
+    bool layoutOnly = args.Length > 0 && args[0] == "--layout", gemmsOnly = args.Length > 0 && args[0] == "--gemms";
+    // --batched: the full report without the per-image strategy (a shorter run: the DCGAN's strategy
+    // and its GEMMs and layout passes alone, side by side).
+    bool batchedOnly = args.Contains("--batched");
+    args = args.Where(a => a != "--batched").ToArray();
+    if (anchorLayers || bnOnly || layoutOnly || gemmsOnly) args = args[1..];
     int reps = args.Length > 0 ? int.Parse(args[0]) : 10;
     int B = args.Length > 1 ? int.Parse(args[1]) : 64;
     int threads = Environment.ProcessorCount;
@@ -85,6 +90,24 @@ unsafe
         return;
     }
 
+    if (gemmsOnly)
+    {
+        // The three GEMMs of each non-dense layer alone, on the batched shapes: the conv's own GEMM rate.
+        foreach (var l in layers)
+        {
+            if (l.G.IsDense) continue;
+            var a = l.G.Args;
+            var w = Rand(l.G.WeightLength, 5); var dw = Rand(l.G.WeightLength, 9);
+            var cols = Rand(checked((int)l.G.ColumnFloats), 10); var s = Rand(l.G.ColSideLength, 11);
+            var g1 = Time(() => CpuGemm.Gemm(P(w), P(cols), P(s), a.ColC, a.Cols, a.Rows, false, false, false, threads));
+            var g2 = Time(() => CpuGemm.Gemm(P(w), P(s), P(cols), a.Rows, a.Cols, a.ColC, true, false, false, threads));
+            var g3 = Time(() => CpuGemm.Gemm(P(s), P(cols), P(dw), a.ColC, a.Rows, a.Cols, false, true, false, threads));
+            double gf = l.G.Flops / 1e6;
+            Console.WriteLine($"{l.Name,-30} W·cols {g1.Best,6:F2} ms {gf / g1.Best,5:F0} GF/s | Wᵀ·s {g2.Best,6:F2} ms {gf / g2.Best,5:F0} GF/s | s·colsᵀ {g3.Best,6:F2} ms {gf / g3.Best,5:F0} GF/s  (medians {g1.Median:F2}/{g2.Median:F2}/{g3.Median:F2})");
+        }
+        return;
+    }
+
     if (layoutOnly)
     {
         foreach (var l in layers)
@@ -108,7 +131,7 @@ unsafe
     var stepMsBy = new Dictionary<CpuConvStrategy, double>();
     foreach (var l in bnOnly ? [] : layers)
     {
-        foreach (var strategy in Enum.GetValues<CpuConvStrategy>())
+        foreach (var strategy in batchedOnly ? [CpuConvStrategy.Batched] : Enum.GetValues<CpuConvStrategy>())
         {
             var conv = new CpuConv(l.G, threads, strategy);
             var x = Rand(l.G.InputLength, 4); var w = Rand(l.G.WeightLength, 5); var y = Rand(l.G.OutputLength, 6);

@@ -161,6 +161,12 @@ public static unsafe partial class CpuGemm
     const int PackAMinN = 32;
     /// <summary>A side of C up to this long counts as small (a batch): it goes along N.</summary>
     const int SmallSide = 128;
+    /// <summary>
+    /// An operand read in place is shared between a threaded run's chunks only up to this size; beyond
+    /// it the run is cut along it instead (each chunk would reread all of it). Above the seed MLP's
+    /// largest weight (784×512 floats, 1.6 MB), below the DCGAN's column matrices.
+    /// </summary>
+    const long SharedInPlaceMaxBytes = 2 << 20;
     /// <summary>Chunks of C per thread in a threaded run.</summary>
     const int ChunksPerWorker = 4;
 
@@ -208,7 +214,14 @@ public static unsafe partial class CpuGemm
         if (mPanels < 2 * workers && nPanels < 2 * workers) splitM = mPanels >= nPanels;
         else if (mPanels < 2 * workers) splitM = false;
         else if (nPanels < 2 * workers) splitM = true;
-        else if (job.PackA != job.PackB) splitM = job.PackA;
+        else if (job.PackA != job.PackB)
+        {
+            // Share the operand read in place (nobody packs it), unless it is large: every chunk of
+            // the other cut streams all of it again (a conv's weight gradient reads its 12.8 MB column
+            // matrix once per chunk that way), so then cut it and share the packed one.
+            long inPlace = job.PackA ? (long)job.N * job.K : (long)job.M * job.K;
+            splitM = inPlace * sizeof(float) > SharedInPlaceMaxBytes ? !job.PackA : job.PackA;
+        }
         else splitM = (long)job.N < job.M;
         int panels = splitM ? mPanels : nPanels;
         if (panels < 2) return false;

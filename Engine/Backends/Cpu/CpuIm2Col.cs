@@ -38,10 +38,20 @@ public static unsafe class CpuIm2Col
 
     /// <summary>
     /// Builds the column matrix (ldCols = its row length, N·ColPlane for the batch or ColPlane for one
-    /// image with a.N = 1) from the tap table: each (row, image) pair is one image plane gathered
-    /// through the table's row for the row's kernel offset.
+    /// image with a.N = 1): the k4 s2 p1 block as row permutes (<see cref="CpuK4S2P1"/>, with AVX-512),
+    /// every other geometry from the tap table (<see cref="Im2ColTaps"/>).
     /// </summary>
     public static void Im2Col(float* image, float* cols, ConvArgs a, long ldCols, int* taps, int threads)
+    {
+        if (CpuK4S2P1.Fits(a)) CpuK4S2P1.Im2Col(image, cols, a, ldCols, threads);
+        else Im2ColTaps(image, cols, a, ldCols, taps, threads);
+    }
+
+    /// <summary>
+    /// im2col through the tap table, for any geometry: each (row, image) pair is one image plane
+    /// gathered through the table's row for the row's kernel offset.
+    /// </summary>
+    internal static void Im2ColTaps(float* image, float* cols, ConvArgs a, long ldCols, int* taps, int threads)
     {
         int rows = a.Rows;
         CpuParallel.For(rows * a.N, (long)rows * a.Cols, threads, (start, end) =>
@@ -74,17 +84,22 @@ public static unsafe class CpuIm2Col
     }
 
     /// <summary>
-    /// image (+)= col2im(cols): each column entry added back to the pixel it was read from, through
-    /// the tap table. Threads own whole (image, channel) planes, and within a plane the taps are added
-    /// in a fixed order, so the result does not depend on the thread count.
+    /// image (+)= col2im(cols): each column entry added back to the pixel it was read from. The k4 s2 p1
+    /// block as a gather of whole rows (<see cref="CpuK4S2P1"/> with AVX-512, else
+    /// <see cref="Col2ImK4S2P1"/>), every other geometry through the tap table. Threads own whole
+    /// (image, channel) planes, and within a plane the taps are added in a fixed order, so the result
+    /// does not depend on the thread count.
     /// </summary>
     public static void Col2Im(float* cols, float* image, ConvArgs a, long ldCols, int* taps, bool accumulate, int threads)
     {
-        if (IsK4S2P1(a))
-        {
-            Col2ImK4S2P1(cols, image, a, ldCols, accumulate, threads);
-            return;
-        }
+        if (CpuK4S2P1.Fits(a)) CpuK4S2P1.Col2Im(cols, image, a, ldCols, accumulate, threads);
+        else if (IsK4S2P1(a)) Col2ImK4S2P1(cols, image, a, ldCols, accumulate, threads);
+        else Col2ImTaps(cols, image, a, ldCols, taps, accumulate, threads);
+    }
+
+    /// <summary>col2im through the tap table, for any geometry.</summary>
+    internal static void Col2ImTaps(float* cols, float* image, ConvArgs a, long ldCols, int* taps, bool accumulate, int threads)
+    {
         int planeLen = a.ImH * a.ImW;
         CpuParallel.For(a.N * a.ImC, (long)a.Rows * a.Cols, threads, (start, end) =>
         {
@@ -125,7 +140,7 @@ public static unsafe class CpuIm2Col
     /// values are added as by the general loop, in a fixed order of its own (so the last bits may differ
     /// from it), and threads own whole planes, so the thread count does not change the result.
     /// </summary>
-    static void Col2ImK4S2P1(float* cols, float* image, ConvArgs a, long ldCols, bool accumulate, int threads)
+    internal static void Col2ImK4S2P1(float* cols, float* image, ConvArgs a, long ldCols, bool accumulate, int threads)
     {
         int planeLen = a.ImH * a.ImW;
         CpuParallel.For(a.N * a.ImC, (long)a.Rows * a.Cols, threads, (start, end) =>
