@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using IlgpuGan.Engine.Gan;
 
 namespace IlgpuGan.Engine.Nn;
 
@@ -31,6 +32,25 @@ public static class PacGanPreset
     public const float BnEps = 1e-4f;
     public const int TrainingSet = 100_000;
     public const long Steps = 400_000;
+
+    /// <summary>The whole preset as a run config (what `train --preset pacgan` resolves to without other flags).</summary>
+    public static GanConfig Config(string dataset, int pack = 1, ulong seed = 0) => new()
+    {
+        Dataset = dataset,
+        Preset = GanPreset.PacGan,
+        Generator = GeneratorKind.PacGan,
+        Latent = Latent,
+        Pack = pack,
+        Batch = Batch(pack),
+        Lr = Lr,
+        Beta1 = Beta1,
+        Beta2 = Beta2,
+        InitStd = InitStd,
+        BnMomentum = BnMomentum,
+        TrainingSet = TrainingSet,
+        FreshGeneratorZ = true,
+        Seed = seed,
+    };
 
     /// <summary>The batch in samples for packing m.</summary>
     public static int Batch(int pack) => PackedRows * pack;
