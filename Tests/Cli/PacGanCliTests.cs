@@ -1,0 +1,93 @@
+using System.Text.Json;
+using IlgpuGan.Engine.Checkpoints;
+using IlgpuGan.Engine.Gan;
+using IlgpuGan.Engine.Nn;
+
+namespace IlgpuGan.Tests.Cli;
+
+/// <summary>
+/// `train --preset pacgan` end to end: config.json holds every value the preset resolved to
+/// (<see cref="PacGanPreset.Config"/>) and the run defaults it changes; flags given win; the
+/// checkpoint holds the protocol's models; a resumed run keeps it all.
+/// </summary>
+public sealed class PacGanCliTests
+{
+    static JsonElement ConfigJson(string dir) => JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))).RootElement;
+
+    static string Json(GanConfig c) => JsonSerializer.Serialize(c, GanConfig.Json);
+
+    [Fact]
+    public void A_short_preset_run_applies_every_setting_and_resumes()
+    {
+        var dir = Path.Combine(Ilgpugan.TempDir(), "run");
+        var r = Ilgpugan.Run("train", "--dataset", "ring8", "--preset", "pacgan", "--pack", "2", "--steps", "4", "--eval-every", "2", "--device", "cpu", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var json = ConfigJson(dir);
+        // Every model and training value is the preset's, pack 2 included (batch 200 = 100 packed rows).
+        var saved = JsonSerializer.Deserialize<GanConfig>(json.GetProperty("config").GetRawText(), GanConfig.Json)!;
+        Assert.Equal(Json(PacGanPreset.Config("ring8", pack: 2)), Json(saved));
+        Assert.Equal(200, saved.Batch);
+        Assert.Equal(100_000, saved.TrainingSet);
+        Assert.Equal((4L, 20_000, 10_000, 100, 2500), (json.GetProperty("steps").GetInt64(), json.GetProperty("sample_every").GetInt32(),
+            json.GetProperty("checkpoint_every").GetInt32(), json.GetProperty("log_every").GetInt32(), json.GetProperty("eval_samples").GetInt32()));
+        Assert.Contains("a fixed training set of 100,000 samples", r.Stderr);
+
+        var g = SafeTensors.Load(Path.Combine(dir, "checkpoint", "G.safetensors")).Tensors;
+        var d = SafeTensors.Load(Path.Combine(dir, "checkpoint", "D.safetensors")).Tensors;
+        Assert.False(g.ContainsKey("0.bias"));
+        Assert.Equal([400, 2], g["0.weight"].Shape);
+        Assert.Equal([2, 400], g["12.weight"].Shape);
+        Assert.Equal([1000, 4], d["0.weight"].Shape);
+        Assert.Equal([1, 200], d["3.weight"].Shape);
+        // G runs in training mode twice a step (the D update's fakes, then its own fresh z).
+        Assert.Equal(8, g["1.num_batches_tracked"].Longs![0]);
+        var opt = SafeTensors.Load(Path.Combine(dir, "checkpoint", "optimizer.safetensors"));
+        Assert.Equal("4", opt.Metadata["step"]);
+        var metrics = File.ReadAllLines(Path.Combine(dir, "metrics.csv"));
+        Assert.Contains("modes_captured", metrics[0]);
+
+        var resumed = Ilgpugan.Run("train", "--resume", dir, "--steps", "6");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(Json(saved), Json(JsonSerializer.Deserialize<GanConfig>(ConfigJson(dir).GetProperty("config").GetRawText(), GanConfig.Json)!));
+        Assert.Equal(6L, ConfigJson(dir).GetProperty("steps").GetInt64());
+    }
+
+    [Fact]
+    public void Without_steps_a_preset_run_is_400000_steps_of_batch_100()
+    {
+        var dir = Path.Combine(Ilgpugan.TempDir(), "run");
+        var r = Ilgpugan.Run("train", "--dataset", "grid25", "--preset", "pacgan", "--max-time", "1", "--device", "cpu", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var json = ConfigJson(dir);
+        Assert.Equal(400_000L, json.GetProperty("steps").GetInt64());
+        var saved = JsonSerializer.Deserialize<GanConfig>(json.GetProperty("config").GetRawText(), GanConfig.Json)!;
+        Assert.Equal(Json(PacGanPreset.Config("grid25")), Json(saved));
+    }
+
+    [Fact]
+    public void Flags_given_override_the_preset()
+    {
+        var dir = Path.Combine(Ilgpugan.TempDir(), "run");
+        var r = Ilgpugan.Run("train", "--dataset", "ring8", "--preset", "pacgan", "--batch", "50", "--lr", "3e-4", "--beta1", "0.5", "--beta2", "0.9",
+            "--init-std", "0.1", "--bn-momentum", "0.2", "--training-set", "1000", "--latent", "3", "--steps", "2", "--sample-every", "1",
+            "--checkpoint-every", "1", "--log-every", "1", "--device", "cpu", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var json = ConfigJson(dir);
+        var saved = JsonSerializer.Deserialize<GanConfig>(json.GetProperty("config").GetRawText(), GanConfig.Json)!;
+        var want = PacGanPreset.Config("ring8") with { Batch = 50, Lr = 3e-4, Beta1 = 0.5, Beta2 = 0.9, InitStd = 0.1, BnMomentum = 0.2, TrainingSet = 1000, Latent = 3 };
+        Assert.Equal(Json(want), Json(saved));
+        Assert.Equal((2L, 1, 1, 1), (json.GetProperty("steps").GetInt64(), json.GetProperty("sample_every").GetInt32(),
+            json.GetProperty("checkpoint_every").GetInt32(), json.GetProperty("log_every").GetInt32()));
+        var g = SafeTensors.Load(Path.Combine(dir, "checkpoint", "G.safetensors")).Tensors;
+        Assert.Equal([400, 3], g["0.weight"].Shape);
+    }
+
+    [Fact]
+    public void The_preset_on_an_image_dataset_is_a_usage_error()
+    {
+        var r = Ilgpugan.Run("train", "--dataset", "mnist", "--preset", "pacgan", "--steps", "1");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--preset pacgan needs --dataset ring8 or grid25", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+}
