@@ -50,6 +50,20 @@ public sealed class PacGanCliTests
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(Json(saved), Json(JsonSerializer.Deserialize<GanConfig>(ConfigJson(dir).GetProperty("config").GetRawText(), GanConfig.Json)!));
         Assert.Equal(6L, ConfigJson(dir).GetProperty("steps").GetInt64());
+
+        // eval rebuilds PacGAN's G (no biases before its BatchNorms) from the checkpoint alone and
+        // scores it as the run's own last evaluation did.
+        var jsonPath = Path.Combine(Path.GetDirectoryName(dir)!, "eval.json");
+        var ev = Ilgpugan.Run("eval", "--checkpoint", dir, "--device", "cpu", "--json", jsonPath);
+        Assert.True(ev.ExitCode == 0, ev.ToString());
+        var scores = JsonDocument.Parse(File.ReadAllText(jsonPath)).RootElement;
+        if (scores.ValueKind == JsonValueKind.Array) scores = scores[0];
+        var header = File.ReadLines(Path.Combine(dir, "metrics.csv")).First().Split(',');
+        var last = File.ReadLines(Path.Combine(dir, "metrics.csv")).Last().Split(',');
+        Assert.Equal("6", last[0]);
+        Assert.Equal(int.Parse(last[Array.IndexOf(header, "modes_captured")]), scores.GetProperty("modes_captured").GetInt32());
+        Assert.Equal(double.Parse(last[Array.IndexOf(header, "high_quality_pct")], System.Globalization.CultureInfo.InvariantCulture),
+            scores.GetProperty("high_quality_pct").GetDouble(), 3);
     }
 
     [Fact]
