@@ -49,7 +49,7 @@ public sealed class TrainCommand : CliCommand
     readonly Option<double?> alpha = Opt.DoubleOrNull("alpha", "X", "RMSprop smoothing constant (default: 0.99)");
     readonly Option<bool> conditional = Opt.Switch("conditional", "conditional GAN: one-hot class labels go into G and D; the grid shows one class per row");
     readonly Option<ulong> seed = Opt.ULong("seed", "S", "seed for weights, noise and data order", 0);
-    readonly Option<GeneratorKind?> generator = Opt.Kind<GeneratorKind>("generator", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output); 2D runs use mlp2d (default: mlp)");
+    readonly Option<GeneratorKind?> generator = Opt.Kind<GeneratorKind>("generator", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output); 2D runs use mlp2d, or pacgan (PacGAN's own G, the default with --preset pacgan) (default: mlp)");
     readonly Option<int> pack = Opt.Int("pack", "M", "PacGAN packing: D sees M samples at once (must divide --batch)", 1);
     readonly Option<GanPreset?> preset = Opt.Kind<GanPreset>("preset", "pacgan: PacGAN's Table 1 protocol on ring8/grid25 (its G, maxout D, N(0, 0.02) init, Adam 1e-4/0.8, 100 packed rows a step, a fixed 100,000-sample training set, 400,000 steps); any flag given overrides it (default: none)");
     readonly Option<double?> initStd = Opt.DoubleOrNull("init-std", "S", "Linear weights N(0, S^2) with zero biases instead of PyTorch's default init (default: PyTorch's; 0.02 with --preset pacgan)");

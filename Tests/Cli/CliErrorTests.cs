@@ -34,7 +34,7 @@ public sealed class CliErrorTests
     [InlineData("--dataset ring8 --conditional", "--conditional needs a labelled image dataset")]
     [InlineData("--conditional --pack 2", "--conditional cannot be combined with --pack")]
     [InlineData("--pack 3", "--pack must divide --batch (64), got 3")]
-    [InlineData("--dataset ring8 --generator notebook", "--generator must be mlp2d for the 2D dataset ring8")]
+    [InlineData("--dataset ring8 --generator notebook", "--generator must be mlp2d or pacgan for the 2D dataset ring8")]
     [InlineData("--beta2 1.5", "--beta2 must be at least 0 and at most 1, got 1.5")]
     [InlineData("--resume", "Required argument missing for option: '--resume'")]
     [InlineData("stray", "unexpected argument 'stray'")]
