@@ -32,16 +32,20 @@ public sealed unsafe partial class CpuBackend
             long first = (long)r0 * units * pieces;
             float* src = pb.Pointer + po + first, dst = db.Pointer + dO + first, g = gb.Pointer + go + (long)r0 * units;
             long groups = (long)(r1 - r0) * units;
+            // Zeros first in one vectorised pass, then one store per unit: its dy at the first piece
+            // equal to the max (integer masks, no data-dependent branch).
+            new Span<float>(dst, checked((int)(groups * pieces))).Clear();
             for (long i = 0; i < groups; i++, src += pieces, dst += pieces)
             {
-                // The first piece equal to the max takes dy; `left` drops to 0 once it has.
-                float best = Max(src, pieces), left = g[i];
-                for (int p = 0; p < pieces; p++)
+                float best = Max(src, pieces);
+                int arg = pieces - 1;
+                for (int p = pieces - 2; p >= 0; p--)
                 {
-                    bool hit = src[p] == best;
-                    dst[p] = hit ? left : 0f;
-                    left = hit ? 0f : left;
+                    bool equal = src[p] == best;
+                    int hit = Unsafe.As<bool, byte>(ref equal);
+                    arg += (p - arg) & -hit;   // the lowest p that equals the max wins
                 }
+                dst[arg] = g[i];
             }
         });
     }
