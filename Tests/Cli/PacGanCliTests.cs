@@ -67,6 +67,22 @@ public sealed class PacGanCliTests
     }
 
     [Fact]
+    public void A_resumed_run_walks_the_fixed_set_as_the_uninterrupted_one_across_epochs()
+    {
+        var root = Ilgpugan.TempDir();
+        string[] common = ["--dataset", "ring8", "--preset", "pacgan", "--training-set", "200", "--log-every", "1", "--device", "cpu"];
+        var a = Path.Combine(root, "a");
+        var b = Path.Combine(root, "b");
+        Assert.Equal(0, Ilgpugan.Run(["train", .. common, "--steps", "5", "--out", a]).ExitCode);
+        var resumed = Ilgpugan.Run("train", "--resume", a, "--steps", "9");   // 2 batches an epoch: epochs 2 to 4 after the resume
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(0, Ilgpugan.Run(["train", .. common, "--steps", "9", "--out", b]).ExitCode);
+        foreach (var f in new[] { "G.safetensors", "D.safetensors", "optimizer.safetensors", "state.json" })
+            Assert.True(File.ReadAllBytes(Path.Combine(a, "checkpoint", f)).SequenceEqual(File.ReadAllBytes(Path.Combine(b, "checkpoint", f))), $"{f} differs");
+        Assert.Contains("\"epoch\": 4", File.ReadAllText(Path.Combine(a, "checkpoint", "state.json")));
+    }
+
+    [Fact]
     public void Without_steps_a_preset_run_is_400000_steps_of_batch_100()
     {
         var dir = Path.Combine(Ilgpugan.TempDir(), "run");
