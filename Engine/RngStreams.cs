@@ -26,6 +26,8 @@ public static class RngStreams
     public const uint Mixture = 5;     // real samples of the 2D benchmarks
     public const uint Labels = 6;      // classes of conditional fakes, counter = D update × batch + row
     public const uint PenaltyMix = 7;  // WGAN-GP's interpolation weights ε, counter = D update × rows + row
+    public const uint TrainingSet = 8; // a 2D run's fixed training set (GanConfig.TrainingSet), counter = sample index
+    public const uint GeneratorNoise = 9; // G's own z when its update draws fresh z (GanConfig.FreshGeneratorZ), counter = D update × batch·latent + i
 
     /// <summary>Seeds for G's and D's initial weights, derived from the run seed.</summary>
     public static ulong GeneratorInit(ulong seed) => seed * 0x9E3779B97F4A7C15UL + 0x1001;

@@ -84,6 +84,16 @@ public abstract class BackendBase : IBackend
         using (Observe(new(KernelOp.BiasGrad, s.Rows, s.Cols, 0, accumulate ? KernelKey.Accumulate : 0))) BiasGradCore(dy, db, s, accumulate);
     }
 
+    public void MaxoutForward(Tensor pre, Tensor y, MaxoutShape s)
+    {
+        using (Observe(new(KernelOp.MaxoutForward, s.Rows, s.Units, s.Pieces))) MaxoutForwardCore(pre, y, s);
+    }
+
+    public void MaxoutBackward(Tensor pre, Tensor dy, Tensor dpre, MaxoutShape s)
+    {
+        using (Observe(new(KernelOp.MaxoutBackward, s.Rows, s.Units, s.Pieces))) MaxoutBackwardCore(pre, dy, dpre, s);
+    }
+
     public void BatchNormTrain(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s)
     {
         using (Observe(new(KernelOp.BatchNormTrain, s.Rows, s.Cols))) BatchNormTrainCore(x, y, p, saved, s);
@@ -245,6 +255,8 @@ public abstract class BackendBase : IBackend
     protected abstract void BiasActivationCore(Tensor x, Tensor? bias, Tensor y, RowsCols s, Act act);
     protected abstract void ActivationBackwardCore(Tensor y, Tensor dy, Tensor dx, Act act);
     protected abstract void BiasGradCore(Tensor dy, Tensor db, RowsCols s, bool accumulate);
+    protected abstract void MaxoutForwardCore(Tensor pre, Tensor y, MaxoutShape s);
+    protected abstract void MaxoutBackwardCore(Tensor pre, Tensor dy, Tensor dpre, MaxoutShape s);
     protected abstract void BatchNormTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s);
     protected abstract void BatchNormEvalCore(Tensor x, Tensor y, BatchNormState p, BatchNormShape s);
     protected abstract void BatchNormBackwardCore(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNormShape s);

@@ -46,6 +46,15 @@ public interface IBackend : IDisposable
     /// <summary>dx = dy·act'(y), where y is the activation output. In place is fine.</summary>
     void ActivationBackward(Tensor y, Tensor dy, Tensor dx, Act act);
 
+    /// <summary>y[r,u] = max_p pre[r, u·pieces + p] (<see cref="MaxoutShape"/>). y must not overlap pre.</summary>
+    void MaxoutForward(Tensor pre, Tensor y, MaxoutShape s);
+
+    /// <summary>
+    /// The maxout backward: dpre[r, u·pieces + p] = dy[r,u] at the first p attaining the max of pre's
+    /// group (torch's max(dim) on ties), 0 elsewhere. dpre must not overlap pre or dy.
+    /// </summary>
+    void MaxoutBackward(Tensor pre, Tensor dy, Tensor dpre, MaxoutShape s);
+
     /// <summary>db[c] (+)= Σ_r dy[r,c].</summary>
     void BiasGrad(Tensor dy, Tensor db, RowsCols s, bool accumulate);
 

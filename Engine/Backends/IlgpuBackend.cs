@@ -36,6 +36,8 @@ public sealed partial class IlgpuBackend : BackendBase
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, float> biasAct;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> actBackward;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int, int> biasGrad;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, int, int> maxout;
+    readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> maxoutBackward;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float, float> bnTrain;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> bnEval;
     readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> bnBackward;
@@ -104,6 +106,8 @@ public sealed partial class IlgpuBackend : BackendBase
         Load(out biasAct, ActivationKernels.BiasActivationForward);
         Load(out actBackward, ActivationKernels.ActivationBackward);
         Load(out biasGrad, ActivationKernels.BiasGrad);
+        Load(out maxout, MaxoutKernels.Forward);
+        Load(out maxoutBackward, MaxoutKernels.Backward);
         Load(out bnTrain, BatchNormKernels.ForwardTrain);
         Load(out bnEval, BatchNormKernels.ForwardEval);
         Load(out bnBackward, BatchNormKernels.Backward);
@@ -329,6 +333,12 @@ public sealed partial class IlgpuBackend : BackendBase
 
     protected override void BiasGradCore(Tensor dy, Tensor db, RowsCols s, bool accumulate) =>
         biasGrad(stream, Stride(s.Cols), V(dy), V(db), s.Rows, s.Cols, accumulate ? 1 : 0);
+
+    protected override void MaxoutForwardCore(Tensor pre, Tensor y, MaxoutShape s) =>
+        maxout(stream, Stride(s.Groups), V(pre), V(y), checked((int)s.Groups), s.Pieces);
+
+    protected override void MaxoutBackwardCore(Tensor pre, Tensor dy, Tensor dpre, MaxoutShape s) =>
+        maxoutBackward(stream, Stride(s.Groups), V(pre), V(dy), V(dpre), checked((int)s.Groups), s.Pieces);
 
     protected override void BatchNormTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s) =>
         bnTrain(stream, Stride(s.Cols), V(x), V(p.Gamma), V(p.Beta), V(p.RunningMean), V(p.RunningVar), V(y), V(saved.Mean), V(saved.InvStd), s.Rows, s.Cols, p.Momentum, p.Eps);

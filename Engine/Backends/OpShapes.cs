@@ -107,3 +107,13 @@ public readonly record struct BatchNorm2dShape(int N, int C, int Plane)
 /// may reuse that forward's column matrix instead of rebuilding it.
 /// </summary>
 public readonly record struct ConvGrads(Tensor? Dx, Tensor DWeight, bool Accumulate, bool InputUnchanged = false);
+
+/// <summary>
+/// A maxout over contiguous groups: Rows × (Units·Pieces) pre-activations give Rows × Units outputs,
+/// unit u being the max of columns [u·Pieces, (u + 1)·Pieces).
+/// </summary>
+public readonly record struct MaxoutShape(int Rows, int Units, int Pieces)
+{
+    public long Groups => (long)Rows * Units;
+    public long PreCount => Groups * Pieces;
+}

@@ -60,6 +60,21 @@ public sealed record GanConfig
     /// stacks them along channels). Combines with <see cref="Conditional"/>: each sample keeps its class block.
     /// </summary>
     public int Pack { get; init; } = 1;
+    /// <summary>The recipe the run was made from (config.json records it beside the values it resolved to).</summary>
+    public GanPreset Preset { get; init; } = GanPreset.None;
+    /// <summary>null: PyTorch's default init; otherwise Linear/LinearMaxout weights N(0, InitStd²) and zero biases (<see cref="WeightInit"/>).</summary>
+    public double? InitStd { get; init; }
+    /// <summary>torch's BatchNorm momentum of the MLP generators' BatchNorm1d layers: running ← (1 − m)·running + m·batch.</summary>
+    public double BnMomentum { get; init; } = DefaultBnMomentum;
+    /// <summary>2D mixtures: 0 draws fresh samples for every batch; N &gt; 0 draws a fixed set of N samples from the seed, shuffled per epoch.</summary>
+    public int TrainingSet { get; init; }
+    /// <summary>G's update draws its own z (as PacGAN's code) instead of reusing the last D update's fakes (as PyTorch's DCGAN example).</summary>
+    public bool FreshGeneratorZ { get; init; }
+
+    public const double DefaultBnMomentum = 0.1;
+
+    /// <summary>The weight init both models get.</summary>
+    [JsonIgnore] public WeightInit WeightInit => InitStd is { } s ? WeightInit.Normal(s) : WeightInit.TorchDefault;
 
     public const float DefaultClip = 0.01f, DefaultGpLambda = 10f;
 
@@ -107,10 +122,23 @@ public sealed record GanConfig
             throw new GanConfigException(nameof(GpLambda), "applies to {0} wgan-gp only", null, nameof(Loss));
 
         bool mixture = Mixture2D.IsMixture(Dataset);
-        if (mixture && Generator != GeneratorKind.Mlp2d)
-            throw new GanConfigException(nameof(Generator), $"must be mlp2d for the 2D dataset {Dataset}", Kinds.Name(Generator));
-        if (!mixture && Generator == GeneratorKind.Mlp2d)
-            throw new GanConfigException(nameof(Generator), $"mlp2d is for the 2D datasets ({string.Join(", ", Mixture2D.Names)})");
+        bool twoD = Generator is GeneratorKind.Mlp2d or GeneratorKind.PacGan;
+        if (mixture && !twoD)
+            throw new GanConfigException(nameof(Generator), $"must be mlp2d or pacgan for the 2D dataset {Dataset}", Kinds.Name(Generator));
+        if (!mixture && twoD)
+            throw new GanConfigException(nameof(Generator), $"{Kinds.Name(Generator)} is for the 2D datasets ({string.Join(", ", Mixture2D.Names)})");
+        if (!Enum.IsDefined(Preset)) throw new GanConfigException(nameof(Preset), $"must be {Kinds.List<GanPreset>()}", Preset.ToString());
+        if (Preset == GanPreset.PacGan && !mixture)
+            throw new GanConfigException(nameof(Preset), $"pacgan is for the 2D datasets ({string.Join(", ", Mixture2D.Names)})", "pacgan");
+        if (InitStd is { } std) Positive(nameof(InitStd), std);
+        if (!(BnMomentum > 0 && BnMomentum <= 1)) throw new GanConfigException(nameof(BnMomentum), "must be above 0 and at most 1", Text(BnMomentum));
+        if (TrainingSet != 0)
+        {
+            if (!mixture) throw new GanConfigException(nameof(TrainingSet), "applies to the 2D datasets only (image datasets are their own training set)", Text(TrainingSet));
+            Range(nameof(TrainingSet), TrainingSet, Batch, 100_000_000, "(one batch)");
+        }
+        if (FreshGeneratorZ && Conditional)
+            throw new GanConfigException(nameof(FreshGeneratorZ), "cannot be combined with {0}", null, nameof(Conditional));
         if (Conditional && mixture)
             throw new GanConfigException(nameof(Conditional), "needs a labelled image dataset (mnist, fashion-mnist), not a 2D mixture");
         if (!Enum.IsDefined(Model)) throw new GanConfigException(nameof(Model), $"must be {Kinds.List<ModelKind>()}", Model.ToString());
@@ -120,6 +148,8 @@ public sealed record GanConfig
             if (!DcganPresets.Supports(ImageSize))
                 throw new GanConfigException(nameof(ImageSize), $"must be {string.Join(", ", DcganPresets.ImageSizes)} for the dcgan model", Text(ImageSize));
             if (mixture) throw new GanConfigException(nameof(Model), $"dcgan needs an image dataset, not the 2D mixture {Dataset}", "dcgan");
+            if (InitStd is not null) throw new GanConfigException(nameof(InitStd), "is not supported with {0} dcgan (its layers have DCGAN's own init)", null, nameof(Model));
+            if (BnMomentum != DefaultBnMomentum) throw new GanConfigException(nameof(BnMomentum), "is not supported with {0} dcgan yet", Text(BnMomentum), nameof(Model));
         }
     }
 

@@ -51,6 +51,8 @@ public sealed class GanTrainer : IDisposable
     readonly float[] statsHost = new float[StatsLength];
     readonly Mixture2D? mixture;
     readonly float[] mixtureHost = [];
+    /// <summary>A 2D run's fixed training set (x, y pairs), or null when samples are drawn per batch.</summary>
+    readonly float[]? trainingSet;
     readonly LossTerms terms;
     readonly GradientPenalty? penalty;
     readonly ConditionalInput? gInput, gridInput, dReal, dFake;
@@ -65,8 +67,13 @@ public sealed class GanTrainer : IDisposable
         if (pixels is null)
         {
             mixture = Mixture2D.Get(config.Dataset);
-            imageCount = config.Batch;
+            imageCount = config.TrainingSet > 0 ? config.TrainingSet : config.Batch;
             mixtureHost = new float[config.Batch * imageSize];
+            if (config.TrainingSet > 0)
+            {
+                trainingSet = new float[(long)config.TrainingSet * imageSize];
+                mixture.Fill(trainingSet, config.TrainingSet, config.Seed, 0, RngStreams.TrainingSet);
+            }
         }
         if (imageCount < config.Batch) throw new GanException($"the dataset has {imageCount} images, fewer than one batch of {config.Batch}");
         b = backend;
@@ -85,16 +92,18 @@ public sealed class GanTrainer : IDisposable
         // WGAN-GP's penalty is per sample, so its critic has no BatchNorm (GradientPenalty.Check).
         int plane = conv ? config.ImageSize * config.ImageSize : 1, packed = (dim + classes * plane) * config.Pack;
         var dSpec = conv ? DcganPresets.Discriminator(config.ImageSize, (config.Channels + classes) * config.Pack, batchNorm: config.Loss != GanLoss.WganGp)
-            : mixture is null ? Presets.Discriminator(packed) : Presets.Discriminator2D(packed);
+            : mixture is null ? Presets.Discriminator(packed)
+            : config.Preset == GanPreset.PacGan ? PacGanPreset.Discriminator(packed)
+            : Presets.Discriminator2D(packed);
         // BatchNorm couples the rows of a batch: D with BatchNorm must see real and fake apart.
         joint = !config.Conditional && !dSpec.Any(s => s is BatchNorm1dSpec or BatchNorm2dSpec);
         try
         {
             int gIn = config.Latent + classes;
-            var gSpec = conv ? DcganPresets.Generator(gIn, config.ImageSize, config.Channels) : Presets.Generator(config.Generator, gIn, dim);
-            G = Own(new Sequential(b, gSpec, gIn, Math.Max(n, GridCount), RngStreams.GeneratorInit(config.Seed)));
+            var gSpec = conv ? DcganPresets.Generator(gIn, config.ImageSize, config.Channels) : Presets.Generator(config.Generator, gIn, dim, (float)config.BnMomentum);
+            G = Own(new Sequential(b, gSpec, gIn, Math.Max(n, GridCount), RngStreams.GeneratorInit(config.Seed), init: config.WeightInit));
             D = Own(new Sequential(b, dSpec, packed, (joint ? 2 : 1) * n / config.Pack, RngStreams.DiscriminatorInit(config.Seed),
-                conv ? ((config.Channels + classes) * config.Pack, config.ImageSize, config.ImageSize) : null));
+                conv ? ((config.Channels + classes) * config.Pack, config.ImageSize, config.ImageSize) : null, config.WeightInit));
             // The batch sizes a step and the grid use, prepared now so that no step allocates.
             G.PrepareBatch(n);
             G.PrepareBatch(GridCount);
@@ -232,6 +241,7 @@ public sealed class GanTrainer : IDisposable
             throw new InvalidOperationException("fixed inputs are only supported with one D step per step");
         Tensor fake = default;
         for (int i = 0; i < Config.DSteps; i++) fake = DiscriminatorStep(realBatch, noise);
+        if (Config.FreshGeneratorZ) fake = FreshFake(noise);
         GeneratorStep(fake);
         Step++;
         // Every step, without a read-back: a non-finite loss marks the D updates done so far (read on
@@ -324,6 +334,19 @@ public sealed class GanTrainer : IDisposable
         return fakeInput;
     }
 
+    /// <summary>
+    /// G on its own z (stream <see cref="RngStreams.GeneratorNoise"/>, counted by the D updates done, so
+    /// it never repeats a D update's z): the fakes of G's update when <see cref="GanConfig.FreshGeneratorZ"/>.
+    /// Fixed test noise, when given, is reused.
+    /// </summary>
+    Tensor FreshFake(ReadOnlySpan<float> noise)
+    {
+        int n = Config.Batch, perUpdate = n * Config.Latent;
+        if (!noise.IsEmpty) z.CopyFrom(noise);
+        else b.RandomNormal(z, new(Config.Seed, RngStreams.GeneratorNoise, (ulong)dUpdatesBase * (ulong)perUpdate, new(counters, UpdatesSlot, (ulong)perUpdate)));
+        return G.Forward(z, n, training: true);
+    }
+
     /// <summary>G's loss through the updated D, without touching D's weights or gradients.</summary>
     void GeneratorStep(Tensor fakeInput)
     {
@@ -350,6 +373,16 @@ public sealed class GanTrainer : IDisposable
         var batch = new BatchIndices(order, 0, new(counters, BatchSlot, (ulong)n));
         gathered = given.IsEmpty && mixture is null;
         if (!given.IsEmpty) real.CopyFrom(given);
+        else if (trainingSet is not null)
+        {
+            NextEpochIfDone();
+            // The fixed set lives on the host: its rows of this batch, in the epoch's order.
+            int first = BatchInEpoch * n;
+            for (int r = 0; r < n; r++)
+                trainingSet.AsSpan(permutation[first + r] * dim, dim).CopyTo(mixtureHost.AsSpan(r * dim, dim));
+            real.CopyFrom(mixtureHost);
+            BatchInEpoch++;
+        }
         else if (mixture is not null)
         {
             mixture.Fill(mixtureHost, n, Config.Seed, DUpdates * n);
@@ -357,12 +390,7 @@ public sealed class GanTrainer : IDisposable
         }
         else
         {
-            if (BatchInEpoch == batchesPerEpoch)
-            {
-                Epoch++;
-                BatchInEpoch = 0;
-                Shuffle();
-            }
+            NextEpochIfDone();
             b.GatherRows(data, batch, new(n, dim), real);
             BatchInEpoch++;
         }
@@ -370,6 +398,14 @@ public sealed class GanTrainer : IDisposable
         dReal.SetFeatures(real, n);
         dReal.SetLabels(labels!, gathered ? batch : new(order, indexOffset), n);
         return dReal.Rows(n);
+    }
+
+    void NextEpochIfDone()
+    {
+        if (BatchInEpoch < batchesPerEpoch) return;
+        Epoch++;
+        BatchInEpoch = 0;
+        Shuffle();
     }
 
     /// <summary>Fresh z as G's input (with random one-hot classes for conditional runs).</summary>

@@ -41,12 +41,12 @@ public sealed class Mixture2D
     };
 
     /// <summary>Writes samples first .. first+n−1 as x, y pairs: a uniform mode plus σ·N(0, I).</summary>
-    public void Fill(Span<float> dst, int n, ulong seed, long first)
+    public void Fill(Span<float> dst, int n, ulong seed, long first, uint stream = RngStreams.Mixture)
     {
         for (int i = 0; i < n; i++)
         {
             ulong index = (ulong)(first + i);
-            Philox.Element(seed, RngStreams.Mixture, index, out uint r0, out uint r1, out uint r2, out _);
+            Philox.Element(seed, stream, index, out uint r0, out uint r1, out uint r2, out _);
             int mode = (int)(Philox.ToUniform(r0) * ModeCount) % ModeCount;
             double u1 = ((r1 >> 8) + 1) / 16777216.0, u2 = (r2 >> 8) / 16777216.0;
             // Box–Muller: one uniform pair gives both coordinates' normals (cos and sin).

@@ -107,12 +107,15 @@ public sealed class Sampler : IDisposable
     /// <summary>Image channels: 3 for an RGB DCGAN, else 1.</summary>
     public int Channels { get; } = 1;
 
-    /// <summary>Which preset a G state_dict is: the 2D one has 13 layers, the notebook's ends with a BatchNorm at index 8.</summary>
+    /// <summary>
+    /// Which preset a G state_dict is: the 2D ones have 13 layers (PacGAN's without a bias before its
+    /// BatchNorms), the notebook's ends with a BatchNorm at index 8.
+    /// </summary>
     static (GeneratorKind Preset, int Latent, int Out) Recognise(Dictionary<string, NamedArray> t, string file)
     {
         if (!t.TryGetValue("0.weight", out var w0) || w0.Shape.Length != 2)
             throw new GanException($"{file}: not a generator checkpoint of this tool (no 0.weight)");
-        if (t.TryGetValue("12.weight", out var w12) && w12.Shape.Length == 2) return (GeneratorKind.Mlp2d, w0.Shape[1], w12.Shape[0]);
+        if (t.TryGetValue("12.weight", out var w12) && w12.Shape.Length == 2) return (t.ContainsKey("0.bias") ? GeneratorKind.Mlp2d : GeneratorKind.PacGan, w0.Shape[1], w12.Shape[0]);
         if (!t.TryGetValue("6.weight", out var w6) || w6.Shape.Length != 2)
             throw new GanException($"{file}: not a generator checkpoint of this tool (no 6.weight)");
         return (t.ContainsKey("8.running_mean") ? GeneratorKind.Notebook : GeneratorKind.Mlp, w0.Shape[1], w6.Shape[0]);

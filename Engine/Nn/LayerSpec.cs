@@ -8,7 +8,15 @@ namespace IlgpuGan.Engine.Nn;
 /// </summary>
 public abstract record LayerSpec;
 
-public sealed record LinearSpec(int InFeatures, int OutFeatures) : LayerSpec;
+/// <summary>torch.nn.Linear; Bias false is torch's bias=False (no bias tensor in the state_dict).</summary>
+public sealed record LinearSpec(int InFeatures, int OutFeatures, bool Bias = true) : LayerSpec;
+
+/// <summary>
+/// A Linear to Units·Pieces features, then the max over each unit's contiguous group of Pieces
+/// (Goodfellow et al.'s maxout; Blocks' LinearMaxout, which PacGAN's D uses). Its state_dict is a
+/// Linear's: weight [Units·Pieces, In] and bias [Units·Pieces] (the torch module is in the README).
+/// </summary>
+public sealed record LinearMaxoutSpec(int InFeatures, int Units, int Pieces) : LayerSpec;
 
 public sealed record ActivationSpec(Activation Kind, float Alpha = 0f) : LayerSpec
 {

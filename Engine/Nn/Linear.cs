@@ -4,32 +4,37 @@ using IlgpuGan.Kernels;
 namespace IlgpuGan.Engine.Nn;
 
 /// <summary>
-/// y = act(x·Wᵀ + b), W stored [out, in] as torch.nn.Linear. When the next layer of the spec is an
-/// activation, the model fuses it here (bias and activation in the GEMM's epilogue); the
-/// activation keeps its own index for naming.
-/// Initialisation is PyTorch's default: kaiming_uniform(a=√5) for W, which is U(±1/√in), and
-/// U(±1/√in) for b.
+/// y = act(x·Wᵀ + b), W stored [out, in] as torch.nn.Linear; without a bias (torch's bias=False)
+/// the state_dict holds the weight only. When the next layer of the spec is an activation, the
+/// model fuses it here (bias and activation in the GEMM's epilogue); the activation keeps its own
+/// index for naming. Initialisation: <see cref="WeightInit"/> (PyTorch's default, U(±1/√in) for W
+/// and b, or N(0, σ²) weights and zero biases).
 /// </summary>
 public sealed class Linear : Layer
 {
-    readonly Slot weight, bias;
+    readonly Slot weight;
+    readonly Slot? bias;
 
-    public Linear(int index, int inFeatures, int outFeatures, Func<int, double> uniform01) : base(inFeatures, outFeatures)
+    public Linear(int index, int inFeatures, int outFeatures, Func<int, double> uniform01, bool hasBias = true, WeightInit? init = null)
+        : base(inFeatures, outFeatures)
     {
         Index = index;
-        float bound = 1f / MathF.Sqrt(inFeatures);
-        weight = new($"{index}.weight", [outFeatures, inFeatures], SlotKind.Parameter, i => (float)((uniform01(i) * 2 - 1) * bound));
-        bias = new($"{index}.bias", [outFeatures], SlotKind.Parameter, i => (float)((uniform01(inFeatures * outFeatures + i) * 2 - 1) * bound));
+        init ??= WeightInit.TorchDefault;
+        int weights = inFeatures * outFeatures;
+        weight = new($"{index}.weight", [outFeatures, inFeatures], SlotKind.Parameter, i => init.Weight(uniform01, i, inFeatures));
+        if (hasBias) bias = new($"{index}.bias", [outFeatures], SlotKind.Parameter, i => init.Bias(uniform01, i, inFeatures, weights));
     }
 
     /// <summary>W [out, in] and its gradient.</summary>
     public Slot Weight => weight;
-    public Slot Bias => bias;
+
+    /// <summary>The bias, or null for a Linear without one.</summary>
+    public Slot? Bias => bias;
 
     public Activation FusedActivation { get; internal set; } = Activation.Identity;
     public float FusedAlpha { get; internal set; }
 
-    public override IReadOnlyList<Slot> Slots => [weight, bias];
+    public override IReadOnlyList<Slot> Slots => bias is null ? [weight] : [weight, bias];
 
     public override Act OutputActivation => new(FusedActivation, FusedAlpha);
 
@@ -40,7 +45,7 @@ public sealed class Linear : Layer
 
     /// <summary>One op: the backend's GEMM applies bias and activation as it stores y.</summary>
     public override void Forward(IBackend b, Tensor x, Tensor y, int n, bool training) =>
-        b.LinearForward(x, weight.Value, bias.Value, y, Shape(n), OutputActivation);
+        b.LinearForward(x, weight.Value, bias?.Value, y, Shape(n), OutputActivation);
 
     public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate) =>
         Backward(b, x, y, dy, dx, n, paramGrads, accumulate, default);
@@ -59,7 +64,7 @@ public sealed class Linear : Layer
         if (paramGrads)
         {
             b.Gemm(dy, x, weight.Grad, shape.WeightGrad(accumulate));
-            b.BiasGrad(dy, bias.Grad, new(n, OutFeatures), accumulate);
+            if (bias is not null) b.BiasGrad(dy, bias.Grad, new(n, OutFeatures), accumulate);
         }
         if (dx is { } d)
             b.LinearInputGrad(dy, weight.Value, d, shape, fusion.Input.IsIdentity ? null : x, fusion.Input);

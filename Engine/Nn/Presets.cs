@@ -9,6 +9,8 @@ public enum GeneratorKind
     [JsonStringEnumMemberName("mlp")] Mlp,
     [JsonStringEnumMemberName("notebook")] Notebook,
     [JsonStringEnumMemberName("mlp2d")] Mlp2d,
+    /// <summary>PacGAN's own 2D generator (<see cref="PacGanPreset.Generator"/>).</summary>
+    [JsonStringEnumMemberName("pacgan")] PacGan,
 }
 
 /// <summary>The seed models of the lecture notebook, as PyTorch nn.Sequential layer lists.</summary>
@@ -21,19 +23,20 @@ public static class Presets
     /// Notebook: the lecture's own generator, whose output layer ends in LeakyReLU + BN instead of
     /// Tanh, kept so the original can be reproduced.
     /// </summary>
-    public static IReadOnlyList<LayerSpec> Generator(GeneratorKind kind, int latent, int outFeatures = ImageSize)
+    public static IReadOnlyList<LayerSpec> Generator(GeneratorKind kind, int latent, int outFeatures = ImageSize, float bnMomentum = 0.1f)
     {
-        if (kind == GeneratorKind.Mlp2d) return Generator2D(latent, outFeatures);
+        if (kind == GeneratorKind.Mlp2d) return Generator2D(latent, outFeatures, bnMomentum);
+        if (kind == GeneratorKind.PacGan) return PacGanPreset.Generator(latent, outFeatures, bnMomentum);
         var hidden = new List<LayerSpec>
         {
-            new LinearSpec(latent, 256), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(256),
-            new LinearSpec(256, 512), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(512),
+            new LinearSpec(latent, 256), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(256, Momentum: bnMomentum),
+            new LinearSpec(256, 512), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(512, Momentum: bnMomentum),
             new LinearSpec(512, outFeatures),
         };
         switch (kind)
         {
             case GeneratorKind.Mlp: hidden.Add(ActivationSpec.Tanh); break;
-            case GeneratorKind.Notebook: hidden.Add(ActivationSpec.LeakyReLU(0.2f)); hidden.Add(new BatchNorm1dSpec(outFeatures)); break;
+            case GeneratorKind.Notebook: hidden.Add(ActivationSpec.LeakyReLU(0.2f)); hidden.Add(new BatchNorm1dSpec(outFeatures, Momentum: bnMomentum)); break;
             default: throw new InvalidSettingException("generator", $"must be {Kinds.List<GeneratorKind>()}", kind.ToString());
         }
         return hidden;
@@ -49,9 +52,10 @@ public static class Presets
     ];
 
     /// <summary>
-    /// PacGAN's 2D generator: z → 4 × (Linear 400 → ReLU → BatchNorm) → Linear 2.
+    /// The 2D generator: z → 4 × (Linear 400 → ReLU → BatchNorm) → Linear 2 (PacGAN's widths; its
+    /// own order and init are <see cref="GeneratorKind.PacGan"/>).
     /// </summary>
-    public static IReadOnlyList<LayerSpec> Generator2D(int latent = 2, int outFeatures = 2)
+    public static IReadOnlyList<LayerSpec> Generator2D(int latent = 2, int outFeatures = 2, float bnMomentum = 0.1f)
     {
         var list = new List<LayerSpec>();
         int width = latent;
@@ -59,7 +63,7 @@ public static class Presets
         {
             list.Add(new LinearSpec(width, 400));
             list.Add(ActivationSpec.ReLU);
-            list.Add(new BatchNorm1dSpec(400));
+            list.Add(new BatchNorm1dSpec(400, Momentum: bnMomentum));
             width = 400;
         }
         list.Add(new LinearSpec(400, outFeatures));

@@ -25,14 +25,16 @@ public sealed class Sequential : IDisposable
     /// The input rows' image shape (C, H, W) when the first layers are convolutions; without it a
     /// convolution's input is taken as square (a flat z of width C is C×1×1).
     /// </param>
+    /// <param name="init">How Linear and LinearMaxout weights start (<see cref="WeightInit"/>; PyTorch's default when null).</param>
     public Sequential(IBackend backend, IReadOnlyList<LayerSpec> spec, int inFeatures, int maxBatch, ulong initSeed,
-        (int C, int H, int W)? inputImage = null)
+        (int C, int H, int W)? inputImage = null, WeightInit? init = null)
     {
         if (maxBatch < 1) throw new ArgumentOutOfRangeException(nameof(maxBatch));
         this.backend = backend;
         InFeatures = inFeatures;
         MaxBatch = maxBatch;
         Spec = spec;
+        Init = init ?? WeightInit.TorchDefault;
         int width = inFeatures;
         // The image shape of the current rows, while known (convolutions need it; a Linear forgets it).
         (int C, int H, int W)? image = inputImage;
@@ -46,7 +48,7 @@ public sealed class Sequential : IDisposable
             {
                 case LinearSpec l:
                     if (l.InFeatures != width) throw new ArgumentException($"layer {i}: Linear expects {l.InFeatures} inputs, previous layer gives {width}");
-                    var linear = new Linear(i, l.InFeatures, l.OutFeatures, uniform01);
+                    var linear = new Linear(i, l.InFeatures, l.OutFeatures, uniform01, l.Bias, Init);
                     // Fuse a following activation into the Linear epilogue; it keeps its index.
                     if (i + 1 < spec.Count && spec[i + 1] is ActivationSpec next)
                     {
@@ -56,6 +58,12 @@ public sealed class Sequential : IDisposable
                     }
                     layers.Add(linear);
                     width = l.OutFeatures;
+                    image = null;
+                    break;
+                case LinearMaxoutSpec m:
+                    if (m.InFeatures != width) throw new ArgumentException($"layer {i}: LinearMaxout expects {m.InFeatures} inputs, previous layer gives {width}");
+                    layers.Add(new LinearMaxout(i, m.InFeatures, m.Units, m.Pieces, maxBatch, uniform01, Init));
+                    width = m.Units;
                     image = null;
                     break;
                 case ActivationSpec a:
@@ -188,6 +196,7 @@ public sealed class Sequential : IDisposable
     }
 
     public IReadOnlyList<LayerSpec> Spec { get; }
+    public WeightInit Init { get; }
     public int InFeatures { get; }
     public int OutFeatures { get; }
     public int MaxBatch { get; }

@@ -19,22 +19,11 @@ public sealed record BenchResult(
 /// </summary>
 public static class GanBenchmark
 {
-    /// <summary>
-    /// The seed GAN (or the 28×28 DCGAN, z = 100) on random MNIST-sized images (at least two
-    /// batches' worth): what every benchmark trains.
-    /// </summary>
-    public static GanTrainer SyntheticTrainer(IBackend backend, int batch, ulong seed, ModelKind model = ModelKind.Mlp)
-    {
-        int images = Math.Max(batch * 2, 256);
-        var pixels = new byte[images * 784];
-        new Random(1).NextBytes(pixels);
-        var config = model == ModelKind.Dcgan
-            ? new GanConfig { Batch = batch, Seed = seed, Model = ModelKind.Dcgan, Latent = DcganPresets.DefaultLatent }
-            : new GanConfig { Batch = batch, Seed = seed };
-        return new GanTrainer(backend, config, pixels, images, 784);
-    }
+    /// <summary>The seed GAN on random MNIST-sized images, or another <see cref="BenchModel"/>: what every benchmark trains.</summary>
+    public static GanTrainer SyntheticTrainer(IBackend backend, int batch, ulong seed, BenchModel? model = null) =>
+        (model ?? BenchModel.Seed).Trainer(backend, batch, seed);
 
-    public static BenchResult Run(ProfilingBackend backend, int batch, int warmup, TimeSpan minTime, int minSteps, ulong seed = 0, ModelKind model = ModelKind.Mlp)
+    public static BenchResult Run(ProfilingBackend backend, int batch, int warmup, TimeSpan minTime, int minSteps, ulong seed = 0, BenchModel? model = null)
     {
         using var trainer = SyntheticTrainer(backend.Inner, batch, seed, model);
 

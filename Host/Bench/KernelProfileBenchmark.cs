@@ -26,7 +26,7 @@ public static class KernelProfileBenchmark
     /// otherwise be profiled unoptimised), then <paramref name="steps"/> unprofiled steps for the
     /// wall time, then <paramref name="steps"/> profiled ones: the two wall times are comparable.
     /// </summary>
-    public static ProfileResult Run(KernelProfiler profiler, int batch, int warmup, int steps, TimeSpan minTime, ulong seed = 0, Engine.Nn.ModelKind model = Engine.Nn.ModelKind.Mlp)
+    public static ProfileResult Run(KernelProfiler profiler, int batch, int warmup, int steps, TimeSpan minTime, ulong seed = 0, BenchModel? model = null)
     {
         using var trainer = GanBenchmark.SyntheticTrainer(profiler.Inner, batch, seed, model);
 

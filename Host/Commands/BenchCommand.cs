@@ -24,10 +24,13 @@ public sealed class BenchCommand : CliCommand
     readonly Option<bool> kernels = Opt.Switch("kernels", "instead, time GEMM over a grid of shapes (1024³ and every GEMM of the seed GAN's step at batch 64 and 4096)");
     readonly Option<bool> large = Opt.Switch("large", "with --kernels, add 4096³");
     readonly Option<ModelKind?> model = Opt.Kind<ModelKind>("model", "the GAN whose step is timed or profiled: mlp (the seed) or dcgan (28×28, z = 100) (default: mlp)");
+    readonly Option<string?> dataset = Opt.String("dataset", "NAME", "time a 2D model instead: ring8 or grid25 (the 2D LeakyReLU GAN, or with --preset pacgan PacGAN's maxout protocol)");
+    readonly Option<GanPreset?> preset = Opt.Kind<GanPreset>("preset", "with --dataset: pacgan, PacGAN's models and step (batch 100 x --pack) (default: none)");
+    readonly Option<int> pack = Opt.Int("pack", "M", "with --dataset: PacGAN packing", 1, 1, 64);
 
     public override string Name => "bench";
     public override string Summary => "Time the seed GAN (or --model dcgan) training step on a device: steps/s, ms/step, GFLOP/s and a per-op breakdown; or profile it per kernel, measure the device's peaks, or time GEMM shapes.";
-    public override IReadOnlyList<Option> Options => [device, model, batches, warmup, seconds, minSteps, json, profile, steps, peak, copyMib, kernels, large];
+    public override IReadOnlyList<Option> Options => [device, model, dataset, preset, pack, batches, warmup, seconds, minSteps, json, profile, steps, peak, copyMib, kernels, large];
 
     public override int Run(ParseResult p, ILoggerFactory logs)
     {
@@ -40,26 +43,28 @@ public sealed class BenchCommand : CliCommand
         if (new[] { p.GetValue(profile), p.GetValue(peak), p.GetValue(kernels) }.Count(x => x) > 1)
             throw new UsageException("bench: --profile, --peak and --kernels are separate runs; pick one");
         var modelKind = p.GetValue(model) ?? ModelKind.Mlp;
-        if (modelKind != ModelKind.Mlp && (p.GetValue(peak) || p.GetValue(kernels)))
-            throw new UsageException("bench: --model applies to the step benchmark and --profile, not to --peak or --kernels");
-        // A DCGAN step is ~14x an MLP step: smaller default batches.
-        string defaults = modelKind == ModelKind.Dcgan ? (p.GetValue(profile) ? "64" : "64,256") : p.GetValue(profile) ? "64,4096" : "64,256,1024,4096";
-        var batchSizes = ParseBatches(given ?? defaults);
+        if ((modelKind != ModelKind.Mlp || p.Given(dataset) || p.Given(preset) || p.Given(pack)) && (p.GetValue(peak) || p.GetValue(kernels)))
+            throw new UsageException("bench: --model, --dataset, --preset and --pack apply to the step benchmark and --profile, not to --peak or --kernels");
+        var bench = Model(p, modelKind);
+        // A DCGAN step is ~14x an MLP step: smaller default batches; a 2D model's is its protocol's.
+        var batchSizes = ParseBatches(given ?? bench.DefaultBatches(p.GetValue(profile)));
+        foreach (int b in batchSizes)
+            if (b % bench.Pack != 0) throw new UsageException($"bench: --pack {bench.Pack} must divide every batch, got {b}");
         if (p.GetValue(profile))
-            return BenchModes.Profile(dev.ToString(), batchSizes, warmup, p.GetValue(steps), TimeSpan.FromSeconds(seconds), json, log, modelKind);
+            return BenchModes.Profile(dev.ToString(), batchSizes, warmup, p.GetValue(steps), TimeSpan.FromSeconds(seconds), json, log, bench);
         if (p.GetValue(peak))
             return BenchModes.Peak(dev.ToString(), p.GetValue(copyMib), TimeSpan.FromSeconds(Math.Min(seconds, 1)), log);
 
         using var backend = new ProfilingBackend(DeviceCatalog.Open(dev, m => log.LogInformation("{Message}", m)));
         if (p.GetValue(kernels))
             return RunKernels(backend.Inner, p.GetValue(large), TimeSpan.FromSeconds(Math.Min(seconds, 1)), json, log);
-        string what = modelKind == ModelKind.Dcgan ? "28×28 DCGAN step" : "seed GAN step";
+        string what = bench.Name;
         log.LogInformation("benchmarking the {What} on {Device}", what, backend.Description);
         var results = new List<BenchResult>();
         foreach (int batch in batchSizes)
         {
             log.LogInformation("batch {Batch}: warming up, then timing for {Seconds} s", batch, seconds);
-            results.Add(GanBenchmark.Run(backend, batch, warmup, TimeSpan.FromSeconds(seconds), minSteps, model: modelKind));
+            results.Add(GanBenchmark.Run(backend, batch, warmup, TimeSpan.FromSeconds(seconds), minSteps, model: bench));
         }
 
         Console.WriteLine($"{what} (1 D step + 1 G step) on {backend.Description}");
@@ -79,6 +84,21 @@ public sealed class BenchCommand : CliCommand
         }
         if (json is not null) WriteJson(json, results);
         return 0;
+    }
+
+    /// <summary>The step to time from --model, --dataset, --preset and --pack.</summary>
+    BenchModel Model(ParseResult p, ModelKind modelKind)
+    {
+        string? name = p.GetValue(dataset);
+        var recipe = p.GetValue(preset) ?? GanPreset.None;
+        if (name is null)
+        {
+            if (recipe != GanPreset.None || p.Given(pack)) throw new UsageException($"bench: --preset and --pack need --dataset {string.Join(" or ", Engine.Gan.Mixture2D.Names)}");
+            return new BenchModel(modelKind);
+        }
+        if (!Engine.Gan.Mixture2D.IsMixture(name)) throw new UsageException($"bench: --dataset must be {string.Join(" or ", Engine.Gan.Mixture2D.Names)} (image steps run on random images), got '{name}'");
+        if (modelKind != ModelKind.Mlp) throw new UsageException("bench: --model dcgan takes images, not --dataset");
+        return new BenchModel(ModelKind.Mlp, name, recipe, p.GetValue(pack));
     }
 
     static int RunKernels(IBackend backend, bool large, TimeSpan minTime, string? json, ILogger log)

@@ -9,12 +9,12 @@ namespace IlgpuGan.Host.Commands;
 static class BenchModes
 {
     public static int Profile(string device, int[] batches, int warmup, int steps, TimeSpan minTime, string? json, ILogger log,
-        Engine.Nn.ModelKind model = Engine.Nn.ModelKind.Mlp)
+        BenchModel? model = null)
     {
         // Profiling is a property of the ILGPU context, so this backend is opened for it alone.
         using var profiler = new KernelProfiler(DeviceCatalog.Open(device, m => log.LogInformation("{Message}", m), profiling: true));
         var peak = PeakCache.Load(profiler);
-        log.LogInformation("profiling the {Model} GAN step on {Device}", Engine.Kinds.Name(model), profiler.Description);
+        log.LogInformation("profiling the {Model} on {Device}", (model ?? BenchModel.Seed).Name, profiler.Description);
         var results = new List<ProfileResult>();
         foreach (int batch in batches)
         {

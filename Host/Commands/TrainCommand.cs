@@ -29,7 +29,7 @@ public sealed class TrainCommand : CliCommand
     readonly Option<int?> imageSize = Opt.IntOrNull("image-size", "S", "dcgan and folder: side of the square images, 28, 32 or 64 (default: 28 for mnist/fashion-mnist, 64 for folder)", 1);
     readonly Option<int?> channels = Opt.IntOrNull("channels", "C", "folder: 3 (RGB) or 1 (grayscale) (default: 3)", 1);
     readonly Option<DeviceSpec> device = Opt.Device();
-    readonly Option<long> steps = Opt.Long("steps", "N", "total training steps (--d-steps D updates + one G update each)", 5000, 1);
+    readonly Option<long> steps = Opt.Long("steps", "N", "total training steps (--d-steps D updates + one G update each; 400000 with --preset pacgan)", 5000, 1);
     readonly Option<double?> maxTime = Opt.DoubleOrNull("max-time", "SECONDS", "stop (with a checkpoint) after this much training time; resumable", 0, exclusiveMin: true);
     readonly Option<int> batch = Opt.Int("batch", "N", "batch size", 64);
     readonly Option<int?> latent = Opt.IntOrNull("latent", "N", "size of z (default: 64; 100 for dcgan; 2 for ring8/grid25)");
@@ -49,8 +49,12 @@ public sealed class TrainCommand : CliCommand
     readonly Option<double?> alpha = Opt.DoubleOrNull("alpha", "X", "RMSprop smoothing constant (default: 0.99)");
     readonly Option<bool> conditional = Opt.Switch("conditional", "conditional GAN: one-hot class labels go into G and D; the grid shows one class per row");
     readonly Option<ulong> seed = Opt.ULong("seed", "S", "seed for weights, noise and data order", 0);
-    readonly Option<GeneratorKind?> generator = Opt.Kind<GeneratorKind>("generator", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output); 2D runs use mlp2d (default: mlp)");
+    readonly Option<GeneratorKind?> generator = Opt.Kind<GeneratorKind>("generator", "mlp (Tanh output) or notebook (the lecture's LeakyReLU+BN output); 2D runs use mlp2d, or pacgan (PacGAN's own G, the default with --preset pacgan) (default: mlp)");
     readonly Option<int> pack = Opt.Int("pack", "M", "PacGAN packing: D sees M samples at once (must divide --batch)", 1);
+    readonly Option<GanPreset?> preset = Opt.Kind<GanPreset>("preset", "pacgan: PacGAN's Table 1 protocol on ring8/grid25 (its G, maxout D, N(0, 0.02) init, Adam 1e-4/0.8, 100 packed rows a step, a fixed 100,000-sample training set, 400,000 steps); any flag given overrides it (default: none)");
+    readonly Option<double?> initStd = Opt.DoubleOrNull("init-std", "S", "Linear weights N(0, S^2) with zero biases instead of PyTorch's default init (default: PyTorch's; 0.02 with --preset pacgan)");
+    readonly Option<double?> bnMomentum = Opt.DoubleOrNull("bn-momentum", "M", "momentum of G's BatchNorm1d layers, as torch: running = (1 - M) running + M batch (default: 0.1; 0.05 with --preset pacgan)");
+    readonly Option<int?> trainingSet = Opt.IntOrNull("training-set", "N", "2D datasets: train on a fixed set of N samples drawn from the seed, shuffled per epoch; 0 draws fresh samples every batch (default: 0; 100000 with --preset pacgan)", 0);
     readonly Option<int> sampleEvery = Opt.Int("sample-every", "N", "write an 8x8 grid of the fixed z (2D: a scatter plot) every N steps", 50, 1);
     readonly Option<int> evalEvery = Opt.Int("eval-every", "K", "append quality metrics (FID, IS, ... or 2D mode metrics) to metrics.csv every K steps; 0 is off", 0, 0);
     readonly Option<int?> evalSamples = Opt.IntOrNull("eval-samples", "N", "samples per evaluation during training (default: 5000; 2500 for 2D)", 10);
@@ -65,13 +69,13 @@ public sealed class TrainCommand : CliCommand
     public override IReadOnlyList<Option> Options =>
     [
         dataset, data, model, imageSize, channels, device, steps, maxTime, batch, latent, loss, dSteps, realLabel, fakeLabel, clip, gpLambda, optimizer,
-        lr, gLr, dLr, beta1, beta2, momentum, alpha, conditional, seed, generator, pack, sampleEvery, evalEvery, evalSamples,
+        lr, gLr, dLr, beta1, beta2, momentum, alpha, conditional, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, sampleEvery, evalEvery, evalSamples,
         checkpointEvery, logEvery, output, resume,
     ];
 
     /// <summary>Options that define the model, its training recipe or the data order: fixed for the life of a run.</summary>
     IEnumerable<Option> RunDefining =>
-        [dataset, model, imageSize, channels, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
+        [dataset, model, imageSize, channels, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
 
     /// <summary>
     /// A new run's config from the options: the loss's paper defaults (<see cref="GanLosses.Defaults"/>)
@@ -81,6 +85,11 @@ public sealed class TrainCommand : CliCommand
     {
         var kind = p.GetValue(loss) ?? GanLoss.Bce;
         var d = GanLosses.Defaults(kind);
+        var recipe = p.GetValue(preset) ?? GanPreset.None;
+        bool pac = recipe == GanPreset.PacGan;
+        if (pac && !mixture) throw new UsageException($"train: --preset pacgan needs --dataset {string.Join(" or ", Mixture2D.Names)}, got {datasetName}");
+        // The preset's optimiser is Adam with its own lr and betas; another loss keeps its paper defaults.
+        bool pacAdam = pac && kind == GanLoss.Bce;
         var modelKind = p.GetValue(model) ?? ModelKind.Mlp;
         var (size, planes) = ImageShape(p, datasetName, modelKind);
         return new GanConfig
@@ -89,19 +98,24 @@ public sealed class TrainCommand : CliCommand
             Model = modelKind,
             ImageSize = size,
             Channels = planes,
-            Generator = p.GetValue(generator) ?? (mixture ? GeneratorKind.Mlp2d : GeneratorKind.Mlp),
-            Batch = p.GetValue(batch),
+            Generator = p.GetValue(generator) ?? (pac ? GeneratorKind.PacGan : mixture ? GeneratorKind.Mlp2d : GeneratorKind.Mlp),
+            Batch = pac && !p.Given(batch) ? PacGanPreset.Batch(p.GetValue(pack)) : p.GetValue(batch),
+            Preset = recipe,
+            InitStd = p.GetValue(initStd) ?? (pac ? PacGanPreset.InitStd : null),
+            BnMomentum = p.GetValue(bnMomentum) ?? (pac ? PacGanPreset.BnMomentum : GanConfig.DefaultBnMomentum),
+            TrainingSet = p.GetValue(trainingSet) ?? (pac ? PacGanPreset.TrainingSet : 0),
+            FreshGeneratorZ = pac,
             Latent = p.GetValue(latent) ?? (mixture ? 2 : modelKind == ModelKind.Dcgan ? DcganPresets.DefaultLatent : 64),
             Pack = p.GetValue(pack),
             Seed = p.GetValue(seed),
             Loss = kind,
             DSteps = p.GetValue(dSteps) ?? d.DSteps,
             Optimizer = p.GetValue(optimizer) ?? d.Optimizer,
-            Lr = p.GetValue(lr) ?? d.Lr,
+            Lr = p.GetValue(lr) ?? (pacAdam ? PacGanPreset.Lr : d.Lr),
             GLr = p.GetValue(gLr),
             DLr = p.GetValue(dLr),
-            Beta1 = p.GetValue(beta1) ?? d.Beta1,
-            Beta2 = p.GetValue(beta2) ?? d.Beta2,
+            Beta1 = p.GetValue(beta1) ?? (pacAdam ? PacGanPreset.Beta1 : d.Beta1),
+            Beta2 = p.GetValue(beta2) ?? (pacAdam ? PacGanPreset.Beta2 : d.Beta2),
             Momentum = p.GetValue(momentum) ?? 0.9,
             Alpha = p.GetValue(alpha) ?? 0.99,
             Clip = (float)(p.GetValue(clip) ?? GanConfig.DefaultClip),
@@ -200,15 +214,18 @@ public sealed class TrainCommand : CliCommand
             config.Validate();   // its errors name the flags (ErrorReport)
             runDir = p.GetValue(output) ?? Path.Combine("runs", DateTime.Now.ToString("yyyyMMdd-HHmmss"));
             RequireFolderPath(runDir);
+            // A 400,000-step preset run samples, checkpoints and logs less often unless told otherwise.
+            bool pac = config.Preset == GanPreset.PacGan;
+            int Every(Option<int> o, int presetValue) => pac && !p.Given(o) ? presetValue : p.GetValue(o);
             run = new RunInfo
             {
                 Config = config,
-                Steps = p.GetValue(steps),
+                Steps = pac && !p.Given(steps) ? PacGanPreset.Steps : p.GetValue(steps),
                 Device = p.GetValue(device)!.ToString(),
                 DataDir = p.GetValue(data),
-                SampleEvery = p.GetValue(sampleEvery),
-                CheckpointEvery = p.GetValue(checkpointEvery),
-                LogEvery = p.GetValue(logEvery),
+                SampleEvery = Every(sampleEvery, 20_000),
+                CheckpointEvery = Every(checkpointEvery, 10_000),
+                LogEvery = Every(logEvery, 100),
                 EvalEvery = p.GetValue(evalEvery),
                 EvalSamples = p.GetValue(evalSamples) ?? (mixture ? TrainingLoop.ScatterSamples : 5000),
             };
@@ -227,7 +244,8 @@ public sealed class TrainCommand : CliCommand
         var splits = is2D ? null
             : folder ? new DatasetSplits(FolderName, isTrain => isTrain ? LoadFolder(run.DataDir, run.Config, log) : throw new GanException("a folder dataset has no test split"))
             : new DatasetSplits(run.Config.Dataset, run.DataDir, log);   // one read per split, shared with the evaluator
-        if (is2D) log.LogInformation("data: {Dataset}, sampled on the fly", run.Config.Dataset);
+        if (is2D && run.Config.TrainingSet > 0) log.LogInformation("data: {Dataset}, a fixed training set of {Count:N0} samples drawn from the seed", run.Config.Dataset, run.Config.TrainingSet);
+        else if (is2D) log.LogInformation("data: {Dataset}, sampled on the fly", run.Config.Dataset);
         else
         {
             images = splits!.Train;

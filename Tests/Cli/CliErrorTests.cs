@@ -33,7 +33,7 @@ public sealed class CliErrorTests
     [InlineData("--g-lr 0", "--g-lr must be above 0")]
     [InlineData("--dataset ring8 --conditional", "--conditional needs a labelled image dataset")]
     [InlineData("--pack 3", "--pack must divide --batch (64), got 3")]
-    [InlineData("--dataset ring8 --generator notebook", "--generator must be mlp2d for the 2D dataset ring8")]
+    [InlineData("--dataset ring8 --generator notebook", "--generator must be mlp2d or pacgan for the 2D dataset ring8")]
     [InlineData("--beta2 1.5", "--beta2 must be at least 0 and at most 1, got 1.5")]
     [InlineData("--resume", "Required argument missing for option: '--resume'")]
     [InlineData("stray", "unexpected argument 'stray'")]

@@ -209,11 +209,11 @@ public abstract class ConvGradientPenaltyTests(BackendFixture fixture)
 
         static double[] LinearForward(Linear l, double[] w, double[] x)
         {
-            long wo = l.Weight.Offset, bo = l.Bias.Offset;
+            long wo = l.Weight.Offset;
             var a = new double[l.OutFeatures];
             for (int o = 0; o < a.Length; o++)
             {
-                double s = w[bo + o];
+                double s = l.Bias is { } bias ? w[bias.Offset + o] : 0;
                 for (int i = 0; i < l.InFeatures; i++) s += w[wo + (long)o * l.InFeatures + i] * x[i];
                 a[o] = s;
             }

@@ -53,7 +53,8 @@ public sealed unsafe partial class CpuBackend : BackendBase
     protected override void LinearForwardCore(Tensor x, Tensor weight, Tensor? bias, Tensor y, LinearShape s, Act act)
     {
         GemmCore(x, weight, y, s.Forward);
-        BiasActivationCore(y, bias, y, new(s.Rows, s.Out), act);
+        // Without a bias or an activation (a Linear before BatchNorm) the epilogue has nothing to do.
+        if (bias is not null || !act.IsIdentity) BiasActivationCore(y, bias, y, new(s.Rows, s.Out), act);
     }
 
     /// <summary>The dX GEMM, then the activation backward in place over dx (as <see cref="LinearForward"/>, no fused pass here).</summary>

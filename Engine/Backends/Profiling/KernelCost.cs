@@ -16,7 +16,7 @@ public sealed record KernelCostInfo(string Name, double Flops, double Bytes);
 /// Other ops: bytes are the compulsory traffic, every input read once and every output written
 /// once (a kernel that re-reads, such as BatchNorm's column passes, moves more than that, so its
 /// GB/s is a lower bound); FLOPs are the arithmetic of the op's formula per element (bias+act 2,
-/// activation backward 2, bias grad 1, BatchNorm 8 forward / 4 eval / 10 backward), Adam 12 FLOPs
+/// activation backward 2, bias grad 1, maxout pieces − 1 per unit either way, BatchNorm 8 forward / 4 eval / 10 backward), Adam 12 FLOPs
 /// with 4 reads + 3 writes per parameter, RMSprop 8 with 3 + 2, SGD 4 with 3 + 2 (2 + 1 without
 /// momentum). Random numbers, gathers, copies, fills, clamps, one-hots, losses and the non-finite check (one read per value) count bytes only
 /// (their FLOPs are not comparable with a GEMM's), reported as 0 FLOPs.
@@ -47,6 +47,10 @@ public static class KernelCost
                 return new($"act backward {Act(k)} {a}", 2.0 * a, F * 3 * a);
             case KernelOp.BiasGrad:
                 return new($"bias grad {a}x{b}{(acc ? " +=" : "")}", n, F * (n + b * (acc ? 2 : 1)));
+            case KernelOp.MaxoutForward:   // pieces − 1 comparisons per unit; pre read, y written
+                return new($"maxout {a}x{b}x{c}", n * (c - 1.0), F * (n * c + n));
+            case KernelOp.MaxoutBackward:  // the argmax again; pre and dy read, dpre written
+                return new($"maxout backward {a}x{b}x{c}", n * (c - 1.0), F * (2 * n * c + n));
             case KernelOp.BatchNormTrain:
                 return new($"batchnorm train {a}x{b}", 8.0 * n, F * (2 * n + 8 * b));
             case KernelOp.BatchNormEval:

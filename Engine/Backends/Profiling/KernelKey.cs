@@ -14,6 +14,7 @@ public enum KernelOp
     MarkNonFinite,
     ConvForward, ConvInputGrad, ConvWeightGrad, ConvBackward, ConvBiasGrad,
     BatchNorm2dTrain, BatchNorm2dEval, BatchNorm2dBackward,
+    MaxoutForward, MaxoutBackward,
 }
 
 /// <summary>
@@ -82,6 +83,7 @@ public readonly record struct KernelKey(KernelOp Op, long A, long B = 0, long C 
         KernelOp.ConvBiasGrad => "activation",
         KernelOp.BatchNorm2dTrain or KernelOp.BatchNorm2dEval or KernelOp.BatchNorm2dBackward => "batchnorm",
         KernelOp.BiasActivation or KernelOp.ActivationBackward or KernelOp.BiasGrad => "activation",
+        KernelOp.MaxoutForward or KernelOp.MaxoutBackward => "activation",
         KernelOp.BatchNormTrain or KernelOp.BatchNormEval or KernelOp.BatchNormBackward => "batchnorm",
         KernelOp.AdversarialLoss or KernelOp.SoftmaxCrossEntropy or KernelOp.Softmax or KernelOp.Interpolate or KernelOp.GradientPenalty
             or KernelOp.MarkNonFinite => "loss",
