@@ -22,6 +22,8 @@ public sealed unsafe class CpuGemmTests
         (64, 16, 4100), (13, 7, 2053), (6, 30, 1024),
         // One side a whole number of tile rows but narrower than a tile (kept along M).
         (16, 1000, 64), (700, 24, 33),
+        // A short k with a small side (a 14×14 conv layer's W·cols): the cost model chooses.
+        (64, 1000, 16), (900, 40, 9),
     ];
 
     static (int M, int N, int K)[] RandomShapes()

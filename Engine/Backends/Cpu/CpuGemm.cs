@@ -137,7 +137,7 @@ public static unsafe partial class CpuGemm
             // and C would be written transposed.
             swap = n < m;
         }
-        else if (small <= SmallSide && m != n)
+        else if (small <= SmallSide && m != n && k > ShortK)
         {
             // One side of C is small (a batch): put it along N, so that the operand it belongs to
             // stays in cache as the B block while the big one streams through once, MR rows at a
@@ -191,6 +191,12 @@ public static unsafe partial class CpuGemm
     /// largest weight (784×512 floats, 1.6 MB), below the DCGAN's column matrices.
     /// </summary>
     const long SharedInPlaceMaxBytes = 2 << 20;
+    /// <summary>
+    /// Up to this k, writing C costs as much as the products (a 14×14 conv layer's W·cols has k = 16):
+    /// a small side of C is not forced along N then; the cost model, which counts writing C
+    /// transposed, chooses (and writes it in place).
+    /// </summary>
+    const int ShortK = 32;
     /// <summary>Chunks of C per thread in a threaded run.</summary>
     const int ChunksPerWorker = 4;
 
