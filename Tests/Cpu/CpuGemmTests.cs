@@ -23,7 +23,7 @@ public sealed unsafe class CpuGemmTests
         // One side a whole number of tile rows but narrower than a tile (kept along M).
         (16, 1000, 64), (700, 24, 33),
         // A short k with a small side (a 14×14 conv layer's W·cols): the cost model chooses.
-        (64, 1000, 16), (900, 40, 9),
+        (64, 1000, 16), (900, 40, 9), (100, 700, 64),
     ];
 
     static (int M, int N, int K)[] RandomShapes()

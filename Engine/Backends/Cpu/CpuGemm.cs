@@ -192,11 +192,12 @@ public static unsafe partial class CpuGemm
     /// </summary>
     const long SharedInPlaceMaxBytes = 2 << 20;
     /// <summary>
-    /// Up to this k, writing C costs as much as the products (a 14×14 conv layer's W·cols has k = 16):
-    /// a small side of C is not forced along N then; the cost model, which counts writing C
-    /// transposed, chooses (and writes it in place).
+    /// Up to this k, writing C costs about as much as the products (a 14×14 conv layer's W·cols has
+    /// k = 16; the dense ConvTranspose2d's weight gradient, 100×6272, has k = batch = 64): a small side
+    /// of C is not forced along N then; the cost model, which counts writing C transposed, chooses
+    /// (and keeps those products in place). The seed MLP's plans are unchanged by it.
     /// </summary>
-    const int ShortK = 32;
+    const int ShortK = 64;
     /// <summary>Chunks of C per thread in a threaded run.</summary>
     const int ChunksPerWorker = 4;
 
