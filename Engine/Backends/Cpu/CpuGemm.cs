@@ -195,7 +195,8 @@ public static unsafe partial class CpuGemm
     /// Up to this k, writing C costs about as much as the products (a 14×14 conv layer's W·cols has
     /// k = 16; the dense ConvTranspose2d's weight gradient, 100×6272, has k = batch = 64): a small side
     /// of C is not forced along N then; the cost model, which counts writing C transposed, chooses
-    /// (and keeps those products in place). The seed MLP's plans are unchanged by it.
+    /// (and keeps those products in place). In the seed MLP it changes only the 256→64 layer's weight
+    /// and input gradients (64×256 over k = 64), which are now written in place too.
     /// </summary>
     const int ShortK = 64;
     /// <summary>Chunks of C per thread in a threaded run.</summary>
