@@ -12,8 +12,9 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// many rows of A, A when it is stored k×m and reused; otherwise the kernel reads them in place
 /// (row- or column-major A, row-major B), prefetching the next panel. When one side of C is small
 /// (a batch of 64) the product is computed transposed, Cᵀ = op(B)ᵀ·op(A)ᵀ, so that the big weight
-/// matrix streams through once as A and the small operand stays in cache. Matrix-vector products
-/// (m or n = 1) take a direct path. Large products are cut into chunks of C shared out to a small
+/// matrix streams through once as A and the small operand stays in cache (unless k is short, or the
+/// small side is a whole number of tile rows narrower than a tile). Matrix-vector products
+/// (m or n = 1) take a direct path, and a small C = A·Bᵀ over a long k a dot-product one (CpuGemm.Dot.cs). Large products are cut into chunks of C shared out to a small
 /// pool of persistent workers; the operand every chunk needs is packed once, by all of them.
 /// </summary>
 public static unsafe partial class CpuGemm
