@@ -17,6 +17,13 @@ public sealed unsafe class CpuGemmTests
         (64, 1, 64), (1, 64, 64), (64, 64, 1), (9, 40, 400), (1, 300, 257), (300, 1, 37), (2, 2, 2),
         // Several k-blocks and column blocks.
         (150, 700, 400),
+        // Small C over a long k (a 14×14 conv layer's weight gradient): A·Bᵀ takes the dot-product
+        // path; whole 4×4 blocks, ragged edges, a k with a partial vector and several k-blocks.
+        (64, 16, 4100), (13, 7, 2053), (6, 30, 1024),
+        // One side a whole number of tile rows but narrower than a tile (kept along M).
+        (16, 1000, 64), (700, 24, 33),
+        // A short k with a small side (a 14×14 conv layer's W·cols): the cost model chooses.
+        (64, 1000, 16), (900, 40, 9), (100, 700, 64),
     ];
 
     static (int M, int N, int K)[] RandomShapes()

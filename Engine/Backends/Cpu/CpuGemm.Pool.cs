@@ -103,7 +103,7 @@ public static unsafe partial class CpuGemm
             {
                 // Another thread is using the workers: do the whole job here.
                 job.PreA = job.PreB = false;
-                Body(ref job, 0, job.M, 0, job.N);
+                Run(ref job, 0, job.M, 0, job.N);
                 return;
             }
             try

@@ -12,8 +12,9 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// many rows of A, A when it is stored k×m and reused; otherwise the kernel reads them in place
 /// (row- or column-major A, row-major B), prefetching the next panel. When one side of C is small
 /// (a batch of 64) the product is computed transposed, Cᵀ = op(B)ᵀ·op(A)ᵀ, so that the big weight
-/// matrix streams through once as A and the small operand stays in cache. Matrix-vector products
-/// (m or n = 1) take a direct path. Large products are cut into chunks of C shared out to a small
+/// matrix streams through once as A and the small operand stays in cache (unless k is short, or the
+/// small side is a whole number of tile rows narrower than a tile). Matrix-vector products
+/// (m or n = 1) take a direct path, and a small C = A·Bᵀ over a long k a dot-product one (CpuGemm.Dot.cs). Large products are cut into chunks of C shared out to a small
 /// pool of persistent workers; the operand every chunk needs is packed once, by all of them.
 /// </summary>
 public static unsafe partial class CpuGemm
@@ -52,11 +53,25 @@ public static unsafe partial class CpuGemm
 
         if ((m == 1 || n == 1) && TryVector(a, b, c, m, n, k, transA, transB, accumulate, isa)) return;
 
-        Job job = Plan(a, b, c, m, n, k, transA, transB, accumulate, isa);
         long fma = (long)m * n * k;
         int workers = (int)Math.Min(Math.Min(threads, Environment.ProcessorCount), fma / Math.Max(1, parallelMinFma));
+        if (UseDot(m, n, k, transA, transB, isa))
+        {
+            Job dot = PlanDot(a, b, c, m, n, k, accumulate, isa);
+            if (workers > 1 && PartitionDot(ref dot, workers)) Pool.Execute(ref dot, workers);
+            else DotBody(ref dot, 0, m);
+            return;
+        }
+        Job job = Plan(a, b, c, m, n, k, transA, transB, accumulate, isa);
         if (workers > 1 && Partition(ref job, workers, fma, parallelMinFma)) Pool.Execute(ref job, workers);
         else Body(ref job, 0, job.M, 0, job.N);
+    }
+
+    /// <summary>A job's rows [m0, m1) and columns [n0, n1), by whichever body the job was planned for.</summary>
+    internal static void Run(ref Job job, int m0, int m1, int n0, int n1)
+    {
+        if (job.Dot) DotBody(ref job, m0, m1);
+        else Body(ref job, m0, m1, n0, n1);
     }
 
     /// <summary>One GEMM in canonical form: C(M×N) (+)= A(M×K)·B(K×N), with layouts as flags.</summary>
@@ -92,6 +107,8 @@ public static unsafe partial class CpuGemm
         public float* Shared;
         /// <summary>Units of the shared packing (groups of panels of one k-block), and panels per unit.</summary>
         public int PreUnits, PreGroup;
+        /// <summary>A dot-product job (C = A·Bᵀ by rows of both, <see cref="DotBody"/>): always cut along M, in blocks of Mr rows.</summary>
+        public bool Dot;
     }
 
     static void Shape(Isa isa, out int mr, out int nr)
@@ -113,7 +130,15 @@ public static unsafe partial class CpuGemm
         // roles of the operands swapped and C written transposed).
         bool aRows = !transA, bRows = !transB;
         bool swap;
-        if (Math.Min(m, n) <= SmallSide && m != n)
+        int small = Math.Min(m, n);
+        if (small < nr && small % mr == 0 && m != n)
+        {
+            // A side narrower than the tile but a whole number of its rows (the 16 rows of a 14×14
+            // conv layer's Wᵀ·dy): along M it fills the tiles, along N it would waste half of each
+            // and C would be written transposed.
+            swap = n < m;
+        }
+        else if (small <= SmallSide && m != n && k > ShortK)
         {
             // One side of C is small (a batch): put it along N, so that the operand it belongs to
             // stays in cache as the B block while the big one streams through once, MR rows at a
@@ -167,6 +192,14 @@ public static unsafe partial class CpuGemm
     /// largest weight (784×512 floats, 1.6 MB), below the DCGAN's column matrices.
     /// </summary>
     const long SharedInPlaceMaxBytes = 2 << 20;
+    /// <summary>
+    /// Up to this k, writing C costs about as much as the products (a 14×14 conv layer's W·cols has
+    /// k = 16; the dense ConvTranspose2d's weight gradient, 100×6272, has k = batch = 64): a small side
+    /// of C is not forced along N then; the cost model, which counts writing C transposed, chooses
+    /// (and keeps those products in place). In the seed MLP it changes only the 256→64 layer's weight
+    /// and input gradients (64×256 over k = 64), which are now written in place too.
+    /// </summary>
+    const int ShortK = 64;
     /// <summary>Chunks of C per thread in a threaded run.</summary>
     const int ChunksPerWorker = 4;
 
@@ -281,7 +314,7 @@ public static unsafe partial class CpuGemm
         for (int ch; (ch = Interlocked.Increment(ref nextChunk) - 1) < job.Chunks;)
         {
             int p0 = (int)((long)ch * job.ChunkPanels / job.Chunks), p1 = (int)((long)(ch + 1) * job.ChunkPanels / job.Chunks);
-            if (job.SplitM) Body(ref job, p0 * job.Mr, Math.Min(job.M, p1 * job.Mr), 0, job.N);
+            if (job.SplitM) Run(ref job, p0 * job.Mr, Math.Min(job.M, p1 * job.Mr), 0, job.N);
             else Body(ref job, 0, job.M, p0 * job.Nr, Math.Min(job.N, p1 * job.Nr));
         }
     }
