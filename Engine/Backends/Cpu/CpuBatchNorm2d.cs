@@ -8,20 +8,48 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// channels, and a channel is a run of n contiguous planes, so every pass is a SIMD sweep over planes.
 /// Each direction is two passes over a channel: the statistics (or the gradient's sums), then one
 /// fused affine pass that writes the output; partial sums are kept in double.
+/// A following ReLU or LeakyReLU is fused (act: <see cref="Kernels.Activation"/>'s value, alpha its
+/// slope): the forward applies it in the affine pass's store, and the backward multiplies dy by its
+/// derivative, taken from the forward's output y as the activation backward does, where it reads dy,
+/// so the values are those of the unfused pair, without its pass over the tensor.
 /// </summary>
 public static unsafe class CpuBatchNorm2d
 {
-    /// <summary>dst = src·scale + shift (TensorPrimitives has no span·scalar + scalar).</summary>
-    static void ScaleShift(ReadOnlySpan<float> src, Span<float> dst, float scale, float shift)
+    /// <summary>Whether <paramref name="act"/> (a <see cref="Kernels.Activation"/> value) is one these passes fuse.</summary>
+    public static bool Fuses(int act) => act is 0 or 1 or 2;
+
+    /// <summary>The fused activation of v: ReLU (1), LeakyReLU (2) with slope a, else v (as CpuBackend's activation pass).</summary>
+    static Vector<float> Activate(Vector<float> v, int act, Vector<float> a) => act switch
+    {
+        1 => Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero),
+        2 => Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, v * a),
+        _ => v,
+    };
+
+    static float Activate(float v, int act, float alpha) => act switch
+    {
+        1 => v > 0f ? v : 0f,
+        2 => v > 0f ? v : alpha * v,
+        _ => v,
+    };
+
+    /// <summary>dy·act'(y), act' from the output's sign (1, or 0 for ReLU and alpha for LeakyReLU), as the activation backward.</summary>
+    static Vector<float> Through(Vector<float> dy, float* y, int act, Vector<float> slope) =>
+        act == 0 ? dy : dy * Vector.ConditionalSelect(Vector.GreaterThan(*(Vector<float>*)y, Vector<float>.Zero), Vector<float>.One, slope);
+
+    static float Through(float dy, float* y, int act, float slope) => act == 0 ? dy : dy * (*y > 0f ? 1f : slope);
+
+    /// <summary>dst = act(src·scale + shift) (TensorPrimitives has no span·scalar + scalar).</summary>
+    static void ScaleShift(ReadOnlySpan<float> src, Span<float> dst, float scale, float shift, int act, float alpha)
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
-            var vs = new Vector<float>(scale); var vb = new Vector<float>(shift);
+            var vs = new Vector<float>(scale); var vb = new Vector<float>(shift); var va = new Vector<float>(alpha);
             for (; i <= src.Length - Vector<float>.Count; i += Vector<float>.Count)
-                Vector.FusedMultiplyAdd(new Vector<float>(src[i..]), vs, vb).CopyTo(dst[i..]);
+                Activate(Vector.FusedMultiplyAdd(new Vector<float>(src[i..]), vs, vb), act, va).CopyTo(dst[i..]);
         }
-        for (; i < src.Length; i++) dst[i] = MathF.FusedMultiplyAdd(src[i], scale, shift);
+        for (; i < src.Length; i++) dst[i] = Activate(MathF.FusedMultiplyAdd(src[i], scale, shift), act, alpha);
     }
 
     static Span<float> Plane(float* t, int i, int c, int channels, int plane) => new(t + ((long)i * channels + c) * plane, plane);
@@ -29,12 +57,14 @@ public static unsafe class CpuBatchNorm2d
     /// <summary>
     /// Train-mode forward: one pass for the statistics (sums of x − shift and of its squares, shifted
     /// by the channel's first value so that the variance does not cancel when the mean is far from 0;
-    /// per-plane partial sums in double), one pass for y = x·scale + shift. Two reads of x and one
+    /// per-plane partial sums in double), one pass for y = act(x·scale + shift). Two reads of x and one
     /// write of y, against five passes when the centred values were staged in y (docs/perf-conv.md).
     /// </summary>
     public static void ForwardTrain(float* x, float* gamma, float* beta, float* runningMean, float* runningVar,
-        float* y, float* saveMean, float* saveInvStd, int n, int channels, int plane, float momentum, float eps, int threads)
+        float* y, float* saveMean, float* saveInvStd, int n, int channels, int plane, float momentum, float eps, int threads,
+        int act = 0, float alpha = 0f)
     {
+        if (!Fuses(act)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
         int count = n * plane;
         CpuParallel.For(channels, (long)channels * count, threads, (start, end) =>
         {
@@ -52,7 +82,7 @@ public static unsafe class CpuBatchNorm2d
                 float mean = (float)(origin + meanShift);
                 float invStd = (float)(1 / Math.Sqrt(var + eps)), scale = gamma[c] * invStd;
                 for (int i = 0; i < n; i++)
-                    Combine(Plane(x, i, c, channels, plane), default, Plane(y, i, c, channels, plane), mean, scale, 0f, beta[c]);
+                    Normalise(Plane(x, i, c, channels, plane), Plane(y, i, c, channels, plane), mean, scale, beta[c], act, alpha);
                 saveMean[c] = mean;
                 saveInvStd[c] = invStd;
                 runningMean[c] = (1f - momentum) * runningMean[c] + momentum * mean;
@@ -86,54 +116,75 @@ public static unsafe class CpuBatchNorm2d
         return (sum, sq);
     }
 
-    /// <summary>(Σdy, Σdy·(x − mean)) of one plane, in SIMD lanes and summed in double.</summary>
-    static (double SumDy, double SumDyCentred) GradSums(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, float mean)
+    /// <summary>
+    /// (Σg, Σg·(x − mean)) of one plane, g = dy·act'(y) (y: the forward's output, read only with an
+    /// activation), in SIMD lanes and summed in double.
+    /// </summary>
+    static (double SumDy, double SumDyCentred) GradSums(float* x, float* dy, float* y, int length, float mean, int act, float slope)
     {
         int i = 0;
         double sum = 0, dot = 0;
-        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        if (Vector.IsHardwareAccelerated && length >= Vector<float>.Count)
         {
-            var m = new Vector<float>(mean);
+            var m = new Vector<float>(mean); var vslope = new Vector<float>(slope);
             Vector<float> s1 = default, s2 = default;
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var g = new Vector<float>(dy[i..]);
+                var g = Through(*(Vector<float>*)(dy + i), y + i, act, vslope);
                 s1 += g;
-                s2 = Vector.FusedMultiplyAdd(g, new Vector<float>(x[i..]) - m, s2);
+                s2 = Vector.FusedMultiplyAdd(g, *(Vector<float>*)(x + i) - m, s2);
             }
             sum = Vector.Sum(s1); dot = Vector.Sum(s2);
         }
-        for (; i < x.Length; i++)
+        for (; i < length; i++)
         {
-            sum += dy[i]; dot += dy[i] * (x[i] - mean);
+            float g = Through(dy[i], y + i, act, slope);
+            sum += g; dot += g * (x[i] - mean);
         }
         return (sum, dot);
     }
 
     /// <summary>
-    /// dst = (x − mean)·a + dy·b + shift in one pass (dy may be empty: then without its term). x − mean
-    /// is formed first, as in the reference, so a mean far from 0 does not cancel digits.
+    /// dst = act((x − mean)·scale + shift) in one pass. x − mean is formed first, as in the reference,
+    /// so a mean far from 0 does not cancel digits.
     /// </summary>
-    static void Combine(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dst, float mean, float a, float b, float shift)
+    static void Normalise(ReadOnlySpan<float> x, Span<float> dst, float mean, float scale, float shift, int act, float alpha)
     {
         int i = 0;
-        bool withDy = !dy.IsEmpty;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vm = new Vector<float>(mean); var va = new Vector<float>(scale); var vs = new Vector<float>(shift); var valpha = new Vector<float>(alpha);
+            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+                Activate(Vector.FusedMultiplyAdd(new Vector<float>(x[i..]) - vm, va, vs), act, valpha).CopyTo(dst[i..]);
+        }
+        for (; i < x.Length; i++)
+            dst[i] = Activate(MathF.FusedMultiplyAdd(x[i] - mean, scale, shift), act, alpha);
+    }
+
+    /// <summary>
+    /// dst = (x − mean)·a + g·b + shift in one pass, g = dy·act'(y) as in <see cref="GradSums"/>.
+    /// </summary>
+    static void Combine(float* x, float* dy, float* y, float* dst, int length, float mean, float a, float b, float shift, int act, float slope)
+    {
+        int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
             var vm = new Vector<float>(mean); var va = new Vector<float>(a); var vb = new Vector<float>(b); var vs = new Vector<float>(shift);
-            for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
+            var vslope = new Vector<float>(slope);
+            for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var rest = withDy ? Vector.FusedMultiplyAdd(new Vector<float>(dy[i..]), vb, vs) : vs;
-                Vector.FusedMultiplyAdd(new Vector<float>(x[i..]) - vm, va, rest).CopyTo(dst[i..]);
+                var rest = Vector.FusedMultiplyAdd(Through(*(Vector<float>*)(dy + i), y + i, act, vslope), vb, vs);
+                *(Vector<float>*)(dst + i) = Vector.FusedMultiplyAdd(*(Vector<float>*)(x + i) - vm, va, rest);
             }
         }
-        for (; i < x.Length; i++)
-            dst[i] = MathF.FusedMultiplyAdd(x[i] - mean, a, withDy ? MathF.FusedMultiplyAdd(dy[i], b, shift) : shift);
+        for (; i < length; i++)
+            dst[i] = MathF.FusedMultiplyAdd(x[i] - mean, a, MathF.FusedMultiplyAdd(Through(dy[i], y + i, act, slope), b, shift));
     }
 
     public static void ForwardEval(float* x, float* gamma, float* beta, float* runningMean, float* runningVar,
-        float* y, int n, int channels, int plane, float eps, int threads)
+        float* y, int n, int channels, int plane, float eps, int threads, int act = 0, float alpha = 0f)
     {
+        if (!Fuses(act)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
         CpuParallel.For(channels, (long)channels * n * plane, threads, (start, end) =>
         {
             for (int c = start; c < end; c++)
@@ -142,7 +193,7 @@ public static unsafe class CpuBatchNorm2d
                 for (int i = 0; i < n; i++)
                 {
                     var yp = Plane(y, i, c, channels, plane);
-                    ScaleShift(Plane(x, i, c, channels, plane), yp, scale, shift);
+                    ScaleShift(Plane(x, i, c, channels, plane), yp, scale, shift, act, alpha);
                 }
             }
         });
@@ -150,11 +201,16 @@ public static unsafe class CpuBatchNorm2d
 
     /// <summary>
     /// dx = γ·invstd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)), M = n·plane; dγ (+)= Σ(dy·x̂), dβ (+)= Σdy.
-    /// dx must not overlap x or dy.
+    /// dx must not overlap x or dy. With a fused activation (act 1 or 2), dy is dL/d(act's output) and
+    /// y the forward's output, from whose sign act' comes; y is not read without one.
     /// </summary>
     public static void Backward(float* x, float* dy, float* gamma, float* saveMean, float* saveInvStd,
-        float* dx, float* dgamma, float* dbeta, int n, int channels, int plane, bool accumulate, int threads)
+        float* dx, float* dgamma, float* dbeta, int n, int channels, int plane, bool accumulate, int threads,
+        float* y = null, int act = 0, float alpha = 0f)
     {
+        if (!Fuses(act)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
+        if (act != 0 && y == null) throw new ArgumentNullException(nameof(y), "a fused activation's backward needs the forward's output");
+        float slope = act == 2 ? alpha : 0f;
         // Two passes: the sums (reading x and dy), then dx = (x − mean)·a + dy·b + shift (reading both again),
         // with nothing staged in dx in between.
         int count = n * plane;
@@ -166,7 +222,8 @@ public static unsafe class CpuBatchNorm2d
                 double sumDy = 0, sumDyCentred = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    var (s1, s2) = GradSums(Plane(x, i, c, channels, plane), Plane(dy, i, c, channels, plane), mean);
+                    long o = ((long)i * channels + c) * plane;
+                    var (s1, s2) = GradSums(x + o, dy + o, y + o, plane, mean, act, slope);
                     sumDy += s1; sumDyCentred += s2;
                 }
                 double sumDyXhat = sumDyCentred * invStd;
@@ -175,7 +232,10 @@ public static unsafe class CpuBatchNorm2d
                 double aCentred = -k * invStd * sumDyXhat;
                 float a = (float)aCentred, b = (float)(k * count), shift = (float)(-k * sumDy);
                 for (int i = 0; i < n; i++)
-                    Combine(Plane(x, i, c, channels, plane), Plane(dy, i, c, channels, plane), Plane(dx, i, c, channels, plane), mean, a, b, shift);
+                {
+                    long o = ((long)i * channels + c) * plane;
+                    Combine(x + o, dy + o, y + o, dx + o, plane, mean, a, b, shift, act, slope);
+                }
                 dgamma[c] = accumulate ? dgamma[c] + (float)sumDyXhat : (float)sumDyXhat;
                 dbeta[c] = accumulate ? dbeta[c] + (float)sumDy : (float)sumDy;
             }
