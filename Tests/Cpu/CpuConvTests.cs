@@ -311,7 +311,22 @@ public sealed unsafe class CpuConvTests
         // (3e-5), 1e-4 of the spread's 0.29 standard deviation, and x̂ carries that into all three.
         CheckBatchNorm(n, c, plane, threads, 999.5, 1000.5, 5e-4);
 
-    static void CheckBatchNorm(int n, int c, int plane, int threads, double lo, double hi, double meanTolerance)
+    /// <summary>
+    /// The fused ReLU / LeakyReLU 0.2: the reference is BN then the activation, and the activation's
+    /// derivative (of the reference output) on dy before BN's backward. Planes 7, 16, 17 and 1 hit
+    /// the SIMD loops' tails.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 3, 7, 1, Activation.ReLU)]
+    [InlineData(3, 2, 16, 2, Activation.LeakyReLU)]
+    [InlineData(2, 3, 17, 2, Activation.ReLU)]
+    [InlineData(5, 4, 1, 1, Activation.LeakyReLU)]
+    [InlineData(4, 8, 49, 2, Activation.LeakyReLU)]
+    public void BatchNorm2d_with_fused_activation_matches_reference(int n, int c, int plane, int threads, Activation act) =>
+        CheckBatchNorm(n, c, plane, threads, 2, 5, 1e-5, act, act == Activation.LeakyReLU ? 0.2f : 0f);
+
+    static void CheckBatchNorm(int n, int c, int plane, int threads, double lo, double hi, double meanTolerance,
+        Activation act = Activation.Identity, float alpha = 0f)
     {
         var rng = new Random(n * 1000 + c * 10 + plane);
         var x = Uniform(rng, n * c * plane, lo, hi);
@@ -326,19 +341,21 @@ public sealed unsafe class CpuConvTests
         const float momentum = 0.1f, eps = 1e-5f;
         fixed (float* px = x, pdy = dy, pg = gamma, pb = beta, prm = rm, prv = rv, py = y, pye = yEval, pdx = dx, pm = mean, pi = inv, pdg = dg, pdb = dbt)
         {
-            CpuBatchNorm2d.ForwardTrain(px, pg, pb, prm, prv, py, pm, pi, n, c, plane, momentum, eps, threads);
-            CpuBatchNorm2d.ForwardEval(px, pg, pb, prm, prv, pye, n, c, plane, eps, threads);
-            CpuBatchNorm2d.Backward(px, pdy, pg, pm, pi, pdx, pdg, pdb, n, c, plane, accumulate: true, threads);
+            CpuBatchNorm2d.ForwardTrain(px, pg, pb, prm, prv, py, pm, pi, n, c, plane, momentum, eps, threads, (int)act, alpha);
+            CpuBatchNorm2d.ForwardEval(px, pg, pb, prm, prv, pye, n, c, plane, eps, threads, (int)act, alpha);
+            CpuBatchNorm2d.Backward(px, pdy, pg, pm, pi, pdx, pdg, pdb, n, c, plane, accumulate: true, threads, py, (int)act, alpha);
         }
         var want = BatchNorm2dKernels.ForwardTrainReference(x, gamma, beta, rmIn, rvIn, n, c, plane, momentum, eps);
-        string at = $"({n},{c},{plane}) threads={threads}";
-        Near($"train y {at}", y, want.Y, meanTolerance);
+        double[] Act(double[] v) => v.Select(z => ActivationKernels.ApplyReference(act, z, alpha)).ToArray();
+        string at = $"({n},{c},{plane}) threads={threads} {act}";
+        Near($"train y {at}", y, Act(want.Y), meanTolerance);
         Near($"saved mean {at}", mean, want.Mean);
         Near($"saved invstd {at}", inv, want.InvStd, 1e-4);
         Near($"running mean {at}", rm, want.RunningMean);
         Near($"running var {at}", rv, want.RunningVar);
-        Near($"eval y {at}", yEval, BatchNorm2dKernels.ForwardEvalReference(x, gamma, beta, rm, rv, c, plane, eps));
-        var (wdx, wdg, wdb) = BatchNorm2dKernels.BackwardReference(x, dy, gamma, n, c, plane, eps);
+        Near($"eval y {at}", yEval, Act(BatchNorm2dKernels.ForwardEvalReference(x, gamma, beta, rm, rv, c, plane, eps)));
+        var dyPre = dy.Select((g, i) => (float)(g * ActivationKernels.DerivativeReference(act, want.Y[i], alpha))).ToArray();
+        var (wdx, wdg, wdb) = BatchNorm2dKernels.BackwardReference(x, dyPre, gamma, n, c, plane, eps);
         Near($"dx {at}", dx, wdx, Math.Max(1e-4, meanTolerance));
         Near($"dgamma (accumulated) {at}", dg, Plus(wdg, dgIn), Math.Max(1e-4, meanTolerance));
         Near($"dbeta (accumulated) {at}", dbt, Plus(wdb, dbIn));
