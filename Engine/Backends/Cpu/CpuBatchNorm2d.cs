@@ -10,13 +10,19 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// fused affine pass that writes the output; partial sums are kept in double.
 /// A following ReLU or LeakyReLU is fused (act: <see cref="Kernels.Activation"/>'s value, alpha its
 /// slope): the forward applies it in the affine pass's store, and the backward multiplies dy by its
-/// derivative, taken from the forward's output y as the activation backward does, where it reads dy,
-/// so the values are those of the unfused pair, without its pass over the tensor.
+/// derivative where it reads dy, so the values are those of the unfused pair without its pass over
+/// the tensor. The derivative comes from the sign of the pre-activation z = (x − mean)·γ·invstd + β,
+/// recomputed from x (which the backward reads anyway) with the forward's float operations, so it is
+/// the forward's z bit for bit: z > 0 exactly where the output is, which is what the activation
+/// backward reads (a LeakyReLU slope ≥ 0), and reading the output instead would cost a third stream.
 /// </summary>
 public static unsafe class CpuBatchNorm2d
 {
-    /// <summary>Whether <paramref name="act"/> (a <see cref="Kernels.Activation"/> value) is one these passes fuse.</summary>
-    public static bool Fuses(int act) => act is 0 or 1 or 2;
+    /// <summary>
+    /// Whether <paramref name="act"/> (a <see cref="Kernels.Activation"/> value) is one these passes
+    /// fuse; a negative LeakyReLU slope would make the output's sign differ from the pre-activation's.
+    /// </summary>
+    public static bool Fuses(int act, float alpha) => act is 0 or 1 || (act == 2 && alpha >= 0f);
 
     /// <summary>The fused activation of v: ReLU (1), LeakyReLU (2) with slope a, else v (as CpuBackend's activation pass).</summary>
     static Vector<float> Activate(Vector<float> v, int act, Vector<float> a) => act switch
@@ -33,11 +39,15 @@ public static unsafe class CpuBatchNorm2d
         _ => v,
     };
 
-    /// <summary>dy·act'(y), act' from the output's sign (1, or 0 for ReLU and alpha for LeakyReLU), as the activation backward.</summary>
-    static Vector<float> Through(Vector<float> dy, float* y, int act, Vector<float> slope) =>
-        act == 0 ? dy : dy * Vector.ConditionalSelect(Vector.GreaterThan(*(Vector<float>*)y, Vector<float>.Zero), Vector<float>.One, slope);
+    /// <summary>
+    /// dy·act'(z), z = centred·scale + shift the forward's pre-activation, act' = 1 where z > 0, else
+    /// the slope (0 for ReLU), as the activation backward's from the output.
+    /// </summary>
+    static Vector<float> Through(Vector<float> dy, Vector<float> centred, int act, Vector<float> scale, Vector<float> shift, Vector<float> slope) =>
+        act == 0 ? dy : dy * Vector.ConditionalSelect(Vector.GreaterThan(Vector.FusedMultiplyAdd(centred, scale, shift), Vector<float>.Zero), Vector<float>.One, slope);
 
-    static float Through(float dy, float* y, int act, float slope) => act == 0 ? dy : dy * (*y > 0f ? 1f : slope);
+    static float Through(float dy, float centred, int act, float scale, float shift, float slope) =>
+        act == 0 ? dy : dy * (MathF.FusedMultiplyAdd(centred, scale, shift) > 0f ? 1f : slope);
 
     /// <summary>dst = act(src·scale + shift) (TensorPrimitives has no span·scalar + scalar).</summary>
     static void ScaleShift(ReadOnlySpan<float> src, Span<float> dst, float scale, float shift, int act, float alpha)
@@ -64,7 +74,7 @@ public static unsafe class CpuBatchNorm2d
         float* y, float* saveMean, float* saveInvStd, int n, int channels, int plane, float momentum, float eps, int threads,
         int act = 0, float alpha = 0f)
     {
-        if (!Fuses(act)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
+        if (!Fuses(act, alpha)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
         int count = n * plane;
         CpuParallel.For(channels, (long)channels * count, threads, (start, end) =>
         {
@@ -117,29 +127,31 @@ public static unsafe class CpuBatchNorm2d
     }
 
     /// <summary>
-    /// (Σg, Σg·(x − mean)) of one plane, g = dy·act'(y) (y: the forward's output, read only with an
-    /// activation), in SIMD lanes and summed in double.
+    /// (Σg, Σg·(x − mean)) of one plane, g = dy·act'(z) (<see cref="Through(Vector{float}, Vector{float}, int, Vector{float}, Vector{float}, Vector{float})"/>;
+    /// scale, shift: the forward's), in SIMD lanes and summed in double.
     /// </summary>
-    static (double SumDy, double SumDyCentred) GradSums(float* x, float* dy, float* y, int length, float mean, int act, float slope)
+    static (double SumDy, double SumDyCentred) GradSums(float* x, float* dy, int length, float mean, int act, float scale, float shift, float slope)
     {
         int i = 0;
         double sum = 0, dot = 0;
         if (Vector.IsHardwareAccelerated && length >= Vector<float>.Count)
         {
-            var m = new Vector<float>(mean); var vslope = new Vector<float>(slope);
+            var m = new Vector<float>(mean); var vscale = new Vector<float>(scale); var vshift = new Vector<float>(shift); var vslope = new Vector<float>(slope);
             Vector<float> s1 = default, s2 = default;
             for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var g = Through(*(Vector<float>*)(dy + i), y + i, act, vslope);
+                var centred = *(Vector<float>*)(x + i) - m;
+                var g = Through(*(Vector<float>*)(dy + i), centred, act, vscale, vshift, vslope);
                 s1 += g;
-                s2 = Vector.FusedMultiplyAdd(g, *(Vector<float>*)(x + i) - m, s2);
+                s2 = Vector.FusedMultiplyAdd(g, centred, s2);
             }
             sum = Vector.Sum(s1); dot = Vector.Sum(s2);
         }
         for (; i < length; i++)
         {
-            float g = Through(dy[i], y + i, act, slope);
-            sum += g; dot += g * (x[i] - mean);
+            float centred = x[i] - mean;
+            float g = Through(dy[i], centred, act, scale, shift, slope);
+            sum += g; dot += g * centred;
         }
         return (sum, dot);
     }
@@ -162,29 +174,35 @@ public static unsafe class CpuBatchNorm2d
     }
 
     /// <summary>
-    /// dst = (x − mean)·a + g·b + shift in one pass, g = dy·act'(y) as in <see cref="GradSums"/>.
+    /// dst = (x − mean)·a + g·b + shift in one pass, g = dy·act'(z) as in <see cref="GradSums"/>
+    /// (zScale, zShift: the forward's scale and shift).
     /// </summary>
-    static void Combine(float* x, float* dy, float* y, float* dst, int length, float mean, float a, float b, float shift, int act, float slope)
+    static void Combine(float* x, float* dy, float* dst, int length, float mean, float a, float b, float shift,
+        int act, float zScale, float zShift, float slope)
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
             var vm = new Vector<float>(mean); var va = new Vector<float>(a); var vb = new Vector<float>(b); var vs = new Vector<float>(shift);
-            var vslope = new Vector<float>(slope);
+            var vzs = new Vector<float>(zScale); var vzb = new Vector<float>(zShift); var vslope = new Vector<float>(slope);
             for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                var rest = Vector.FusedMultiplyAdd(Through(*(Vector<float>*)(dy + i), y + i, act, vslope), vb, vs);
-                *(Vector<float>*)(dst + i) = Vector.FusedMultiplyAdd(*(Vector<float>*)(x + i) - vm, va, rest);
+                var centred = *(Vector<float>*)(x + i) - vm;
+                var rest = Vector.FusedMultiplyAdd(Through(*(Vector<float>*)(dy + i), centred, act, vzs, vzb, vslope), vb, vs);
+                *(Vector<float>*)(dst + i) = Vector.FusedMultiplyAdd(centred, va, rest);
             }
         }
         for (; i < length; i++)
-            dst[i] = MathF.FusedMultiplyAdd(x[i] - mean, a, MathF.FusedMultiplyAdd(Through(dy[i], y + i, act, slope), b, shift));
+        {
+            float centred = x[i] - mean;
+            dst[i] = MathF.FusedMultiplyAdd(centred, a, MathF.FusedMultiplyAdd(Through(dy[i], centred, act, zScale, zShift, slope), b, shift));
+        }
     }
 
     public static void ForwardEval(float* x, float* gamma, float* beta, float* runningMean, float* runningVar,
         float* y, int n, int channels, int plane, float eps, int threads, int act = 0, float alpha = 0f)
     {
-        if (!Fuses(act)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
+        if (!Fuses(act, alpha)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
         CpuParallel.For(channels, (long)channels * n * plane, threads, (start, end) =>
         {
             for (int c = start; c < end; c++)
@@ -202,14 +220,15 @@ public static unsafe class CpuBatchNorm2d
     /// <summary>
     /// dx = γ·invstd/M · (M·dy − Σdy − x̂·Σ(dy·x̂)), M = n·plane; dγ (+)= Σ(dy·x̂), dβ (+)= Σdy.
     /// dx must not overlap x or dy. With a fused activation (act 1 or 2), dy is dL/d(act's output) and
-    /// y the forward's output, from whose sign act' comes; y is not read without one.
+    /// act' comes from the pre-activation recomputed from x, γ, β and the saved statistics (β is only
+    /// read then): they must be the forward's.
     /// </summary>
     public static void Backward(float* x, float* dy, float* gamma, float* saveMean, float* saveInvStd,
         float* dx, float* dgamma, float* dbeta, int n, int channels, int plane, bool accumulate, int threads,
-        float* y = null, int act = 0, float alpha = 0f)
+        float* beta = null, int act = 0, float alpha = 0f)
     {
-        if (!Fuses(act)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
-        if (act != 0 && y == null) throw new ArgumentNullException(nameof(y), "a fused activation's backward needs the forward's output");
+        if (!Fuses(act, alpha)) throw new ArgumentOutOfRangeException(nameof(act), $"activation {act} is not fused here");
+        if (act != 0 && beta == null) throw new ArgumentNullException(nameof(beta), "a fused activation's backward needs β for the pre-activation");
         float slope = act == 2 ? alpha : 0f;
         // Two passes: the sums (reading x and dy), then dx = (x − mean)·a + dy·b + shift (reading both again),
         // with nothing staged in dx in between.
@@ -219,11 +238,13 @@ public static unsafe class CpuBatchNorm2d
             for (int c = start; c < end; c++)
             {
                 float mean = saveMean[c], invStd = saveInvStd[c];
+                // The forward's z = (x − mean)·scale + β, with its float scale.
+                float zScale = gamma[c] * invStd, zShift = act == 0 ? 0f : beta[c];
                 double sumDy = 0, sumDyCentred = 0;
                 for (int i = 0; i < n; i++)
                 {
                     long o = ((long)i * channels + c) * plane;
-                    var (s1, s2) = GradSums(x + o, dy + o, y + o, plane, mean, act, slope);
+                    var (s1, s2) = GradSums(x + o, dy + o, plane, mean, act, zScale, zShift, slope);
                     sumDy += s1; sumDyCentred += s2;
                 }
                 double sumDyXhat = sumDyCentred * invStd;
@@ -234,7 +255,7 @@ public static unsafe class CpuBatchNorm2d
                 for (int i = 0; i < n; i++)
                 {
                     long o = ((long)i * channels + c) * plane;
-                    Combine(x + o, dy + o, y + o, dx + o, plane, mean, a, b, shift, act, slope);
+                    Combine(x + o, dy + o, dx + o, plane, mean, a, b, shift, act, zScale, zShift, slope);
                 }
                 dgamma[c] = accumulate ? dgamma[c] + (float)sumDyXhat : (float)sumDyXhat;
                 dbeta[c] = accumulate ? dbeta[c] + (float)sumDy : (float)sumDy;
