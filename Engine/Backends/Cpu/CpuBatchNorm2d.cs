@@ -18,6 +18,12 @@ namespace IlgpuGan.Engine.Backends.Cpu;
 /// </summary>
 public static unsafe class CpuBatchNorm2d
 {
+    /// <summary>The fused activation as a type, so that each pass is compiled per activation with no branch in its loop.</summary>
+    interface IAct { static abstract int Kind { get; } }
+    struct NoAct : IAct { public static int Kind => 0; }
+    struct Relu : IAct { public static int Kind => 1; }
+    struct Leaky : IAct { public static int Kind => 2; }
+
     /// <summary>
     /// Whether <paramref name="act"/> (a <see cref="Kernels.Activation"/> value) is one these passes
     /// fuse; a negative LeakyReLU slope would make the output's sign differ from the pre-activation's.
@@ -25,14 +31,14 @@ public static unsafe class CpuBatchNorm2d
     public static bool Fuses(int act, float alpha) => act is 0 or 1 || (act == 2 && alpha >= 0f);
 
     /// <summary>The fused activation of v: ReLU (1), LeakyReLU (2) with slope a, else v (as CpuBackend's activation pass).</summary>
-    static Vector<float> Activate(Vector<float> v, int act, Vector<float> a) => act switch
+    static Vector<float> Activate<T>(Vector<float> v, Vector<float> a) where T : struct, IAct => T.Kind switch
     {
         1 => Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero),
         2 => Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, v * a),
         _ => v,
     };
 
-    static float Activate(float v, int act, float alpha) => act switch
+    static float Activate<T>(float v, float alpha) where T : struct, IAct => T.Kind switch
     {
         1 => v > 0f ? v : 0f,
         2 => v > 0f ? v : alpha * v,
@@ -43,23 +49,23 @@ public static unsafe class CpuBatchNorm2d
     /// dy·act'(z), z = centred·scale + shift the forward's pre-activation, act' = 1 where z > 0, else
     /// the slope (0 for ReLU), as the activation backward's from the output.
     /// </summary>
-    static Vector<float> Through(Vector<float> dy, Vector<float> centred, int act, Vector<float> scale, Vector<float> shift, Vector<float> slope) =>
-        act == 0 ? dy : dy * Vector.ConditionalSelect(Vector.GreaterThan(Vector.FusedMultiplyAdd(centred, scale, shift), Vector<float>.Zero), Vector<float>.One, slope);
+    static Vector<float> Through<T>(Vector<float> dy, Vector<float> centred, Vector<float> scale, Vector<float> shift, Vector<float> slope) where T : struct, IAct =>
+        T.Kind == 0 ? dy : dy * Vector.ConditionalSelect(Vector.GreaterThan(Vector.FusedMultiplyAdd(centred, scale, shift), Vector<float>.Zero), Vector<float>.One, slope);
 
-    static float Through(float dy, float centred, int act, float scale, float shift, float slope) =>
-        act == 0 ? dy : dy * (MathF.FusedMultiplyAdd(centred, scale, shift) > 0f ? 1f : slope);
+    static float Through<T>(float dy, float centred, float scale, float shift, float slope) where T : struct, IAct =>
+        T.Kind == 0 ? dy : dy * (MathF.FusedMultiplyAdd(centred, scale, shift) > 0f ? 1f : slope);
 
     /// <summary>dst = act(src·scale + shift) (TensorPrimitives has no span·scalar + scalar).</summary>
-    static void ScaleShift(ReadOnlySpan<float> src, Span<float> dst, float scale, float shift, int act, float alpha)
+    static void ScaleShift<T>(ReadOnlySpan<float> src, Span<float> dst, float scale, float shift, float alpha) where T : struct, IAct
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
             var vs = new Vector<float>(scale); var vb = new Vector<float>(shift); var va = new Vector<float>(alpha);
             for (; i <= src.Length - Vector<float>.Count; i += Vector<float>.Count)
-                Activate(Vector.FusedMultiplyAdd(new Vector<float>(src[i..]), vs, vb), act, va).CopyTo(dst[i..]);
+                Activate<T>(Vector.FusedMultiplyAdd(new Vector<float>(src[i..]), vs, vb), va).CopyTo(dst[i..]);
         }
-        for (; i < src.Length; i++) dst[i] = Activate(MathF.FusedMultiplyAdd(src[i], scale, shift), act, alpha);
+        for (; i < src.Length; i++) dst[i] = Activate<T>(MathF.FusedMultiplyAdd(src[i], scale, shift), alpha);
     }
 
     static Span<float> Plane(float* t, int i, int c, int channels, int plane) => new(t + ((long)i * channels + c) * plane, plane);
@@ -92,7 +98,12 @@ public static unsafe class CpuBatchNorm2d
                 float mean = (float)(origin + meanShift);
                 float invStd = (float)(1 / Math.Sqrt(var + eps)), scale = gamma[c] * invStd;
                 for (int i = 0; i < n; i++)
-                    Normalise(Plane(x, i, c, channels, plane), Plane(y, i, c, channels, plane), mean, scale, beta[c], act, alpha);
+                    switch (act)
+                    {
+                        case 0: Normalise<NoAct>(Plane(x, i, c, channels, plane), Plane(y, i, c, channels, plane), mean, scale, beta[c], alpha); break;
+                        case 1: Normalise<Relu>(Plane(x, i, c, channels, plane), Plane(y, i, c, channels, plane), mean, scale, beta[c], alpha); break;
+                        default: Normalise<Leaky>(Plane(x, i, c, channels, plane), Plane(y, i, c, channels, plane), mean, scale, beta[c], alpha); break;
+                    }
                 saveMean[c] = mean;
                 saveInvStd[c] = invStd;
                 runningMean[c] = (1f - momentum) * runningMean[c] + momentum * mean;
@@ -127,10 +138,10 @@ public static unsafe class CpuBatchNorm2d
     }
 
     /// <summary>
-    /// (Σg, Σg·(x − mean)) of one plane, g = dy·act'(z) (<see cref="Through(Vector{float}, Vector{float}, int, Vector{float}, Vector{float}, Vector{float})"/>;
+    /// (Σg, Σg·(x − mean)) of one plane, g = dy·act'(z) (<see cref="Through{T}(Vector{float}, Vector{float}, Vector{float}, Vector{float}, Vector{float})"/>;
     /// scale, shift: the forward's), in SIMD lanes and summed in double.
     /// </summary>
-    static (double SumDy, double SumDyCentred) GradSums(float* x, float* dy, int length, float mean, int act, float scale, float shift, float slope)
+    static (double SumDy, double SumDyCentred) GradSums<T>(float* x, float* dy, int length, float mean, float scale, float shift, float slope) where T : struct, IAct
     {
         int i = 0;
         double sum = 0, dot = 0;
@@ -141,7 +152,7 @@ public static unsafe class CpuBatchNorm2d
             for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
             {
                 var centred = *(Vector<float>*)(x + i) - m;
-                var g = Through(*(Vector<float>*)(dy + i), centred, act, vscale, vshift, vslope);
+                var g = Through<T>(*(Vector<float>*)(dy + i), centred, vscale, vshift, vslope);
                 s1 += g;
                 s2 = Vector.FusedMultiplyAdd(g, centred, s2);
             }
@@ -150,7 +161,7 @@ public static unsafe class CpuBatchNorm2d
         for (; i < length; i++)
         {
             float centred = x[i] - mean;
-            float g = Through(dy[i], centred, act, scale, shift, slope);
+            float g = Through<T>(dy[i], centred, scale, shift, slope);
             sum += g; dot += g * centred;
         }
         return (sum, dot);
@@ -160,25 +171,25 @@ public static unsafe class CpuBatchNorm2d
     /// dst = act((x − mean)·scale + shift) in one pass. x − mean is formed first, as in the reference,
     /// so a mean far from 0 does not cancel digits.
     /// </summary>
-    static void Normalise(ReadOnlySpan<float> x, Span<float> dst, float mean, float scale, float shift, int act, float alpha)
+    static void Normalise<T>(ReadOnlySpan<float> x, Span<float> dst, float mean, float scale, float shift, float alpha) where T : struct, IAct
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
         {
             var vm = new Vector<float>(mean); var va = new Vector<float>(scale); var vs = new Vector<float>(shift); var valpha = new Vector<float>(alpha);
             for (; i <= x.Length - Vector<float>.Count; i += Vector<float>.Count)
-                Activate(Vector.FusedMultiplyAdd(new Vector<float>(x[i..]) - vm, va, vs), act, valpha).CopyTo(dst[i..]);
+                Activate<T>(Vector.FusedMultiplyAdd(new Vector<float>(x[i..]) - vm, va, vs), valpha).CopyTo(dst[i..]);
         }
         for (; i < x.Length; i++)
-            dst[i] = Activate(MathF.FusedMultiplyAdd(x[i] - mean, scale, shift), act, alpha);
+            dst[i] = Activate<T>(MathF.FusedMultiplyAdd(x[i] - mean, scale, shift), alpha);
     }
 
     /// <summary>
     /// dst = (x − mean)·a + g·b + shift in one pass, g = dy·act'(z) as in <see cref="GradSums"/>
     /// (zScale, zShift: the forward's scale and shift).
     /// </summary>
-    static void Combine(float* x, float* dy, float* dst, int length, float mean, float a, float b, float shift,
-        int act, float zScale, float zShift, float slope)
+    static void Combine<T>(float* x, float* dy, float* dst, int length, float mean, float a, float b, float shift,
+        float zScale, float zShift, float slope) where T : struct, IAct
     {
         int i = 0;
         if (Vector.IsHardwareAccelerated)
@@ -188,14 +199,14 @@ public static unsafe class CpuBatchNorm2d
             for (; i <= length - Vector<float>.Count; i += Vector<float>.Count)
             {
                 var centred = *(Vector<float>*)(x + i) - vm;
-                var rest = Vector.FusedMultiplyAdd(Through(*(Vector<float>*)(dy + i), centred, act, vzs, vzb, vslope), vb, vs);
+                var rest = Vector.FusedMultiplyAdd(Through<T>(*(Vector<float>*)(dy + i), centred, vzs, vzb, vslope), vb, vs);
                 *(Vector<float>*)(dst + i) = Vector.FusedMultiplyAdd(centred, va, rest);
             }
         }
         for (; i < length; i++)
         {
             float centred = x[i] - mean;
-            dst[i] = MathF.FusedMultiplyAdd(centred, a, MathF.FusedMultiplyAdd(Through(dy[i], centred, act, zScale, zShift, slope), b, shift));
+            dst[i] = MathF.FusedMultiplyAdd(centred, a, MathF.FusedMultiplyAdd(Through<T>(dy[i], centred, zScale, zShift, slope), b, shift));
         }
     }
 
@@ -211,7 +222,12 @@ public static unsafe class CpuBatchNorm2d
                 for (int i = 0; i < n; i++)
                 {
                     var yp = Plane(y, i, c, channels, plane);
-                    ScaleShift(Plane(x, i, c, channels, plane), yp, scale, shift, act, alpha);
+                    switch (act)
+                    {
+                        case 0: ScaleShift<NoAct>(Plane(x, i, c, channels, plane), yp, scale, shift, alpha); break;
+                        case 1: ScaleShift<Relu>(Plane(x, i, c, channels, plane), yp, scale, shift, alpha); break;
+                        default: ScaleShift<Leaky>(Plane(x, i, c, channels, plane), yp, scale, shift, alpha); break;
+                    }
                 }
             }
         });
@@ -244,7 +260,12 @@ public static unsafe class CpuBatchNorm2d
                 for (int i = 0; i < n; i++)
                 {
                     long o = ((long)i * channels + c) * plane;
-                    var (s1, s2) = GradSums(x + o, dy + o, plane, mean, act, zScale, zShift, slope);
+                    var (s1, s2) = act switch
+                    {
+                        0 => GradSums<NoAct>(x + o, dy + o, plane, mean, zScale, zShift, slope),
+                        1 => GradSums<Relu>(x + o, dy + o, plane, mean, zScale, zShift, slope),
+                        _ => GradSums<Leaky>(x + o, dy + o, plane, mean, zScale, zShift, slope),
+                    };
                     sumDy += s1; sumDyCentred += s2;
                 }
                 double sumDyXhat = sumDyCentred * invStd;
@@ -255,7 +276,12 @@ public static unsafe class CpuBatchNorm2d
                 for (int i = 0; i < n; i++)
                 {
                     long o = ((long)i * channels + c) * plane;
-                    Combine(x + o, dy + o, dx + o, plane, mean, a, b, shift, act, zScale, zShift, slope);
+                    switch (act)
+                    {
+                        case 0: Combine<NoAct>(x + o, dy + o, dx + o, plane, mean, a, b, shift, zScale, zShift, slope); break;
+                        case 1: Combine<Relu>(x + o, dy + o, dx + o, plane, mean, a, b, shift, zScale, zShift, slope); break;
+                        default: Combine<Leaky>(x + o, dy + o, dx + o, plane, mean, a, b, shift, zScale, zShift, slope); break;
+                    }
                 }
                 dgamma[c] = accumulate ? dgamma[c] + (float)sumDyXhat : (float)sumDyXhat;
                 dbeta[c] = accumulate ? dbeta[c] + (float)sumDy : (float)sumDy;
