@@ -140,18 +140,47 @@ public abstract class BackendBase : IBackend
 
     public void BatchNorm2dTrain(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNorm2dShape s)
     {
-        using (Observe(new(KernelOp.BatchNorm2dTrain, s.N, s.C, s.Plane))) BatchNorm2dTrainCore(x, y, p, saved, s);
+        using (Observe(new(KernelOp.BatchNorm2dTrain, s.N, s.C, s.Plane)))
+        {
+            if (FusesBatchNormActivation(s.Act)) { BatchNorm2dTrainCore(x, y, p, saved, s); return; }
+            BatchNorm2dTrainCore(x, y, p, saved, s with { Act = Act.Identity });
+        }
+        ApplyActivation(y, s);
     }
 
     public void BatchNorm2dEval(Tensor x, Tensor y, BatchNormState p, BatchNorm2dShape s)
     {
-        using (Observe(new(KernelOp.BatchNorm2dEval, s.N, s.C, s.Plane))) BatchNorm2dEvalCore(x, y, p, s);
+        using (Observe(new(KernelOp.BatchNorm2dEval, s.N, s.C, s.Plane)))
+        {
+            if (FusesBatchNormActivation(s.Act)) { BatchNorm2dEvalCore(x, y, p, s); return; }
+            BatchNorm2dEvalCore(x, y, p, s with { Act = Act.Identity });
+        }
+        ApplyActivation(y, s);
     }
 
     public void BatchNorm2dBackward(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNorm2dShape s)
     {
+        bool fused = FusesBatchNormActivation(s.Act);
+        if (!fused && !s.Act.IsIdentity)
+        {
+            int count = checked((int)s.Count);
+            ActivationBackward(saved.Output.Slice(0, count), dy.Slice(0, count), dy.Slice(0, count), s.Act);   // dy now holds dL/d(BN's output)
+        }
         using (Observe(new(KernelOp.BatchNorm2dBackward, s.N, s.C, s.Plane, grads.Accumulate ? KernelKey.Accumulate : 0)))
-            BatchNorm2dBackwardCore(x, dy, p, saved, grads, s);
+            BatchNorm2dBackwardCore(x, dy, p, saved, grads, fused ? s : s with { Act = Act.Identity });
+    }
+
+    /// <summary>
+    /// Whether this backend's BatchNorm2d cores apply <paramref name="act"/> themselves (in the
+    /// normalising store, and its derivative where the backward reads dy). Where not, the public ops
+    /// run the unfused pair: BN then the activation in place; the activation backward into dy, then BN's.
+    /// </summary>
+    protected virtual bool FusesBatchNormActivation(Act act) => act.IsIdentity;
+
+    void ApplyActivation(Tensor y, BatchNorm2dShape s)
+    {
+        if (!FusesBatchNormActivation(s.Act))
+            BiasActivation(y, null, y, new(s.N, s.C * s.Plane), s.Act);
     }
 
     public void AdversarialLoss(Tensor logits, LossKind kind, float target, LossOutput output)

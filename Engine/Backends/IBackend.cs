@@ -99,13 +99,20 @@ public interface IBackend : IDisposable
     /// <summary>db[c] (+)= Σ dy over images and positions of output channel c.</summary>
     void ConvBiasGrad(Tensor dy, Tensor db, Conv2dGeometry g, bool accumulate);
 
-    /// <summary>BatchNorm2d's training forward: batch statistics per channel over N·H·W, saved for the backward; moves the running statistics (unbiased variance).</summary>
+    /// <summary>
+    /// BatchNorm2d's training forward: batch statistics per channel over N·H·W, saved for the
+    /// backward; moves the running statistics (unbiased variance). y = s.Act(BN(x)).
+    /// </summary>
     void BatchNorm2dTrain(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNorm2dShape s);
 
-    /// <summary>BatchNorm2d with the running statistics.</summary>
+    /// <summary>BatchNorm2d with the running statistics, then s.Act.</summary>
     void BatchNorm2dEval(Tensor x, Tensor y, BatchNormState p, BatchNorm2dShape s);
 
-    /// <summary>BatchNorm2d's backward from the saved statistics; dx must not overlap x or dy.</summary>
+    /// <summary>
+    /// BatchNorm2d's backward from the saved statistics; dx must not overlap x or dy. With s.Act not
+    /// Identity, dy is dL/d(act's output), its derivative is taken from saved.Output, and dy may be
+    /// overwritten (a backend that does not fuse the two applies it in place first).
+    /// </summary>
     void BatchNorm2dBackward(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNorm2dShape s);
 
     /// <summary>

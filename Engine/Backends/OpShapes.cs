@@ -45,8 +45,12 @@ public readonly record struct BatchNormShape(int Rows, int Cols);
 /// <summary>A BatchNorm layer's affine parameters, running statistics and hyperparameters.</summary>
 public readonly record struct BatchNormState(Tensor Gamma, Tensor Beta, Tensor RunningMean, Tensor RunningVar, float Momentum, float Eps);
 
-/// <summary>The batch statistics the training forward saves for the backward: mean and 1/√(var + eps) per channel.</summary>
-public readonly record struct BatchNormSaved(Tensor Mean, Tensor InvStd);
+/// <summary>
+/// The batch statistics the training forward saves for the backward: mean and 1/√(var + eps) per
+/// channel. Output: the forward's output, which only a backward with a fused activation reads (its
+/// derivative comes from the output, as <see cref="IBackend.ActivationBackward"/>'s).
+/// </summary>
+public readonly record struct BatchNormSaved(Tensor Mean, Tensor InvStd, Tensor Output = default);
 
 /// <summary>What the BatchNorm backward writes: dx, and dγ, dβ (added to what they hold with <paramref name="Accumulate"/>; dx is always overwritten).</summary>
 public readonly record struct BatchNormGrads(Tensor Dx, Tensor DGamma, Tensor DBeta, bool Accumulate);
@@ -92,9 +96,12 @@ public readonly record struct OneHotShape(int Rows, int Classes, int Plane = 1)
 /// <summary>
 /// BatchNorm2d's geometry: an NCHW tensor of N images, C channels and Plane = H·W values per channel
 /// plane; channel c's statistics are over its N·Plane values (N runs of Plane contiguous floats, HW
-/// apart in the channel stride). With Plane 1 it is BatchNorm1d's [N, C] layout.
+/// apart in the channel stride). With Plane 1 it is BatchNorm1d's [N, C] layout. Act: the activation
+/// that follows the normalisation, fused into it (Identity: none); the forward writes act(BN(x)), and
+/// the backward takes dL/d(act's output) and applies act's derivative (from the forward's output,
+/// <see cref="BatchNormSaved.Output"/>) before BN's own.
 /// </summary>
-public readonly record struct BatchNorm2dShape(int N, int C, int Plane)
+public readonly record struct BatchNorm2dShape(int N, int C, int Plane, Act Act = default)
 {
     public long Count => (long)N * C * Plane;
 }

@@ -7,6 +7,9 @@ namespace IlgpuGan.Engine.Nn;
 /// also move the running statistics: momentum 0.1, unbiased running variance), running statistics
 /// in eval. Initialisation as pytorch/examples dcgan: γ N(1, 0.02), β 0; running mean 0, var 1.
 /// num_batches_tracked is counted on the host (it only matters for the state_dict).
+/// The activation that follows it in a <see cref="Sequential"/> is fused into it
+/// (<see cref="FusedActivation"/>, as Linear's): it keeps its index and has no state, so the
+/// state_dict names do not change.
 /// </summary>
 public sealed class BatchNorm2d : Layer, ITracksBatches
 {
@@ -36,13 +39,18 @@ public sealed class BatchNorm2d : Layer, ITracksBatches
         if (index == 0) dxSink = new($"{index}.dx_sink", [maxBatch * channels * plane], SlotKind.Scratch);
     }
 
+    /// <summary>The following activation, applied by the BN ops themselves (Identity: none).</summary>
+    public Act FusedActivation { get; internal set; }
+
+    public override Act OutputActivation => FusedActivation;
+
     public long NumBatchesTracked { get; set; }
 
     public string NumBatchesTrackedName => $"{Index}.num_batches_tracked";
 
     BatchNormState State => new(weight.Value, bias.Value, runningMean.Value, runningVar.Value, momentum, eps);
 
-    BatchNorm2dShape Shape(int n) => new(n, channels, plane);
+    BatchNorm2dShape Shape(int n, Act act) => new(n, channels, plane, act);
 
     public override IReadOnlyList<Slot> Slots => dxSink is null
         ? [weight, bias, runningMean, runningVar, saveMean, saveInvStd, gradSink]
@@ -53,20 +61,27 @@ public sealed class BatchNorm2d : Layer, ITracksBatches
         if (training)
         {
             if (n * plane < 2) throw new InvalidSettingException("batch", "must be at least 2: BatchNorm2d needs more than one value per channel in training mode", $"{n}");
-            b.BatchNorm2dTrain(x, y, State, new(saveMean.Value, saveInvStd.Value), Shape(n));
+            b.BatchNorm2dTrain(x, y, State, new(saveMean.Value, saveInvStd.Value), Shape(n, FusedActivation));
             NumBatchesTracked++;
         }
-        else b.BatchNorm2dEval(x, y, State, Shape(n));
+        else b.BatchNorm2dEval(x, y, State, Shape(n, FusedActivation));
     }
 
-    public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate)
+    public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate) =>
+        Backward(b, x, y, dy, dx, n, paramGrads, accumulate, default);
+
+    /// <summary>
+    /// dy is dL/d(the fused activation's output), so the BN backward applies its derivative (from y),
+    /// unless the layer above already did (fusion.DyIsPreActivation).
+    /// </summary>
+    public override void Backward(IBackend b, Tensor x, Tensor y, Tensor dy, Tensor? dx, int n, bool paramGrads, bool accumulate, ActivationFusion fusion)
     {
         if (!paramGrads && dx is null) return;
         var target = dx ?? dxSink!.Value.Slice(0, n * channels * plane);
         var (dgamma, dbeta) = paramGrads
             ? (weight.Grad, bias.Grad)
             : (gradSink.Value.Slice(0, channels), gradSink.Value.Slice(channels, channels));
-        b.BatchNorm2dBackward(x, dy, State, new(saveMean.Value, saveInvStd.Value),
-            new(target, dgamma, dbeta, accumulate && paramGrads), Shape(n));
+        b.BatchNorm2dBackward(x, dy, State, new(saveMean.Value, saveInvStd.Value, y),
+            new(target, dgamma, dbeta, accumulate && paramGrads), Shape(n, fusion.DyIsPreActivation ? Act.Identity : FusedActivation));
     }
 }

@@ -93,7 +93,14 @@ public sealed class Sequential : IDisposable
                 {
                     if (image is not { } im || im.C != bn2.NumFeatures)
                         throw new ArgumentException($"layer {i}: BatchNorm2d({bn2.NumFeatures}) after {(image is { } m ? $"{m.C} channels" : "a layer without channels")}");
-                    layers.Add(new BatchNorm2d(i, im.C, im.H * im.W, bn2.Eps, bn2.Momentum, uniform01, maxBatch));
+                    var norm = new BatchNorm2d(i, im.C, im.H * im.W, bn2.Eps, bn2.Momentum, uniform01, maxBatch);
+                    // As Linear: the following activation rides in the BN ops; it keeps its index.
+                    if (i + 1 < spec.Count && spec[i + 1] is ActivationSpec after)
+                    {
+                        norm.FusedActivation = new(after.Kind, after.Alpha);
+                        i++;
+                    }
+                    layers.Add(norm);
                     break;
                 }
                 case FlattenSpec:

@@ -48,8 +48,12 @@ public sealed partial class KernelChecks
         return new($"{(t ? "conv-transpose2d" : "conv2d")} ops", g.ToString(), err, 2e-5);
     }
 
-    /// <summary>BatchNorm2d's training forward (output, saved and running statistics), eval forward and backward (dγ, dβ accumulating).</summary>
-    public CheckResult BatchNorm2d(int n, int channels, int plane)
+    /// <summary>
+    /// BatchNorm2d's training forward (output, saved and running statistics), eval forward and
+    /// backward (dγ, dβ accumulating), with a fused activation when act is not Identity: the
+    /// reference is BN then act, and act' (of the reference pre-activation) on dy before BN's backward.
+    /// </summary>
+    public CheckResult BatchNorm2d(int n, int channels, int plane, Act act = default)
     {
         const float momentum = 0.1f, eps = 1e-5f;
         int len = n * channels * plane;
@@ -60,21 +64,23 @@ public sealed partial class KernelChecks
         Tensor ty = Poisoned(len), tmean = Poisoned(channels), tinv = Poisoned(channels), tye = Poisoned(len);
         Tensor tdx = Poisoned(len), tdg = Upload(dgIn), tdb = Upload(dbIn);
         var state = new BatchNormState(tg, tb, trm, trv, momentum, eps);
-        var shape = new BatchNorm2dShape(n, channels, plane);
+        var shape = new BatchNorm2dShape(n, channels, plane, act);
 
         backend.BatchNorm2dEval(tx, tye, state, shape);   // before the training forward moves the running statistics
         backend.BatchNorm2dTrain(tx, ty, state, new(tmean, tinv), shape);
-        backend.BatchNorm2dBackward(tx, tdy, state, new(tmean, tinv), new(tdx, tdg, tdb, Accumulate: true), shape);
+        backend.BatchNorm2dBackward(tx, tdy, state, new(tmean, tinv, ty), new(tdx, tdg, tdb, Accumulate: true), shape);
 
         var want = BatchNorm2dKernels.ForwardTrainReference(x, gamma, beta, rm, rv, n, channels, plane, momentum, eps);
-        var wantEval = BatchNorm2dKernels.ForwardEvalReference(x, gamma, beta, rm, rv, channels, plane, eps);
-        var (wdx, wdg, wdb) = BatchNorm2dKernels.BackwardReference(x, dy, gamma, n, channels, plane, eps);
-        double err = Worst(Error(ty.ToArray(), want.Y), Error(tmean.ToArray(), want.Mean), Error(tinv.ToArray(), want.InvStd),
+        var wantEval = BatchNorm2dKernels.ForwardEvalReference(x, gamma, beta, rm, rv, channels, plane, eps)
+            .Select(v => ActivationKernels.ApplyReference(act.Kind, v, act.Alpha)).ToArray();
+        var dyPre = dy.Select((g, i) => (float)(g * ActivationKernels.DerivativeReference(act.Kind, want.Y[i], act.Alpha))).ToArray();
+        var (wdx, wdg, wdb) = BatchNorm2dKernels.BackwardReference(x, dyPre, gamma, n, channels, plane, eps);
+        double err = Worst(Error(ty.ToArray(), want.Y.Select(v => ActivationKernels.ApplyReference(act.Kind, v, act.Alpha)).ToArray()), Error(tmean.ToArray(), want.Mean), Error(tinv.ToArray(), want.InvStd),
             Error(trm.ToArray(), want.RunningMean), Error(trv.ToArray(), want.RunningVar), Error(tye.ToArray(), wantEval),
             Error(tdx.ToArray(), wdx), Error(tdg.ToArray(), wdg.Select((v, i) => v + dgIn[i]).ToArray()),
             Error(tdb.ToArray(), wdb.Select((v, i) => v + dbIn[i]).ToArray()));
         Free(tx, tg, tb, trm, trv, tdy, ty, tmean, tinv, tye, tdx, tdg, tdb);
-        return new("batchnorm2d ops", $"{n}x{channels}x{plane}", err, 2e-5);
+        return new(act.IsIdentity ? "batchnorm2d ops" : $"batchnorm2d+{act.Kind.ToString().ToLowerInvariant()} ops", $"{n}x{channels}x{plane}", err, 2e-5);
     }
 
     /// <summary>Geometries that break tiling: odd sizes, kernels 1/3/4/5/7, strides 1/2, paddings 0/1/2, dilation 2, batch 1; and the 28×28 DCGAN's layers.</summary>
@@ -103,6 +109,8 @@ public sealed partial class KernelChecks
         yield return BatchNorm2d(2, 3, 7);
         yield return BatchNorm2d(1, 5, 33);
         yield return BatchNorm2d(4, 3, 1);
+        yield return BatchNorm2d(2, 3, 7, new(Activation.ReLU));
+        yield return BatchNorm2d(1, 5, 33, new(Activation.LeakyReLU, 0.2f));
         if (large) yield return BatchNorm2d(8, 128, 49);
     }
 }

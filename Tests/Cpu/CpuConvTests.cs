@@ -311,7 +311,57 @@ public sealed unsafe class CpuConvTests
         // (3e-5), 1e-4 of the spread's 0.29 standard deviation, and x̂ carries that into all three.
         CheckBatchNorm(n, c, plane, threads, 999.5, 1000.5, 5e-4);
 
-    static void CheckBatchNorm(int n, int c, int plane, int threads, double lo, double hi, double meanTolerance)
+    /// <summary>
+    /// The fused ReLU / LeakyReLU 0.2: the reference is BN then the activation, and the activation's
+    /// derivative (of the reference output) on dy before BN's backward. Planes 7, 16, 17 and 1 hit
+    /// the SIMD loops' tails.
+    /// </summary>
+    [Theory]
+    [InlineData(2, 3, 7, 1, Activation.ReLU)]
+    [InlineData(3, 2, 16, 2, Activation.LeakyReLU)]
+    [InlineData(2, 3, 17, 2, Activation.ReLU)]
+    [InlineData(5, 4, 1, 1, Activation.LeakyReLU)]
+    [InlineData(4, 8, 49, 2, Activation.LeakyReLU)]
+    public void BatchNorm2d_with_fused_activation_matches_reference(int n, int c, int plane, int threads, Activation act) =>
+        CheckBatchNorm(n, c, plane, threads, 2, 5, 1e-5, act, act == Activation.LeakyReLU ? 0.2f : 0f);
+
+    /// <summary>
+    /// The fused backward takes act' from the pre-activation it recomputes from x; it must be, bit for
+    /// bit, the unfused pair's: the activation backward from the forward's output, then BN's backward.
+    /// Channel 0 is constant with β 0, so its pre-activations are exactly 0 (output 0: the slope side).
+    /// </summary>
+    [Theory]
+    [InlineData(3, 3, 17, Activation.ReLU, 0f)]
+    [InlineData(2, 4, 49, Activation.LeakyReLU, 0.2f)]
+    [InlineData(4, 2, 1, Activation.LeakyReLU, 0.01f)]
+    public void BatchNorm2d_fused_backward_is_the_unfused_pair_bit_for_bit(int n, int c, int plane, Activation act, float alpha)
+    {
+        var rng = new Random(n * 100 + plane);
+        var x = Uniform(rng, n * c * plane, -1, 1); var dy = Uniform(rng, x.Length);
+        for (int i = 0; i < n; i++) Array.Fill(x, 0.375f, i * c * plane, plane);
+        var gamma = Uniform(rng, c, 0.5, 1.5); var beta = Uniform(rng, c, -0.5, 0.5);
+        beta[0] = 0;
+        var rm = new float[c]; var rv = new float[c];
+        var y = NaNs(x.Length); var mean = NaNs(c); var inv = NaNs(c);
+        var dxFused = NaNs(x.Length); var dxPair = NaNs(x.Length);
+        var dgF = NaNs(c); var dbF = NaNs(c); var dgP = NaNs(c); var dbP = NaNs(c);
+        var dyPre = new float[x.Length];
+        fixed (float* px = x, pdy = dy, pg = gamma, pb = beta, prm = rm, prv = rv, py = y, pm = mean, pi = inv,
+            pdxf = dxFused, pdxp = dxPair, pdgf = dgF, pdbf = dbF, pdgp = dgP, pdbp = dbP, pdyp = dyPre)
+        {
+            CpuBatchNorm2d.ForwardTrain(px, pg, pb, prm, prv, py, pm, pi, n, c, plane, 0.1f, 1e-5f, 2, (int)act, alpha);
+            CpuBatchNorm2d.Backward(px, pdy, pg, pm, pi, pdxf, pdgf, pdbf, n, c, plane, false, 2, pb, (int)act, alpha);
+            for (int i = 0; i < x.Length; i++) dyPre[i] = dy[i] * ActivationKernels.DerivativeFromOutput((int)act, y[i], alpha);
+            CpuBatchNorm2d.Backward(px, pdyp, pg, pm, pi, pdxp, pdgp, pdbp, n, c, plane, false, 2);
+        }
+        Assert.Contains(y, v => v == 0f);
+        Assert.Equal(dxPair, dxFused);
+        Assert.Equal(dgP, dgF);
+        Assert.Equal(dbP, dbF);
+    }
+
+    static void CheckBatchNorm(int n, int c, int plane, int threads, double lo, double hi, double meanTolerance,
+        Activation act = Activation.Identity, float alpha = 0f)
     {
         var rng = new Random(n * 1000 + c * 10 + plane);
         var x = Uniform(rng, n * c * plane, lo, hi);
@@ -326,19 +376,21 @@ public sealed unsafe class CpuConvTests
         const float momentum = 0.1f, eps = 1e-5f;
         fixed (float* px = x, pdy = dy, pg = gamma, pb = beta, prm = rm, prv = rv, py = y, pye = yEval, pdx = dx, pm = mean, pi = inv, pdg = dg, pdb = dbt)
         {
-            CpuBatchNorm2d.ForwardTrain(px, pg, pb, prm, prv, py, pm, pi, n, c, plane, momentum, eps, threads);
-            CpuBatchNorm2d.ForwardEval(px, pg, pb, prm, prv, pye, n, c, plane, eps, threads);
-            CpuBatchNorm2d.Backward(px, pdy, pg, pm, pi, pdx, pdg, pdb, n, c, plane, accumulate: true, threads);
+            CpuBatchNorm2d.ForwardTrain(px, pg, pb, prm, prv, py, pm, pi, n, c, plane, momentum, eps, threads, (int)act, alpha);
+            CpuBatchNorm2d.ForwardEval(px, pg, pb, prm, prv, pye, n, c, plane, eps, threads, (int)act, alpha);
+            CpuBatchNorm2d.Backward(px, pdy, pg, pm, pi, pdx, pdg, pdb, n, c, plane, accumulate: true, threads, pb, (int)act, alpha);
         }
         var want = BatchNorm2dKernels.ForwardTrainReference(x, gamma, beta, rmIn, rvIn, n, c, plane, momentum, eps);
-        string at = $"({n},{c},{plane}) threads={threads}";
-        Near($"train y {at}", y, want.Y, meanTolerance);
+        double[] Act(double[] v) => v.Select(z => ActivationKernels.ApplyReference(act, z, alpha)).ToArray();
+        string at = $"({n},{c},{plane}) threads={threads} {act}";
+        Near($"train y {at}", y, Act(want.Y), meanTolerance);
         Near($"saved mean {at}", mean, want.Mean);
         Near($"saved invstd {at}", inv, want.InvStd, 1e-4);
         Near($"running mean {at}", rm, want.RunningMean);
         Near($"running var {at}", rv, want.RunningVar);
-        Near($"eval y {at}", yEval, BatchNorm2dKernels.ForwardEvalReference(x, gamma, beta, rm, rv, c, plane, eps));
-        var (wdx, wdg, wdb) = BatchNorm2dKernels.BackwardReference(x, dy, gamma, n, c, plane, eps);
+        Near($"eval y {at}", yEval, Act(BatchNorm2dKernels.ForwardEvalReference(x, gamma, beta, rm, rv, c, plane, eps)));
+        var dyPre = dy.Select((g, i) => (float)(g * ActivationKernels.DerivativeReference(act, want.Y[i], alpha))).ToArray();
+        var (wdx, wdg, wdb) = BatchNorm2dKernels.BackwardReference(x, dyPre, gamma, n, c, plane, eps);
         Near($"dx {at}", dx, wdx, Math.Max(1e-4, meanTolerance));
         Near($"dgamma (accumulated) {at}", dg, Plus(wdg, dgIn), Math.Max(1e-4, meanTolerance));
         Near($"dbeta (accumulated) {at}", dbt, Plus(wdb, dbIn));

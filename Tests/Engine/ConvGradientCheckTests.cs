@@ -1,5 +1,6 @@
 using IlgpuGan.Engine.Backends;
 using IlgpuGan.Engine.Nn;
+using IlgpuGan.Kernels;
 using IlgpuGan.Tests.Kernels;
 
 namespace IlgpuGan.Tests.Engine;
@@ -47,6 +48,28 @@ public sealed class ConvGradientCheckTests(CpuFixture fixture) : IClassFixture<C
     [Fact]
     public void BatchNorm2d_after_a_conv_then_relu() =>
         Check([new Conv2dSpec(2, 3, 3, 1, 1, Bias: true), new BatchNorm2dSpec(3), ActivationSpec.ReLU], (2, 5, 6), 3, probes: 14, paramScale: 0.5);
+
+    /// <summary>
+    /// BN with its LeakyReLU fused, under a Linear that takes over the activation's derivative
+    /// (DyIsPreActivation) and one where the BN applies it itself; the state_dict names keep the indices.
+    /// </summary>
+    [Fact]
+    public void BatchNorm2d_with_fused_leaky_relu_under_a_conv_and_a_linear()
+    {
+        IReadOnlyList<LayerSpec> spec =
+        [
+            new Conv2dSpec(2, 3, 3, 1, 1), new BatchNorm2dSpec(3), ActivationSpec.LeakyReLU(0.2f),
+            new Conv2dSpec(3, 2, 3, 2, 1), new BatchNorm2dSpec(2), ActivationSpec.LeakyReLU(0.2f), new FlattenSpec(),
+            new LinearSpec(2 * 3 * 3, 3),
+        ];
+        Check(spec, (2, 5, 5), 3, probes: 14, paramScale: 0.5);
+        using var model = new Sequential(B, spec, 50, 3, 1, (2, 5, 5));
+        Assert.Equal(5, model.Layers.Count);   // conv, BN (+act), conv, BN (+act), linear
+        Assert.Equal(new Act(Activation.LeakyReLU, 0.2f), model.Layers[1].OutputActivation);
+        Assert.Equal(["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var", "1.num_batches_tracked",
+            "3.weight", "3.bias", "4.weight", "4.bias", "4.running_mean", "4.running_var", "4.num_batches_tracked", "7.weight", "7.bias"],
+            model.StateDict().Select(t => t.Name));
+    }
 
     [Fact]
     public void BatchNorm2d_alone() => Check([new BatchNorm2dSpec(3)], (3, 4, 5), 2, probes: 14);

@@ -241,6 +241,15 @@ public abstract class KernelTests(BackendFixture fixture)
     [InlineData(1, 5, 33)]
     [InlineData(4, 3, 1)]
     public void BatchNorm2d_ops_match_reference(int n, int channels, int plane) => Pass(Checks.BatchNorm2d(n, channels, plane));
+
+    /// <summary>BN with its following activation fused (the CPU backend's fused passes; the unfused pair elsewhere): identity, ReLU, LeakyReLU 0.2, Tanh.</summary>
+    [Theory]
+    [InlineData(2, 3, 7, Activation.ReLU, 0f)]
+    [InlineData(1, 5, 33, Activation.LeakyReLU, 0.2f)]
+    [InlineData(4, 3, 1, Activation.LeakyReLU, 0.2f)]
+    [InlineData(3, 2, 17, Activation.Tanh, 0f)]
+    public void BatchNorm2d_with_activation_matches_reference(int n, int channels, int plane, Activation act, float alpha) =>
+        Pass(Checks.BatchNorm2d(n, channels, plane, new(act, alpha)));
 }
 
 public sealed class SimulatorKernelTests(SimulatorFixture f) : KernelTests(f), IClassFixture<SimulatorFixture>;

@@ -39,14 +39,21 @@ public sealed unsafe partial class CpuBackend
     protected override void ConvBiasGradCore(Tensor dy, Tensor db, Conv2dGeometry g, bool accumulate) =>
         CpuIm2Col.ChannelSums(P(dy), P(db), g.N, g.COut, g.OutH * g.OutW, accumulate);
 
+    /// <summary>
+    /// ReLU and LeakyReLU ride in the normalising store and the backward's reads of dy
+    /// (<see cref="CpuBatchNorm2d"/>; the derivative from the recomputed pre-activation, so saved.Output is not read).
+    /// </summary>
+    protected override bool FusesBatchNormActivation(Act act) => CpuBatchNorm2d.Fuses((int)act.Kind, act.Alpha);
+
     protected override void BatchNorm2dTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNorm2dShape s) =>
         CpuBatchNorm2d.ForwardTrain(P(x), P(p.Gamma), P(p.Beta), P(p.RunningMean), P(p.RunningVar), P(y), P(saved.Mean), P(saved.InvStd),
-            s.N, s.C, s.Plane, p.Momentum, p.Eps, threads);
+            s.N, s.C, s.Plane, p.Momentum, p.Eps, threads, (int)s.Act.Kind, s.Act.Alpha);
 
     protected override void BatchNorm2dEvalCore(Tensor x, Tensor y, BatchNormState p, BatchNorm2dShape s) =>
-        CpuBatchNorm2d.ForwardEval(P(x), P(p.Gamma), P(p.Beta), P(p.RunningMean), P(p.RunningVar), P(y), s.N, s.C, s.Plane, p.Eps, threads);
+        CpuBatchNorm2d.ForwardEval(P(x), P(p.Gamma), P(p.Beta), P(p.RunningMean), P(p.RunningVar), P(y), s.N, s.C, s.Plane, p.Eps, threads,
+            (int)s.Act.Kind, s.Act.Alpha);
 
     protected override void BatchNorm2dBackwardCore(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNorm2dShape s) =>
         CpuBatchNorm2d.Backward(P(x), P(dy), P(p.Gamma), P(saved.Mean), P(saved.InvStd), P(grads.Dx), P(grads.DGamma), P(grads.DBeta),
-            s.N, s.C, s.Plane, grads.Accumulate, threads);
+            s.N, s.C, s.Plane, grads.Accumulate, threads, P(p.Beta), (int)s.Act.Kind, s.Act.Alpha);
 }

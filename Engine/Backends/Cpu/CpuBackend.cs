@@ -150,7 +150,7 @@ public sealed unsafe partial class CpuBackend : BackendBase
     protected override void BatchNormTrainCore(Tensor x, Tensor y, BatchNormState p, BatchNormSaved saved, BatchNormShape s)
     {
         var (gamma, beta, runningMean, runningVar, momentum, eps) = p;
-        var (saveMean, saveInvStd) = saved;
+        var (saveMean, saveInvStd, _) = saved;
         var (rows, cols) = s;
         var xs = S(x); var mean = S(saveMean); var inv = S(saveInvStd);
         var scratch = Columns(cols, 2);
@@ -200,7 +200,7 @@ public sealed unsafe partial class CpuBackend : BackendBase
     protected override void BatchNormBackwardCore(Tensor x, Tensor dy, BatchNormState p, BatchNormSaved saved, BatchNormGrads grads, BatchNormShape s)
     {
         var gamma = p.Gamma;
-        var (saveMean, saveInvStd) = saved;
+        var (saveMean, saveInvStd, _) = saved;
         var (dx, dgamma, dbeta, accumulate) = grads;
         var (rows, cols) = s;
         var xs = S(x); var g = S(dy); var mean = S(saveMean); var inv = S(saveInvStd); var gam = S(gamma);
