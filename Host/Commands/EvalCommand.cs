@@ -39,6 +39,7 @@ public sealed class EvalCommand : CliCommand
         ulong seed = p.GetValue(this.seed);
         var device = p.GetValue(deviceOption)!;
         var mode = p.GetValue(gMode) ?? GeneratorMode.Eval;
+        if (!realOnly) SampleCommand.RequireTrainModeGroups(mode, p.GetValue(this.samples) ?? 10000, "eval: --samples");
 
         // Fail on a bad checkpoint before minutes of data loading and embedding.
         string? gFile = checkpoint is null ? null : RunFolder.ResolveGenerator(checkpoint);

@@ -31,6 +31,13 @@ public sealed class SampleCommand : CliCommand
     public static Option<GeneratorMode?> GModeOption() =>
         Opt.Kind<GeneratorMode>("g-mode", "BatchNorm in G: eval (running statistics, each image on its own) or train (statistics of each group of 64 images, as pytorch/examples draws its grids) (default: eval)");
 
+    /// <summary>Train mode normalises groups of 64: a count that leaves one image alone is a usage error, caught before any work.</summary>
+    public static void RequireTrainModeGroups(GeneratorMode mode, int count, string what)
+    {
+        if (mode == GeneratorMode.Train && count % Sampler.TrainModeBatch == 1)
+            throw new UsageException($"{what} {count} leaves a last group of one image, which --g-mode train cannot normalise (groups of {Sampler.TrainModeBatch})");
+    }
+
     public override int Run(ParseResult p, ILoggerFactory logs)
     {
         var log = logs.CreateLogger("sample");
@@ -39,11 +46,13 @@ public sealed class SampleCommand : CliCommand
         string ext = Path.GetExtension(outPath).ToLowerInvariant();
         if (ext is not (".png" or ".npy")) throw new UsageException($"sample: --out must end in .png or .npy, got '{outPath}'");
         int n = p.GetValue(count);
+        var mode = p.GetValue(gMode) ?? GeneratorMode.Eval;
+        RequireTrainModeGroups(mode, n, "sample: --count");
         int fixedClass = p.GetValue(@class) ?? -1;
         string gFile = RunFolder.ResolveGenerator(source);
 
         using var backend = DeviceCatalog.Open(p.GetValue(device)!, m => log.LogInformation("{Message}", m));
-        using var sampler = new Sampler(backend, gFile, mode: p.GetValue(gMode) ?? GeneratorMode.Eval);
+        using var sampler = new Sampler(backend, gFile, mode: mode);
         // Conditional samples cycle through the classes: ten columns put one class in each column.
         int cols = p.GetValue(columns) ?? (sampler.IsConditional && fixedClass < 0 ? sampler.Classes : ImageGrid.DefaultColumns(n));
         var images = sampler.Sample(n, p.GetValue(seed), fixedClass);

@@ -40,6 +40,13 @@ public sealed class CliErrorTests
     public void Bad_train_flags_exit_2(string args, string message) =>
         OneLineError(Ilgpugan.Run(["train", .. args.Split(' ')]), 2, message);
 
+    [Theory]
+    [InlineData("sample --checkpoint runs/none --out x.png --count 65 --g-mode train", "sample: --count 65 leaves a last group of one image")]
+    [InlineData("eval --checkpoint runs/none --samples 129 --g-mode train", "eval: --samples 129 leaves a last group of one image")]
+    [InlineData("sample --checkpoint runs/none --out x.png --g-mode batch", "--g-mode must be eval or train, got 'batch'")]
+    public void Bad_g_mode_use_exits_2_before_reading_the_checkpoint(string args, string message) =>
+        OneLineError(Ilgpugan.Run(args.Split(' ')), 2, message);
+
     [Fact]
     public void Unknown_command_exits_2() => OneLineError(Ilgpugan.Run("fly"), 2, "unknown command 'fly' (commands: train, sample,");
 
