@@ -2,16 +2,20 @@
 """PacGAN's Table 1 protocol in PyTorch, for one seed: the engine-vs-protocol comparison.
 
     /usr/bin/python3 tools/pacgan_torch.py --dataset ring8 --pack 2 --seed 0 [--steps 400000] [--out DIR]
+        [--updates simultaneous|alternating]
 
 The same protocol as `ilgpugan train --preset pacgan` (see Engine/Nn/PacGanPreset.cs and the
 README): G = 4 x (Linear(400, bias=False) -> BatchNorm1d(momentum 0.05, eps 1e-4) -> ReLU) ->
 Linear(400 -> 2); D = 3 x LinearMaxout(200 units, 5 pieces) -> Linear(200 -> 1) on m samples side
 by side; weights N(0, 0.02), biases 0; Adam lr 1e-4, betas (0.8, 0.999); 100 packed rows a step
-(100·m samples); a fixed 100,000-sample training set shuffled every epoch; per step one D update
-then one G update on fresh z; BCE with logits (G non-saturating). Every --eval-every steps: 2,500
+(100·m samples); a fixed 100,000-sample training set shuffled every epoch; per step one D and one
+G update, simultaneous (both gradients from one batch of fakes at the step's starting weights, as
+the paper's code: ALI's ali_algorithm) or, with --updates alternating, D's update first and then
+G's on fresh z through the updated D; BCE with logits (G non-saturating). Every --eval-every steps: 2,500
 samples of G in eval mode, modes with at least one sample within 3 sigma of it (sample assigned to
-its nearest mode) and the share of such high-quality samples. Writes metrics.csv (step, modes,
-high_quality_pct) and, at the end, the state_dicts G.pt and D.pt, whose names
+its nearest mode), the share of such high-quality samples and the reverse KL of the modes'
+histogram (high-quality samples) against the uniform one. Writes metrics.csv (step, modes,
+high_quality_pct, reverse_kl) and, at the end, the state_dicts G.pt and D.pt, whose names
 and shapes are the engine's checkpoint's.
 
 Torch's own RNG draws the data and the weights, so the numbers are the protocol's, not the
@@ -82,7 +86,10 @@ def evaluate(G, centres, sigma, n=2500):
     d = torch.cdist(x, centres)
     nearest, which = d.min(dim=1)
     hq = nearest <= 3 * sigma
-    return int(torch.unique(which[hq]).numel()), 100.0 * hq.float().mean().item()
+    counts = torch.bincount(which[hq], minlength=len(centres)).double()
+    q = counts[counts > 0] / counts.sum() if hq.any() else None
+    kl = math.log(len(centres)) if q is None else float((q * torch.log(q * len(centres))).sum())
+    return int(torch.unique(which[hq]).numel()), 100.0 * hq.float().mean().item(), kl
 
 
 def main():
@@ -95,6 +102,7 @@ def main():
     p.add_argument("--training-set", type=int, default=100_000)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=None)
+    p.add_argument("--updates", choices=["simultaneous", "alternating"], default="simultaneous")
     a = p.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
@@ -115,26 +123,39 @@ def main():
 
     with open(os.path.join(out, "metrics.csv"), "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["step", "d_loss", "g_loss", "modes_captured", "high_quality_pct"])
+        w.writerow(["step", "d_loss", "g_loss", "modes_captured", "high_quality_pct", "reverse_kl"])
         for step in range(1, a.steps + 1):
             if at == per_epoch:
                 order, at = torch.randperm(a.training_set), 0
             real = data[order[at * batch:(at + 1) * batch]].view(-1, 2 * a.pack)
             at += 1
             fake = G(torch.randn(batch, 2)).view(-1, 2 * a.pack)
-            out_d = D(torch.cat([real, fake.detach()]))
-            d_loss = F.binary_cross_entropy_with_logits(out_d[:100], ones) + F.binary_cross_entropy_with_logits(out_d[100:], zeros)
-            opt_d.zero_grad()
-            d_loss.backward()
-            opt_d.step()
-            fake = G(torch.randn(batch, 2)).view(-1, 2 * a.pack)   # G's update on fresh z
-            g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
-            opt_g.zero_grad()
-            g_loss.backward()
-            opt_g.step()
+            if a.updates == "simultaneous":
+                # One graph, both gradients at the same weights, then both steps (ali_algorithm).
+                out_d = D(torch.cat([real, fake]))
+                d_loss = F.binary_cross_entropy_with_logits(out_d[:100], ones) + F.binary_cross_entropy_with_logits(out_d[100:], zeros)
+                g_loss = F.binary_cross_entropy_with_logits(out_d[100:], ones)
+                d_params, g_params = list(D.parameters()), list(G.parameters())
+                for p_, g_ in zip(d_params, torch.autograd.grad(d_loss, d_params, retain_graph=True)):
+                    p_.grad = g_
+                for p_, g_ in zip(g_params, torch.autograd.grad(g_loss, g_params)):
+                    p_.grad = g_
+                opt_d.step()
+                opt_g.step()
+            else:
+                out_d = D(torch.cat([real, fake.detach()]))
+                d_loss = F.binary_cross_entropy_with_logits(out_d[:100], ones) + F.binary_cross_entropy_with_logits(out_d[100:], zeros)
+                opt_d.zero_grad()
+                d_loss.backward()
+                opt_d.step()
+                fake = G(torch.randn(batch, 2)).view(-1, 2 * a.pack)   # G's update on fresh z
+                g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
+                opt_g.zero_grad()
+                g_loss.backward()
+                opt_g.step()
             if step % a.eval_every == 0 or step == a.steps:
-                m, hq = evaluate(G, centres, sigma)
-                w.writerow([step, f"{d_loss.item():.5f}", f"{g_loss.item():.5f}", m, f"{hq:.2f}"])
+                m, hq, kl = evaluate(G, centres, sigma)
+                w.writerow([step, f"{d_loss.item():.5f}", f"{g_loss.item():.5f}", m, f"{hq:.2f}", f"{kl:.4f}"])
                 f.flush()
                 print(f"step {step}: {m} modes, {hq:.1f} % high quality", flush=True)
     torch.save(G.state_dict(), os.path.join(out, "G.pt"))

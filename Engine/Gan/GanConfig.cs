@@ -68,8 +68,10 @@ public sealed record GanConfig
     public double BnMomentum { get; init; } = DefaultBnMomentum;
     /// <summary>2D mixtures: 0 draws fresh samples for every batch; N &gt; 0 draws a fixed set of N samples from the seed, shuffled per epoch.</summary>
     public int TrainingSet { get; init; }
-    /// <summary>G's update draws its own z (as PacGAN's code) instead of reusing the last D update's fakes (as PyTorch's DCGAN example).</summary>
+    /// <summary>With <see cref="GanUpdates.Alternating"/>: G's update draws its own z instead of reusing the last D update's fakes (as PyTorch's DCGAN example).</summary>
     public bool FreshGeneratorZ { get; init; }
+    /// <summary>Whether G's gradient is taken through the D just updated (alternating) or through the same D, on the same fakes, as D's own (simultaneous).</summary>
+    public GanUpdates Updates { get; init; } = GanUpdates.Alternating;
 
     public const double DefaultBnMomentum = 0.1;
 
@@ -137,6 +139,11 @@ public sealed record GanConfig
             if (!mixture) throw new GanConfigException(nameof(TrainingSet), "applies to the 2D datasets only (image datasets are their own training set)", Text(TrainingSet));
             Range(nameof(TrainingSet), TrainingSet, Batch, 100_000_000, "(one batch)");
         }
+        if (!Enum.IsDefined(Updates)) throw new GanConfigException(nameof(Updates), $"must be {Kinds.List<GanUpdates>()}", Updates.ToString());
+        if (Updates == GanUpdates.Simultaneous && DSteps != 1)
+            throw new GanConfigException(nameof(DSteps), "must be 1 with simultaneous updates (one D and one G gradient at the same point)", Text(DSteps));
+        if (Updates == GanUpdates.Simultaneous && FreshGeneratorZ)
+            throw new GanConfigException(nameof(FreshGeneratorZ), "cannot be combined with simultaneous updates (both gradients use one batch of fakes)");
         if (FreshGeneratorZ && Conditional)
             throw new GanConfigException(nameof(FreshGeneratorZ), "cannot be combined with {0}", null, nameof(Conditional));
         if (Conditional && mixture)

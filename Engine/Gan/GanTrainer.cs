@@ -240,9 +240,24 @@ public sealed class GanTrainer : IDisposable
         if ((!realBatch.IsEmpty || !noise.IsEmpty) && Config.DSteps != 1)
             throw new InvalidOperationException("fixed inputs are only supported with one D step per step");
         Tensor fake = default;
-        for (int i = 0; i < Config.DSteps; i++) fake = DiscriminatorStep(realBatch, noise);
-        if (Config.FreshGeneratorZ) fake = FreshFake(noise);
-        GeneratorStep(fake);
+        if (Config.Updates == GanUpdates.Simultaneous)
+        {
+            // Both gradients at the step's starting weights: D's update waits until G's gradient has
+            // gone through the same D, on the same fakes.
+            fake = DiscriminatorGradients(realBatch, noise);
+            GeneratorStep(fake);
+            ApplyDiscriminatorUpdate();
+        }
+        else
+        {
+            for (int i = 0; i < Config.DSteps; i++)
+            {
+                fake = DiscriminatorGradients(realBatch, noise);
+                ApplyDiscriminatorUpdate();
+            }
+            if (Config.FreshGeneratorZ) fake = FreshFake(noise);
+            GeneratorStep(fake);
+        }
         Step++;
         // Every step, without a read-back: a non-finite loss marks the D updates done so far (read on
         // the device, so the launch's arguments stay the same every step) in the stats' divergence
@@ -288,7 +303,8 @@ public sealed class GanTrainer : IDisposable
         return DivergedAt = mark == 0 ? null : (mark + Config.DSteps - 1) / Config.DSteps;
     }
 
-    Tensor DiscriminatorStep(ReadOnlySpan<float> realBatch, ReadOnlySpan<float> noise)
+    /// <summary>D's loss and parameter gradients on a real batch and fresh fakes; returns D's view of the fakes.</summary>
+    Tensor DiscriminatorGradients(ReadOnlySpan<float> realBatch, ReadOnlySpan<float> noise)
     {
         int n = Config.Batch;
         // With packing, D sees n/pack rows of pack samples side by side: the same memory, reshaped.
@@ -327,11 +343,16 @@ public sealed class GanTrainer : IDisposable
         // Conditional runs interpolate whole D inputs, class blocks included (real and fake rows carry
         // different classes), so the penalty also constrains D's gradient along the label inputs.
         penalty?.Accumulate(realInput, fakeInput, nd, PerUpdate(RngStreams.PenaltyMix, (ulong)dUpdatesBase * (ulong)nd, nd), stats, 6);
+        return fakeInput;
+    }
+
+    /// <summary>Applies D's gradients and counts the update (the counters that number the next update's draws).</summary>
+    void ApplyDiscriminatorUpdate()
+    {
         OptD.Step();
         if (Config.Loss == GanLoss.Wgan) b.Clamp(D.Parameters, -Config.Clip, Config.Clip);
         DUpdates++;
         b.Increment(counters, gathered ? 2 : 1);
-        return fakeInput;
     }
 
     /// <summary>

@@ -20,8 +20,9 @@ public enum GanPreset
 /// 5 pieces) → Linear(200 → 1), input 2·m for packing m. Weights N(0, 0.02), biases 0; Adam lr 1e-4,
 /// β1 0.8, β2 0.999; 100 packed D rows a step (100·m samples: the paper's code draws m z batches of
 /// 100 and m real samples per packed row); a fixed training set of 100,000 samples; 400,000 steps
-/// (400 epochs of 1,000 batches), one D and one G update each, G's update on fresh z (Blocks
-/// draws z anew for each of the two updates).
+/// (400 epochs of 1,000 batches), one D and one G update each, simultaneous: the code trains with
+/// ALI's `ali_algorithm`, one Blocks GradientDescent whose D and G gradients come from one graph
+/// (one z batch, D's loss and G's loss on the same fakes, both at the step's starting weights).
 /// </summary>
 public static class PacGanPreset
 {
@@ -48,7 +49,7 @@ public static class PacGanPreset
         InitStd = InitStd,
         BnMomentum = BnMomentum,
         TrainingSet = TrainingSet,
-        FreshGeneratorZ = true,
+        Updates = GanUpdates.Simultaneous,
         Seed = seed,
     };
 

@@ -54,6 +54,7 @@ public sealed class TrainCommand : CliCommand
     readonly Option<GanPreset?> preset = Opt.Kind<GanPreset>("preset", "pacgan: PacGAN's Table 1 protocol on ring8/grid25 (its G, maxout D, N(0, 0.02) init, Adam 1e-4/0.8, 100 packed rows a step, a fixed 100,000-sample training set, 400,000 steps); any flag given overrides it (default: none)");
     readonly Option<double?> initStd = Opt.DoubleOrNull("init-std", "S", "Linear weights N(0, S^2) with zero biases instead of PyTorch's default init (default: PyTorch's; 0.02 with --preset pacgan)");
     readonly Option<double?> bnMomentum = Opt.DoubleOrNull("bn-momentum", "M", "momentum of G's BatchNorm1d layers, as torch: running = (1 - M) running + M batch (default: 0.1; 0.05 with --preset pacgan)");
+    readonly Option<GanUpdates?> updates = Opt.Kind<GanUpdates>("updates", "alternating: D's update, then G's through the updated D (PyTorch's DCGAN example); simultaneous: both gradients at the same weights on the same fakes, then both updates (PacGAN's code); needs --d-steps 1 (default: alternating; simultaneous with --preset pacgan)");
     readonly Option<int?> trainingSet = Opt.IntOrNull("training-set", "N", "2D datasets: train on a fixed set of N samples drawn from the seed, shuffled per epoch; 0 draws fresh samples every batch (default: 0; 100000 with --preset pacgan)", 0);
     readonly Option<int> sampleEvery = Opt.Int("sample-every", "N", "write an 8x8 grid of the fixed z (2D: a scatter plot) every N steps", 50, 1);
     readonly Option<int> evalEvery = Opt.Int("eval-every", "K", "append quality metrics (FID, IS, ... or 2D mode metrics) to metrics.csv every K steps; 0 is off", 0, 0);
@@ -69,13 +70,13 @@ public sealed class TrainCommand : CliCommand
     public override IReadOnlyList<Option> Options =>
     [
         dataset, data, model, imageSize, channels, device, steps, maxTime, batch, latent, loss, dSteps, realLabel, fakeLabel, clip, gpLambda, optimizer,
-        lr, gLr, dLr, beta1, beta2, momentum, alpha, conditional, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, sampleEvery, evalEvery, evalSamples,
+        lr, gLr, dLr, beta1, beta2, momentum, alpha, conditional, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, updates, sampleEvery, evalEvery, evalSamples,
         checkpointEvery, logEvery, output, resume,
     ];
 
     /// <summary>Options that define the model, its training recipe or the data order: fixed for the life of a run.</summary>
     IEnumerable<Option> RunDefining =>
-        [dataset, model, imageSize, channels, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
+        [dataset, model, imageSize, channels, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, updates, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
 
     /// <summary>
     /// A new run's config from the options: the loss's paper defaults (<see cref="GanLosses.Defaults"/>)
@@ -90,6 +91,9 @@ public sealed class TrainCommand : CliCommand
         if (pac && !mixture) throw new UsageException($"train: --preset pacgan needs --dataset {string.Join(" or ", Mixture2D.Names)}, got {datasetName}");
         // The preset's optimiser is Adam with its own lr and betas; another loss keeps its paper defaults.
         bool pacAdam = pac && kind == GanLoss.Bce;
+        int dStepCount = p.GetValue(dSteps) ?? d.DSteps;
+        // PacGAN's code updates simultaneously; a loss with several D steps a step (wgan, wgan-gp) alternates.
+        var order = p.GetValue(updates) ?? (pac && dStepCount == 1 ? GanUpdates.Simultaneous : GanUpdates.Alternating);
         var modelKind = p.GetValue(model) ?? ModelKind.Mlp;
         var (size, planes) = ImageShape(p, datasetName, modelKind);
         return new GanConfig
@@ -104,12 +108,14 @@ public sealed class TrainCommand : CliCommand
             InitStd = p.GetValue(initStd) ?? (pac ? PacGanPreset.InitStd : null),
             BnMomentum = p.GetValue(bnMomentum) ?? (pac ? PacGanPreset.BnMomentum : GanConfig.DefaultBnMomentum),
             TrainingSet = p.GetValue(trainingSet) ?? (pac ? PacGanPreset.TrainingSet : 0),
-            FreshGeneratorZ = pac,
+            Updates = order,
+            // The preset's alternating variant keeps PacGAN's fresh z for G's update.
+            FreshGeneratorZ = pac && order == GanUpdates.Alternating,
             Latent = p.GetValue(latent) ?? (mixture ? 2 : modelKind == ModelKind.Dcgan ? DcganPresets.DefaultLatent : 64),
             Pack = p.GetValue(pack),
             Seed = p.GetValue(seed),
             Loss = kind,
-            DSteps = p.GetValue(dSteps) ?? d.DSteps,
+            DSteps = dStepCount,
             Optimizer = p.GetValue(optimizer) ?? d.Optimizer,
             Lr = p.GetValue(lr) ?? (pacAdam ? PacGanPreset.Lr : d.Lr),
             GLr = p.GetValue(gLr),

@@ -39,8 +39,9 @@ public sealed class PacGanCliTests
         Assert.Equal([2, 400], g["12.weight"].Shape);
         Assert.Equal([1000, 4], d["0.weight"].Shape);
         Assert.Equal([1, 200], d["3.weight"].Shape);
-        // G runs in training mode twice a step (the D update's fakes, then its own fresh z).
-        Assert.Equal(8, g["1.num_batches_tracked"].Longs![0]);
+        // Simultaneous updates: G runs in training mode once a step, on the fakes both gradients share.
+        Assert.Equal(GanUpdates.Simultaneous, saved.Updates);
+        Assert.Equal(4, g["1.num_batches_tracked"].Longs![0]);
         var opt = SafeTensors.Load(Path.Combine(dir, "checkpoint", "optimizer.safetensors"));
         Assert.Equal("4", opt.Metadata["step"]);
         var metrics = File.ReadAllLines(Path.Combine(dir, "metrics.csv"));
@@ -110,6 +111,32 @@ public sealed class PacGanCliTests
             json.GetProperty("checkpoint_every").GetInt32(), json.GetProperty("log_every").GetInt32()));
         var g = SafeTensors.Load(Path.Combine(dir, "checkpoint", "G.safetensors")).Tensors;
         Assert.Equal([400, 3], g["0.weight"].Shape);
+    }
+
+    [Fact]
+    public void Updates_alternating_gives_the_preset_with_g_on_fresh_z()
+    {
+        var dir = Path.Combine(Ilgpugan.TempDir(), "run");
+        var r = Ilgpugan.Run("train", "--dataset", "ring8", "--preset", "pacgan", "--updates", "alternating", "--steps", "3", "--device", "cpu", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var saved = JsonSerializer.Deserialize<GanConfig>(ConfigJson(dir).GetProperty("config").GetRawText(), GanConfig.Json)!;
+        Assert.Equal(Json(PacGanPreset.Config("ring8") with { Updates = GanUpdates.Alternating, FreshGeneratorZ = true }), Json(saved));
+        // G runs in training mode twice a step: the D update's fakes, then its own fresh z.
+        var g = SafeTensors.Load(Path.Combine(dir, "checkpoint", "G.safetensors")).Tensors;
+        Assert.Equal(6, g["1.num_batches_tracked"].Longs![0]);
+    }
+
+    [Fact]
+    public void Simultaneous_updates_need_one_d_step()
+    {
+        var r = Ilgpugan.Run("train", "--dataset", "ring8", "--updates", "simultaneous", "--d-steps", "2", "--steps", "1", "--device", "cpu", "--out", Path.Combine(Ilgpugan.TempDir(), "run"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("--d-steps must be 1 with simultaneous updates", r.Stderr);
+        // A loss with several D steps keeps alternating under the preset.
+        var dir = Path.Combine(Ilgpugan.TempDir(), "wgan");
+        var w = Ilgpugan.Run("train", "--dataset", "ring8", "--preset", "pacgan", "--loss", "wgan", "--steps", "1", "--device", "cpu", "--out", dir);
+        Assert.True(w.ExitCode == 0, w.ToString());
+        Assert.Contains("\"updates\": \"alternating\"", File.ReadAllText(Path.Combine(dir, "config.json")));
     }
 
     [Fact]

@@ -122,6 +122,9 @@ public sealed class PacGanPresetTests(CpuFixture fixture) : IClassFixture<CpuFix
         Assert.Equal("TrainingSet", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { TrainingSet = 50 }).Validate()).Setting);
         Assert.Equal("InitStd", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { InitStd = 0 }).Validate()).Setting);
         Assert.Equal("BnMomentum", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { BnMomentum = 1.5 }).Validate()).Setting);
+        Assert.Equal("DSteps", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { DSteps = 2 }).Validate()).Setting);
+        Assert.Equal("FreshGeneratorZ", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { FreshGeneratorZ = true }).Validate()).Setting);
+        (PacGanPreset.Config("ring8") with { DSteps = 2, Updates = GanUpdates.Alternating }).Validate();
         PacGanPreset.Config("grid25", pack: 4).Validate();
     }
 }

@@ -6,17 +6,20 @@ using IlgpuGan.Tests.Kernels;
 namespace IlgpuGan.Tests.Engine;
 
 /// <summary>
-/// The PacGAN preset's step (maxout D, G's update on fresh z, the fixed training set) issues the same
-/// ops with the same arguments every step, across an epoch boundary, as <see cref="StepArgumentsTests"/>
-/// checks for the other variants: G's fresh z reads its Philox offset from the device counter.
+/// The PacGAN preset's step (maxout D, the fixed training set; simultaneous, or alternating with G's
+/// update on fresh z) issues the same ops with the same arguments every step, across an epoch
+/// boundary, as <see cref="StepArgumentsTests"/> checks for the other variants: G's fresh z reads
+/// its Philox offset from the device counter.
 /// </summary>
 public sealed class PacGanStepArgumentsTests(CpuFixture fixture) : IClassFixture<CpuFixture>
 {
-    [Fact]
-    public void Every_step_issues_the_same_ops_with_the_same_arguments()
+    [Theory]
+    [InlineData(GanUpdates.Simultaneous, false, 1)]   // one z batch for both gradients
+    [InlineData(GanUpdates.Alternating, true, 2)]     // the D update's z and G's own
+    public void Every_step_issues_the_same_ops_with_the_same_arguments(GanUpdates updates, bool freshZ, int draws)
     {
         var (backend, recorder) = RecordingBackend.Wrap(fixture.Backend);
-        var config = PacGanPreset.Config("grid25", pack: 2) with { Batch = 8, TrainingSet = 48 };   // 6 batches an epoch
+        var config = PacGanPreset.Config("grid25", pack: 2) with { Batch = 8, TrainingSet = 48, Updates = updates, FreshGeneratorZ = freshZ };   // 6 batches an epoch
         using var trainer = new GanTrainer(backend, config, null, 0, 2);
         trainer.TrainStep();
         var steps = new List<List<(string Op, object?[] Args)>>();
@@ -29,7 +32,7 @@ public sealed class PacGanStepArgumentsTests(CpuFixture fixture) : IClassFixture
         recorder.Calls = null;
         Assert.True(trainer.Epoch >= 1, "the steps should cross an epoch boundary");
         Assert.Contains(steps[0], c => c.Op == nameof(IBackend.MaxoutBackward));
-        Assert.Equal(2, steps[0].Count(c => c.Op == nameof(IBackend.RandomNormal)));   // the D update's z and G's own
+        Assert.Equal(draws, steps[0].Count(c => c.Op == nameof(IBackend.RandomNormal)));
         for (int s = 1; s < steps.Count; s++)
         {
             Assert.Equal(steps[0].Select(c => c.Op), steps[s].Select(c => c.Op));

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Generate the PyTorch golden fixture for 3 simultaneous PacGAN steps (--preset pacgan's models).
+
+Run from the repository root with Debian's CPU PyTorch:
+    /usr/bin/python3 Tests/Golden/make_golden_pacgan.py           # (re)generate
+    /usr/bin/python3 Tests/Golden/make_golden_pacgan.py --check   # validate files
+
+The models are tools/pacgan_torch.py's (the preset's G with bias-free Linears and BatchNorm1d
+momentum 0.05, eps 1e-4; D of three LinearMaxout(200, 5) on m = 2 samples side by side), init
+N(0, 0.02) with zero biases, rounded to float16 so the C# side loads the exact same values. The
+step is the paper's code's: one batch of fakes, D's and G's gradients both at the step's starting
+weights (ALI's ali_algorithm), then both Adam steps (betas 0.8/0.999 as the preset, but lr 1e-2,
+not 1e-4: big enough that D's first update changes what G's gradient would be through it, so the
+fixture tells simultaneous from alternating updates). 8 packed rows, 16 samples.
+"""
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
+from make_golden import write_safetensors, state_entries, check_fixture  # noqa: E402
+from pacgan_torch import generator, discriminator, init_normal  # noqa: E402
+
+SEED = 2718
+PACK = 2
+ROWS = 8
+B = ROWS * PACK
+STEPS = 3
+LR = 1e-2
+PREFIX = "pacgan"
+
+
+def make_models():
+    return generator(), discriminator(PACK)
+
+
+def train(G, D, real, z):
+    """Simultaneous steps; records the same five numbers as make_golden.train (D(G(z)) is the
+    same before and after D's step here: G's gradient goes through the D of the step's start)."""
+    opt_d = torch.optim.Adam(D.parameters(), lr=LR, betas=(0.8, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr=LR, betas=(0.8, 0.999))
+    G.train()
+    D.train()
+    ones, zeros = torch.ones(ROWS, 1), torch.zeros(ROWS, 1)
+    rec = {k: [] for k in ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")}
+    for i in range(STEPS):
+        fake = G(z[i]).view(ROWS, 2 * PACK)
+        out = D(torch.cat([real[i].view(ROWS, 2 * PACK), fake]))
+        out_real, out_fake = out[:ROWS], out[ROWS:]
+        loss_d = F.binary_cross_entropy_with_logits(out_real, ones) + F.binary_cross_entropy_with_logits(out_fake, zeros)
+        loss_g = F.binary_cross_entropy_with_logits(out_fake, ones)
+        d_params, g_params = list(D.parameters()), list(G.parameters())
+        for p, g in zip(d_params, torch.autograd.grad(loss_d, d_params, retain_graph=True)):
+            p.grad = g
+        for p, g in zip(g_params, torch.autograd.grad(loss_g, g_params)):
+            p.grad = g
+        opt_d.step()
+        opt_g.step()
+        d_g_z = torch.sigmoid(out_fake).mean()
+        for k, v in (("loss_d", loss_d), ("loss_g", loss_g), ("d_x", torch.sigmoid(out_real).mean()),
+                     ("d_g_z1", d_g_z), ("d_g_z2", d_g_z)):
+            rec[k].append(v.item())
+    return {k: torch.tensor(v, dtype=torch.float32) for k, v in rec.items()}
+
+
+def path(name):
+    return os.path.join(HERE, f"{PREFIX}_{name}.safetensors")
+
+
+def generate():
+    torch.manual_seed(SEED)
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    G, D = make_models()
+    init_normal(G)
+    init_normal(D)
+    with torch.no_grad():
+        for m in (G, D):
+            for p in m.parameters():
+                p.data = p.data.half().float()
+    # Ring-like reals (unit circle plus noise) and N(0, 1) noise, per step.
+    angle = torch.rand(STEPS, B) * 2 * torch.pi
+    real = torch.stack([angle.cos(), angle.sin()], dim=2) + 0.01 * torch.randn(STEPS, B, 2)
+    z = torch.randn(STEPS, B, 2)
+
+    write_safetensors(path("init"), state_entries(G, "G.", "F16") + state_entries(D, "D.", "F16"),
+                      {"torch_version": torch.__version__, "seed": str(SEED)})
+    stats = train(G, D, real, z)
+    meta = {"torch_version": torch.__version__, "batch": str(B), "pack": str(PACK), "steps": str(STEPS),
+            "lr": str(LR), "beta1": "0.8", "beta2": "0.999", "seed": str(SEED), "updates": "simultaneous"}
+    write_safetensors(path("data"), [("real", real, "F32"), ("z", z, "F32")]
+                      + [(k, stats[k], "F32") for k in ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")], meta)
+    for name, m in (("G", G), ("D", D)):
+        write_safetensors(path(f"after_{name}"), state_entries(m, "", "F32"),
+                          {"torch_version": torch.__version__, "steps": str(STEPS)})
+    for k, v in stats.items():
+        print(k, [f"{x:.7f}" for x in v.tolist()])
+
+
+def check():
+    return check_fixture(PREFIX, make_models, train)
+
+
+if __name__ == "__main__":
+    sys.exit(check() if "--check" in sys.argv[1:] else generate())
