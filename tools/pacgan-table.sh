@@ -5,26 +5,27 @@
 #
 #   dotnet publish Host -c Release -o out && APP=out/ilgpugan tools/pacgan-table.sh [OUT_DIR]
 #
-# Environment: RING_SEEDS (default "0 1"), GRID_SEEDS ("0"), DEVICE (cpu), STEPS (the preset's
-# 400000), EVAL_EVERY (20000), EXTRA (more train flags). A run folder that already holds a finished run is kept and
-# only read (so the script resumes a half-done table); an unfinished one is resumed. Logs are
-# kept beside the runs as OUT_DIR/<run>.log. `TABLE_ONLY=1` just prints the table. Each finished
-# run's last scatter plot is copied to OUT_DIR/scatter/<run>.svg.
+# Environment: RING_SEEDS (default "0 1"), GRID_SEEDS ("0"), RING_PACKS ("1 2"), GRID_PACKS
+# ("1 4"), DEVICE (cpu), STEPS (the preset's 400000), EVAL_EVERY (20000), EXTRA (more train
+# flags). A run folder that already holds a finished run is kept and only read (so the script
+# resumes a half-done table); an unfinished one is resumed. Logs are kept beside the runs as
+# OUT_DIR/<run>.log. `TABLE_ONLY=1` just prints the table. Each finished run's last scatter plot is
+# copied to OUT_DIR/scatter/<run>.svg.
 set -uo pipefail
 APP=${APP:-ilgpugan}
 Q=${1:-pacgan-runs}
 RING_SEEDS=${RING_SEEDS-0 1}
 GRID_SEEDS=${GRID_SEEDS-0}
+RING_PACKS=${RING_PACKS-1 2}
+GRID_PACKS=${GRID_PACKS-1 4}
 DEVICE=${DEVICE:-cpu}
 STEPS=${STEPS:-400000}
 EVAL_EVERY=${EVAL_EVERY:-20000}
 mkdir -p "$Q"
 
 settings() {
-  for s in $RING_SEEDS; do echo "ring8 1 $s"; done
-  for s in $RING_SEEDS; do echo "ring8 2 $s"; done
-  for s in $GRID_SEEDS; do echo "grid25 1 $s"; done
-  for s in $GRID_SEEDS; do echo "grid25 4 $s"; done
+  for m in $RING_PACKS; do for s in $RING_SEEDS; do echo "ring8 $m $s"; done; done
+  for m in $GRID_PACKS; do for s in $GRID_SEEDS; do echo "grid25 $m $s"; done; done
 }
 
 # The last evaluation line of a run: "step modes high_quality_pct reverse_kl".
