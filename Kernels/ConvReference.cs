@@ -12,9 +12,10 @@ public static class ConvReference
     /// <summary>
     /// Calls tap(imageIndex, colSideIndex, weightIndex) for every pair that the convolution connects:
     /// image[n, ci, oh·s − p + kh·d, ow·s − p + kw·d] with colSide[n, co, oh, ow] through
-    /// w[co, ci, kh, kw]. Padding taps are skipped (they multiply zeros).
+    /// w[co, ci, kh, kw]. Padding taps are skipped (they multiply zeros). Tests that build their own
+    /// float64 layers (the double backward's) walk the same taps.
     /// </summary>
-    static void ForEachTap(ConvArgs a, Action<int, int, int> tap)
+    public static void ForEachTap(ConvArgs a, Action<int, int, int> tap)
     {
         for (int n = 0; n < a.N; n++)
             for (int co = 0; co < a.ColC; co++)

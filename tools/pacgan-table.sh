@@ -5,30 +5,32 @@
 #
 #   dotnet publish Host -c Release -o out && APP=out/ilgpugan tools/pacgan-table.sh [OUT_DIR]
 #
-# Environment: RING_SEEDS (default "0 1"), GRID_SEEDS ("0"), DEVICE (cpu), STEPS (the preset's
-# 400000), EVAL_EVERY (20000), EXTRA (more train flags). A run folder that already holds a finished run is kept and
-# only read (so the script resumes a half-done table); an unfinished one is resumed. Logs are
-# kept beside the runs as OUT_DIR/<run>.log. `TABLE_ONLY=1` just prints the table.
+# Environment: RING_SEEDS (default "0 1"), GRID_SEEDS ("0"), RING_PACKS ("1 2"), GRID_PACKS
+# ("1 4"), DEVICE (cpu), STEPS (the preset's 400000), EVAL_EVERY (20000), EXTRA (more train
+# flags). A run folder that already holds a finished run is kept and only read (so the script
+# resumes a half-done table); an unfinished one is resumed. Logs are kept beside the runs as
+# OUT_DIR/<run>.log. `TABLE_ONLY=1` just prints the table. Each finished run's last scatter plot is
+# copied to OUT_DIR/scatter/<run>.svg.
 set -uo pipefail
 APP=${APP:-ilgpugan}
 Q=${1:-pacgan-runs}
 RING_SEEDS=${RING_SEEDS-0 1}
 GRID_SEEDS=${GRID_SEEDS-0}
+RING_PACKS=${RING_PACKS-1 2}
+GRID_PACKS=${GRID_PACKS-1 4}
 DEVICE=${DEVICE:-cpu}
 STEPS=${STEPS:-400000}
 EVAL_EVERY=${EVAL_EVERY:-20000}
 mkdir -p "$Q"
 
 settings() {
-  for s in $RING_SEEDS; do echo "ring8 1 $s"; done
-  for s in $RING_SEEDS; do echo "ring8 2 $s"; done
-  for s in $GRID_SEEDS; do echo "grid25 1 $s"; done
-  for s in $GRID_SEEDS; do echo "grid25 4 $s"; done
+  for m in $RING_PACKS; do for s in $RING_SEEDS; do echo "ring8 $m $s"; done; done
+  for m in $GRID_PACKS; do for s in $GRID_SEEDS; do echo "grid25 $m $s"; done; done
 }
 
-# The last evaluation line of a run: "step modes high_quality_pct".
+# The last evaluation line of a run: "step modes high_quality_pct reverse_kl".
 last_eval() {
-  awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} $c["modes_captured"]!=""{l=$c["step"]" "$c["modes_captured"]" "$c["high_quality_pct"]} END{print l}' "$1/metrics.csv" 2>/dev/null
+  awk -F, 'NR==1{for(i=1;i<=NF;i++) c[$i]=i; next} $c["modes_captured"]!=""{l=$c["step"]" "$c["modes_captured"]" "$c["high_quality_pct"]" "$c["reverse_kl"]} END{print l}' "$1/metrics.csv" 2>/dev/null
 }
 
 if [ -z "${TABLE_ONLY:-}" ]; then
@@ -47,13 +49,17 @@ if [ -z "${TABLE_ONLY:-}" ]; then
   done
 fi
 
-# The table: per-seed values at the last evaluation, then the mean per setting.
+# The table: per-seed values at the last evaluation, then the mean per setting (finished runs only).
 echo
-printf '%-8s %-4s %-6s %-8s %-7s %-9s\n' dataset m seed step modes "high-q %"
+printf '%-8s %-4s %-6s %-8s %-7s %-9s %-10s\n' dataset m seed step modes "high-q %" "reverse-KL"
 settings | while read -r ds m seed; do
-  read -r step modes hq <<<"$(last_eval "$Q/$ds-m$m-s$seed")"
-  printf '%-8s %-4s %-6s %-8s %-7s %-9s\n' "$ds" "$m" "$seed" "${step:--}" "${modes:--}" "${hq:--}"
+  r=$Q/$ds-m$m-s$seed
+  read -r step modes hq kl <<<"$(last_eval "$r")"
+  printf '%-8s %-4s %-6s %-8s %-7s %-9s %-10s\n' "$ds" "$m" "$seed" "${step:--}" "${modes:--}" "${hq:--}" "${kl:--}"
+  if [ "${step:-}" = "$STEPS" ] && [ -f "$r/samples/step_$(printf %06d "$STEPS").svg" ]; then
+    mkdir -p "$Q/scatter" && cp "$r/samples/step_$(printf %06d "$STEPS").svg" "$Q/scatter/$ds-m$m-s$seed.svg"
+  fi
 done | tee "$Q/table.txt"
 echo
-echo "means over seeds:"
-awk '$4!="-"{k=$1" m="$2; n[k]++; mo[k]+=$5; hq[k]+=$6} END{for(k in n) printf "%-14s %d run(s): %.2f modes, %.1f %% high quality\n", k, n[k], mo[k]/n[k], hq[k]/n[k]}' "$Q/table.txt" | sort
+echo "means over finished seeds:"
+awk -v steps="$STEPS" '$4==steps{k=$1" m="$2; n[k]++; mo[k]+=$5; hq[k]+=$6; kl[k]+=$7} END{for(k in n) printf "%-14s %d run(s): %.2f modes, %.1f %% high quality, reverse KL %.3f\n", k, n[k], mo[k]/n[k], hq[k]/n[k], kl[k]/n[k]}' "$Q/table.txt" | sort

@@ -229,33 +229,17 @@ public abstract class ConvGradientPenaltyTests(BackendFixture fixture)
             return dx;
         }
 
-        /// <summary>Every (image-side index, column-side index, weight index) that one image's conv connects, as torch defines it.</summary>
-        static IEnumerable<(int Im, int Col, int W)> Taps(ConvArgs a)
-        {
-            for (int co = 0; co < a.ColC; co++)
-                for (int oh = 0; oh < a.ColH; oh++)
-                    for (int ow = 0; ow < a.ColW; ow++)
-                        for (int ci = 0; ci < a.ImC; ci++)
-                            for (int kh = 0; kh < a.KH; kh++)
-                                for (int kw = 0; kw < a.KW; kw++)
-                                {
-                                    int ih = oh * a.StrideH - a.PadH + kh * a.DilationH, iw = ow * a.StrideW - a.PadW + kw * a.DilationW;
-                                    if (ih < 0 || ih >= a.ImH || iw < 0 || iw >= a.ImW) continue;
-                                    yield return (((ci * a.ImH) + ih) * a.ImW + iw, ((co * a.ColH) + oh) * a.ColW + ow, ((co * a.ImC + ci) * a.KH + kh) * a.KW + kw);
-                                }
-        }
-
         static double[] ConvForward(ConvLayer c, double[] w, double[] x)
         {
             var g = c.Geometry(1);
             var a = g.Args;
             long wo = c.Weight.Offset;
             var y = new double[c.OutFeatures];
-            foreach (var (im, col, wi) in Taps(a))
+            ConvReference.ForEachTap(a, (im, col, wi) =>
             {
                 if (g.Transposed) y[im] += w[wo + wi] * x[col];
                 else y[col] += w[wo + wi] * x[im];
-            }
+            });
             if (c.Bias is { } bias)
             {
                 int plane = g.OutH * g.OutW;
@@ -269,11 +253,11 @@ public abstract class ConvGradientPenaltyTests(BackendFixture fixture)
             var g = c.Geometry(1);
             long wo = c.Weight.Offset;
             var dx = new double[c.InFeatures];
-            foreach (var (im, col, wi) in Taps(g.Args))
+            ConvReference.ForEachTap(g.Args, (im, col, wi) =>
             {
                 if (g.Transposed) dx[col] += w[wo + wi] * d[im];
                 else dx[im] += w[wo + wi] * d[col];
-            }
+            });
             return dx;
         }
     }
