@@ -78,6 +78,26 @@ def init_normal(model, std=0.02):
                 nn.init.zeros_(m.bias)
 
 
+def simultaneous_step(G, D, opt_g, opt_d, real, fake):
+    """One step of the paper's code: D's loss and G's on one batch of fakes, both gradients at the
+    step's starting weights (ALI's ali_algorithm: one graph, one GradientDescent), then both Adam
+    steps. real and fake are packed rows; returns (d_loss, g_loss, D(real), D(fake)) as logits."""
+    rows = real.shape[0]
+    out = D(torch.cat([real, fake]))
+    out_real, out_fake = out[:rows], out[rows:]
+    ones, zeros = torch.ones(rows, 1), torch.zeros(rows, 1)
+    d_loss = F.binary_cross_entropy_with_logits(out_real, ones) + F.binary_cross_entropy_with_logits(out_fake, zeros)
+    g_loss = F.binary_cross_entropy_with_logits(out_fake, ones)
+    d_params, g_params = list(D.parameters()), list(G.parameters())
+    for p_, g_ in zip(d_params, torch.autograd.grad(d_loss, d_params, retain_graph=True)):
+        p_.grad = g_
+    for p_, g_ in zip(g_params, torch.autograd.grad(g_loss, g_params)):
+        p_.grad = g_
+    opt_d.step()
+    opt_g.step()
+    return d_loss, g_loss, out_real, out_fake
+
+
 def evaluate(G, centres, sigma, n=2500):
     G.eval()
     with torch.no_grad():
@@ -131,17 +151,7 @@ def main():
             at += 1
             fake = G(torch.randn(batch, 2)).view(-1, 2 * a.pack)
             if a.updates == "simultaneous":
-                # One graph, both gradients at the same weights, then both steps (ali_algorithm).
-                out_d = D(torch.cat([real, fake]))
-                d_loss = F.binary_cross_entropy_with_logits(out_d[:100], ones) + F.binary_cross_entropy_with_logits(out_d[100:], zeros)
-                g_loss = F.binary_cross_entropy_with_logits(out_d[100:], ones)
-                d_params, g_params = list(D.parameters()), list(G.parameters())
-                for p_, g_ in zip(d_params, torch.autograd.grad(d_loss, d_params, retain_graph=True)):
-                    p_.grad = g_
-                for p_, g_ in zip(g_params, torch.autograd.grad(g_loss, g_params)):
-                    p_.grad = g_
-                opt_d.step()
-                opt_g.step()
+                d_loss, g_loss, _, _ = simultaneous_step(G, D, opt_g, opt_d, real, fake)
             else:
                 out_d = D(torch.cat([real, fake.detach()]))
                 d_loss = F.binary_cross_entropy_with_logits(out_d[:100], ones) + F.binary_cross_entropy_with_logits(out_d[100:], zeros)

@@ -47,28 +47,7 @@ public abstract class GoldenDcganTests(BackendFixture fixture)
 
         GoldenPyTorchTests.ReplaySteps(trainer, data, steps, batch, dim, nz);
 
-        var report = new List<string>();
-        var failures = new List<string>();
-        foreach (var (net, model) in new[] { ("G", trainer.G), ("D", trainer.D) })
-        {
-            var (want, _) = SafeTensors.Load(Golden($"dcgan_after_{net}.safetensors"));
-            var got = model.StateDict().ToDictionary(t => t.Name);
-            Assert.Equal(want.Keys.Order(), got.Keys.Order());
-            foreach (var (name, w) in want)
-            {
-                Assert.Equal(w.Shape, got[name].Shape);
-                if (w.Longs is not null)
-                {
-                    Assert.Equal(w.Longs, got[name].Longs);
-                    continue;
-                }
-                double err = GoldenPyTorchTests.RelativeError(got[name].Floats!, w.Floats!), worst = GoldenPyTorchTests.MaxError(got[name].Floats!, w.Floats!);
-                report.Add($"{net} {name}: relative {err:E2}, worst element {worst:E2}");
-                var (normTol, elementTol) = Tolerance(net, name);
-                if (err > normTol || worst > elementTol) failures.Add(report[^1] + $" (bounds {normTol:E0}, {elementTol:E0})");
-            }
-        }
-        Assert.True(failures.Count == 0, $"after {steps} steps: " + string.Join("; ", failures));
+        GoldenPyTorchTests.AssertStatesMatch(trainer, "dcgan", steps, Tolerance);
     }
 }
 

@@ -41,26 +41,8 @@ public abstract class GoldenPacGanTests(BackendFixture fixture)
 
         GoldenPyTorchTests.ReplaySteps(trainer, data, steps, batch, 2, 2);
 
-        var failures = new List<string>();
-        foreach (var (net, model) in new[] { ("G", trainer.G), ("D", trainer.D) })
-        {
-            var (want, _) = SafeTensors.Load(Golden($"pacgan_after_{net}.safetensors"));
-            var got = model.StateDict().ToDictionary(t => t.Name);
-            Assert.Equal(want.Keys.Order(), got.Keys.Order());
-            foreach (var (name, w) in want)
-            {
-                Assert.Equal(w.Shape, got[name].Shape);
-                if (w.Longs is not null)
-                {
-                    Assert.Equal(w.Longs, got[name].Longs);
-                    continue;
-                }
-                double err = GoldenPyTorchTests.RelativeError(got[name].Floats!, w.Floats!), worst = GoldenPyTorchTests.MaxError(got[name].Floats!, w.Floats!);
-                double elementTol = net == "G" && name is "0.weight" or "3.weight" or "6.weight" or "9.weight" ? 1e-2 : 1e-3;
-                if (err > 1e-4 || worst > elementTol) failures.Add($"{net} {name}: relative {err:E2}, worst element {worst:E2}");
-            }
-        }
-        Assert.True(failures.Count == 0, $"after {steps} steps: " + string.Join("; ", failures));
+        GoldenPyTorchTests.AssertStatesMatch(trainer, "pacgan", steps, (net, name) =>
+            (1e-4, net == "G" && name is "0.weight" or "3.weight" or "6.weight" or "9.weight" ? 1e-2 : 1e-3));
     }
 }
 

@@ -154,6 +154,28 @@ def state_entries(model, prefix, float_dtype):
     return ents
 
 
+STAT_NAMES = ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")
+
+
+def write_fixture(prefix, G, D, real, z, train, meta):
+    """The four files of a step fixture: <prefix>_init (G.*, D.* as float16, exact), then train's
+    steps from it, <prefix>_data (real, z, the per-step STAT_NAMES and meta) and <prefix>_after_G/D
+    (float32 state_dicts). Prints the per-step numbers."""
+    def path(name):
+        return os.path.join(HERE, f"{prefix}_{name}.safetensors")
+    write_safetensors(path("init"), state_entries(G, "G.", "F16") + state_entries(D, "D.", "F16"),
+                      {"torch_version": torch.__version__, "seed": meta["seed"]})
+    stats = train(G, D, real, z)
+    write_safetensors(path("data"), [("real", real, "F32"), ("z", z, "F32")]
+                      + [(k, stats[k], "F32") for k in STAT_NAMES],
+                      {"torch_version": torch.__version__, **meta})
+    for name, m in (("G", G), ("D", D)):
+        write_safetensors(path(f"after_{name}"), state_entries(m, "", "F32"),
+                          {"torch_version": torch.__version__, "steps": meta["steps"]})
+    for k, v in stats.items():
+        print(k, [f"{x:.7f}" for x in v.tolist()])
+
+
 def generate():
     setup()
     G, D = make_models()
@@ -169,25 +191,8 @@ def generate():
     real = torch.stack(reals)
     z = torch.stack(zs)
 
-    write_safetensors(os.path.join(HERE, "seed_init.safetensors"),
-                      state_entries(G, "G.", "F16") + state_entries(D, "D.", "F16"),
-                      {"torch_version": torch.__version__, "seed": str(SEED)})
-
-    stats = train(G, D, real, z)
-
-    meta = {"torch_version": torch.__version__, "batch": str(B), "steps": str(STEPS),
-            "lr": "0.0002", "beta1": "0.5", "beta2": "0.999", "seed": str(SEED)}
-    write_safetensors(os.path.join(HERE, "seed_data.safetensors"),
-                      [("real", real, "F32"), ("z", z, "F32")]
-                      + [(k, stats[k], "F32") for k in
-                         ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")],
-                      meta)
-    for name, m in (("G", G), ("D", D)):
-        write_safetensors(os.path.join(HERE, f"seed_after_{name}.safetensors"),
-                          state_entries(m, "", "F32"),
-                          {"torch_version": torch.__version__, "steps": str(STEPS)})
-    for k, v in stats.items():
-        print(k, [f"{x:.7f}" for x in v.tolist()])
+    write_fixture("seed", G, D, real, z, train,
+                  {"batch": str(B), "steps": str(STEPS), "lr": "0.0002", "beta1": "0.5", "beta2": "0.999", "seed": str(SEED)})
 
 
 def check_fixture(prefix, make_models, train):

@@ -20,10 +20,8 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_golden import write_safetensors, state_entries  # noqa: E402
-from make_golden import train as train_gan, check_fixture  # noqa: E402
+from make_golden import write_fixture, train as train_gan, check_fixture  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 4321
 B = 8
 STEPS = 3
@@ -63,10 +61,6 @@ def train(G, D, real, z):
     return train_gan(G, D, real, z, g_input=lambda zi: zi.view(B, NZ, 1, 1))
 
 
-def path(name):
-    return os.path.join(HERE, f"{PREFIX}_{name}.safetensors")
-
-
 def generate():
     setup()
     G, D = make_models()
@@ -79,18 +73,8 @@ def generate():
     real = torch.rand(STEPS, B, 1, 28, 28) * 2 - 1
     z = torch.randn(STEPS, B, NZ)
 
-    write_safetensors(path("init"), state_entries(G, "G.", "F16") + state_entries(D, "D.", "F16"),
-                      {"torch_version": torch.__version__, "seed": str(SEED)})
-    stats = train(G, D, real, z)
-    meta = {"torch_version": torch.__version__, "batch": str(B), "steps": str(STEPS), "nz": str(NZ),
-            "lr": "0.0002", "beta1": "0.5", "beta2": "0.999", "seed": str(SEED)}
-    write_safetensors(path("data"), [("real", real, "F32"), ("z", z, "F32")]
-                      + [(k, stats[k], "F32") for k in ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")], meta)
-    for name, m in (("G", G), ("D", D)):
-        write_safetensors(path(f"after_{name}"), state_entries(m, "", "F32"),
-                          {"torch_version": torch.__version__, "steps": str(STEPS)})
-    for k, v in stats.items():
-        print(k, [f"{x:.7f}" for x in v.tolist()])
+    write_fixture(PREFIX, G, D, real, z, train, {"batch": str(B), "steps": str(STEPS), "nz": str(NZ),
+                                               "lr": "0.0002", "beta1": "0.5", "beta2": "0.999", "seed": str(SEED)})
 
 
 def check():

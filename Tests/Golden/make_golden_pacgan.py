@@ -17,13 +17,12 @@ import os
 import sys
 
 import torch
-import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools"))
-from make_golden import write_safetensors, state_entries, check_fixture  # noqa: E402
-from pacgan_torch import generator, discriminator, init_normal  # noqa: E402
+from make_golden import write_fixture, check_fixture  # noqa: E402
+from pacgan_torch import generator, discriminator, init_normal, simultaneous_step  # noqa: E402
 
 SEED = 2718
 PACK = 2
@@ -45,30 +44,15 @@ def train(G, D, real, z):
     opt_g = torch.optim.Adam(G.parameters(), lr=LR, betas=(0.8, 0.999))
     G.train()
     D.train()
-    ones, zeros = torch.ones(ROWS, 1), torch.zeros(ROWS, 1)
     rec = {k: [] for k in ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")}
     for i in range(STEPS):
         fake = G(z[i]).view(ROWS, 2 * PACK)
-        out = D(torch.cat([real[i].view(ROWS, 2 * PACK), fake]))
-        out_real, out_fake = out[:ROWS], out[ROWS:]
-        loss_d = F.binary_cross_entropy_with_logits(out_real, ones) + F.binary_cross_entropy_with_logits(out_fake, zeros)
-        loss_g = F.binary_cross_entropy_with_logits(out_fake, ones)
-        d_params, g_params = list(D.parameters()), list(G.parameters())
-        for p, g in zip(d_params, torch.autograd.grad(loss_d, d_params, retain_graph=True)):
-            p.grad = g
-        for p, g in zip(g_params, torch.autograd.grad(loss_g, g_params)):
-            p.grad = g
-        opt_d.step()
-        opt_g.step()
+        loss_d, loss_g, out_real, out_fake = simultaneous_step(G, D, opt_g, opt_d, real[i].view(ROWS, 2 * PACK), fake)
         d_g_z = torch.sigmoid(out_fake).mean()
         for k, v in (("loss_d", loss_d), ("loss_g", loss_g), ("d_x", torch.sigmoid(out_real).mean()),
                      ("d_g_z1", d_g_z), ("d_g_z2", d_g_z)):
             rec[k].append(v.item())
     return {k: torch.tensor(v, dtype=torch.float32) for k, v in rec.items()}
-
-
-def path(name):
-    return os.path.join(HERE, f"{PREFIX}_{name}.safetensors")
 
 
 def generate():
@@ -87,18 +71,8 @@ def generate():
     real = torch.stack([angle.cos(), angle.sin()], dim=2) + 0.01 * torch.randn(STEPS, B, 2)
     z = torch.randn(STEPS, B, 2)
 
-    write_safetensors(path("init"), state_entries(G, "G.", "F16") + state_entries(D, "D.", "F16"),
-                      {"torch_version": torch.__version__, "seed": str(SEED)})
-    stats = train(G, D, real, z)
-    meta = {"torch_version": torch.__version__, "batch": str(B), "pack": str(PACK), "steps": str(STEPS),
-            "lr": str(LR), "beta1": "0.8", "beta2": "0.999", "seed": str(SEED), "updates": "simultaneous"}
-    write_safetensors(path("data"), [("real", real, "F32"), ("z", z, "F32")]
-                      + [(k, stats[k], "F32") for k in ("loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2")], meta)
-    for name, m in (("G", G), ("D", D)):
-        write_safetensors(path(f"after_{name}"), state_entries(m, "", "F32"),
-                          {"torch_version": torch.__version__, "steps": str(STEPS)})
-    for k, v in stats.items():
-        print(k, [f"{x:.7f}" for x in v.tolist()])
+    write_fixture(PREFIX, G, D, real, z, train, {"batch": str(B), "pack": str(PACK), "steps": str(STEPS), "lr": str(LR),
+                                               "beta1": "0.8", "beta2": "0.999", "seed": str(SEED), "updates": "simultaneous"})
 
 
 def check():
