@@ -50,14 +50,16 @@ bench() { "$app" bench --device opencl --profile --batches 64; }
 
 xunit() {
   # The test classes that run per backend, on PoCL: every kernel against its float64 reference (the
-  # conv family too), the PyTorch golden steps (seed MLP and DCGAN), the WGAN-GP penalty (MLP and conv critics), and a warm
-  # step's stream discipline (no allocation, wait or host copy). A skip here (no device) counts as a failure.
+  # conv family and maxout too), the PyTorch golden steps (seed MLP, DCGAN, PacGAN's simultaneous
+  # step), the WGAN-GP penalty (MLP and conv critics), and a warm step's stream discipline (no
+  # allocation, wait or host copy). A skip here (no device) counts as a failure.
   local out
   out=$(DOTNET_ROOT=/usr/share/dotnet /usr/share/dotnet/dotnet /tests/IlgpuGan.Tests.dll -noColor \
     -class IlgpuGan.Tests.Kernels.OpenClKernelTests -class IlgpuGan.Tests.Engine.OpenClGoldenPyTorchTests \
     -class IlgpuGan.Tests.Engine.OpenClGradientPenaltyTests -class IlgpuGan.Tests.Engine.OpenClStepStreamTests \
     -class IlgpuGan.Tests.Kernels.OpenClConvKernelTests -class IlgpuGan.Tests.Engine.OpenClGoldenDcganTests \
-    -class IlgpuGan.Tests.Engine.OpenClConvGradientPenaltyTests 2>&1) || { echo "$out"; return 1; }
+    -class IlgpuGan.Tests.Engine.OpenClConvGradientPenaltyTests -class IlgpuGan.Tests.Kernels.OpenClMaxoutTests \
+    -class IlgpuGan.Tests.Engine.OpenClGoldenPacGanTests 2>&1) || { echo "$out"; return 1; }
   grep -E 'Total: [0-9]+' <<<"$out"
   if grep -qE 'Skipped: [1-9]' <<<"$out"; then echo "$out" | grep -A1 SKIP >&2; echo "OpenCL tests skipped" >&2; return 1; fi
 }
