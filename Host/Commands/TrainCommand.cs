@@ -109,7 +109,7 @@ public sealed class TrainCommand : CliCommand
             BnMomentum = p.GetValue(bnMomentum) ?? (pac ? PacGanPreset.BnMomentum : GanConfig.DefaultBnMomentum),
             TrainingSet = p.GetValue(trainingSet) ?? (pac ? PacGanPreset.TrainingSet : 0),
             Updates = order,
-            // The preset's alternating variant keeps PacGAN's fresh z for G's update.
+            // --preset pacgan --updates alternating (the preset's first version, kept as an ablation): G's update draws fresh z.
             FreshGeneratorZ = pac && order == GanUpdates.Alternating,
             Latent = p.GetValue(latent) ?? (mixture ? 2 : modelKind == ModelKind.Dcgan ? DcganPresets.DefaultLatent : 64),
             Pack = p.GetValue(pack),
