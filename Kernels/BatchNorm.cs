@@ -143,4 +143,50 @@ public static class BatchNormKernels
         }
         return (dx, dg, db);
     }
+
+    // ---- the grouped BatchNorm (Engine's BatchNorm1d with groups > 1: no kernel of its own) ----
+
+    /// <summary>Rows g, g + groups, g + 2·groups, … of a rows×cols batch, as one batch.</summary>
+    static float[] GroupRows(ReadOnlySpan<float> x, int rows, int cols, int groups, int g)
+    {
+        var part = new float[rows / groups * cols];
+        for (int r = 0; r < rows / groups; r++) x.Slice((r * groups + g) * cols, cols).CopyTo(part.AsSpan(r * cols));
+        return part;
+    }
+
+    /// <summary>
+    /// BatchNorm over each interleaved group of the batch apart (row i in group i mod groups), the
+    /// plain reference run once per group: y per group, and the running statistics each group would
+    /// move them to, averaged over the groups. Mean and InvStd are [groups, cols].
+    /// </summary>
+    public static ForwardResult GroupedForwardTrainReference(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, int rows, int cols, int groups, double momentum, double eps)
+    {
+        var y = new double[rows * cols];
+        var mean = new double[groups * cols]; var inv = new double[groups * cols];
+        var rm = new double[cols]; var rv = new double[cols];
+        for (int g = 0; g < groups; g++)
+        {
+            var r = ForwardTrainReference(GroupRows(x, rows, cols, groups, g), gamma, beta, runningMean, runningVar, rows / groups, cols, momentum, eps);
+            for (int k = 0; k < rows / groups; k++) Array.Copy(r.Y, k * cols, y, (k * groups + g) * cols, cols);
+            Array.Copy(r.Mean, 0, mean, g * cols, cols);
+            Array.Copy(r.InvStd, 0, inv, g * cols, cols);
+            for (int c = 0; c < cols; c++) { rm[c] += r.RunningMean[c] / groups; rv[c] += r.RunningVar[c] / groups; }
+        }
+        return new ForwardResult(y, mean, inv, rm, rv);
+    }
+
+    /// <summary>The grouped backward: each group's own, dγ and dβ summed over the groups.</summary>
+    public static (double[] Dx, double[] DGamma, double[] DBeta) GroupedBackwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        ReadOnlySpan<float> gamma, int rows, int cols, int groups, double eps)
+    {
+        var dx = new double[rows * cols]; var dg = new double[cols]; var db = new double[cols];
+        for (int g = 0; g < groups; g++)
+        {
+            var (gdx, gdg, gdb) = BackwardReference(GroupRows(x, rows, cols, groups, g), GroupRows(dy, rows, cols, groups, g), gamma, rows / groups, cols, eps);
+            for (int k = 0; k < rows / groups; k++) Array.Copy(gdx, k * cols, dx, (k * groups + g) * cols, cols);
+            for (int c = 0; c < cols; c++) { dg[c] += gdg[c]; db[c] += gdb[c]; }
+        }
+        return (dx, dg, db);
+    }
 }

@@ -2,7 +2,7 @@
 """PacGAN's Table 1 protocol in PyTorch, for one seed: the engine-vs-protocol comparison.
 
     /usr/bin/python3 tools/pacgan_torch.py --dataset ring8 --pack 2 --seed 0 [--steps 400000] [--out DIR]
-        [--updates simultaneous|alternating]
+        [--updates simultaneous|alternating] [--g-batch-norm per-slot|joint]
 
 The same protocol as `ilgpugan train --preset pacgan` (see Engine/Nn/PacGanPreset.cs and the
 README): G = 4 x (Linear(400, bias=False) -> BatchNorm1d(momentum 0.05, eps 1e-4) -> ReLU) ->
@@ -11,7 +11,10 @@ by side; weights N(0, 0.02), biases 0; Adam lr 1e-4, betas (0.8, 0.999); 100 pac
 (100·m samples); a fixed 100,000-sample training set shuffled every epoch; per step one D and one
 G update, simultaneous (both gradients from one batch of fakes at the step's starting weights, as
 the paper's code: ALI's ali_algorithm) or, with --updates alternating, D's update first and then
-G's on fresh z through the updated D; BCE with logits (G non-saturating). Every --eval-every steps: 2,500
+G's on fresh z through the updated D; BCE with logits (G non-saturating). With packing, G runs
+once per pack slot (per-slot, the default for m > 1, as the paper's code: each BatchNorm normalises
+one slot's 100 samples, and the running statistics move by the mean of the slots' updates) or
+once on all 100·m samples (--g-batch-norm joint). Every --eval-every steps: 2,500
 samples of G in eval mode, modes with at least one sample within 3 sigma of it (sample assigned to
 its nearest mode), the share of such high-quality samples and the reverse KL of the modes'
 histogram (high-quality samples) against the uniform one. Writes metrics.csv (step, modes,
@@ -70,6 +73,30 @@ def discriminator(pack):
     return nn.Sequential(LinearMaxout(2 * pack, 200, 5), LinearMaxout(200, 200, 5), LinearMaxout(200, 200, 5), nn.Linear(200, 1))
 
 
+def generate_packed(G, z, pack, per_slot):
+    """G's fakes as packed rows [rows, 2·pack]: sample r·pack + g is slot g of packed row r (the
+    engine's layout). per_slot: G runs once per slot on z[g::pack], as the paper's code applies G
+    to each of its m z batches (pacgan/bricks.py, compute_losses), so each BatchNorm normalises one
+    slot; Blocks then moves the running statistics by the mean of the slots' updates, which is what
+    this does (each slot's update from the same start, then their mean)."""
+    if not per_slot or pack == 1:
+        return G(z).view(-1, 2 * pack)
+    bns = [m for m in G.modules() if isinstance(m, nn.BatchNorm1d)]
+    start = [(bn.running_mean, bn.running_var, bn.num_batches_tracked) for bn in bns]
+    outs, moved = [], []
+    for g in range(pack):
+        # Fresh buffers per slot: torch saves the ones a forward read for its backward.
+        for bn, (rm, rv, nt) in zip(bns, start):
+            bn.running_mean, bn.running_var, bn.num_batches_tracked = rm.clone(), rv.clone(), nt.clone()
+        outs.append(G(z[g::pack]))
+        moved.append([(bn.running_mean, bn.running_var) for bn in bns])
+    with torch.no_grad():
+        for i, bn in enumerate(bns):
+            bn.running_mean = sum(m[i][0] for m in moved) / pack
+            bn.running_var = sum(m[i][1] for m in moved) / pack
+    return torch.stack(outs, dim=1).reshape(-1, 2 * pack)
+
+
 def init_normal(model, std=0.02):
     for m in model.modules():
         if isinstance(m, (nn.Linear, LinearMaxout)):
@@ -123,7 +150,10 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=None)
     p.add_argument("--updates", choices=["simultaneous", "alternating"], default="simultaneous")
+    p.add_argument("--g-batch-norm", choices=["per-slot", "joint"], default=None,
+                   help="default: per-slot with --pack above 1, joint otherwise")
     a = p.parse_args()
+    per_slot = (a.g_batch_norm or ("per-slot" if a.pack > 1 else "joint")) == "per-slot"
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
     out = a.out or f"pacgan-torch-{a.dataset}-m{a.pack}-s{a.seed}"
@@ -149,7 +179,7 @@ def main():
                 order, at = torch.randperm(a.training_set), 0
             real = data[order[at * batch:(at + 1) * batch]].view(-1, 2 * a.pack)
             at += 1
-            fake = G(torch.randn(batch, 2)).view(-1, 2 * a.pack)
+            fake = generate_packed(G, torch.randn(batch, 2), a.pack, per_slot)
             if a.updates == "simultaneous":
                 d_loss, g_loss, _, _ = simultaneous_step(G, D, opt_g, opt_d, real, fake)
             else:
@@ -158,7 +188,7 @@ def main():
                 opt_d.zero_grad()
                 d_loss.backward()
                 opt_d.step()
-                fake = G(torch.randn(batch, 2)).view(-1, 2 * a.pack)   # G's update on fresh z
+                fake = generate_packed(G, torch.randn(batch, 2), a.pack, per_slot)   # G's update on fresh z
                 g_loss = F.binary_cross_entropy_with_logits(D(fake), ones)
                 opt_g.zero_grad()
                 g_loss.backward()

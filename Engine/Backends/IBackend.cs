@@ -180,7 +180,7 @@ public interface IBackend : IDisposable
     /// <summary>The same one-hot block for classes drawn from Philox, counter offset + r.</summary>
     void OneHotRandom(ColumnBlock dst, OneHotShape s, PhiloxCounter rng);
 
-    /// <summary>dst block [r, c] = src block [r, c] for s.Rows rows and s.Cols columns.</summary>
+    /// <summary>dst block [r, c] = src block [r, c] for s.Rows rows and s.Cols columns (a source stride of 0 repeats its one row).</summary>
     void CopyColumns(ColumnBlock src, ColumnBlock dst, RowsCols s);
 
     void Copy(Tensor source, Tensor destination);

@@ -72,6 +72,10 @@ public sealed record GanConfig
     public bool FreshGeneratorZ { get; init; }
     /// <summary>Whether G's gradient is taken through the D just updated (alternating) or through the same D, on the same fakes, as D's own (simultaneous).</summary>
     public GanUpdates Updates { get; init; } = GanUpdates.Alternating;
+    /// <summary>How G's BatchNorm layers see a packed batch (config.json without the key: joint, as every run before it).</summary>
+    public PackBatchNorm GBatchNorm { get; init; } = PackBatchNorm.Joint;
+    /// <summary>G's BatchNorm groups: the packing with <see cref="PackBatchNorm.PerSlot"/>, 1 otherwise.</summary>
+    [JsonIgnore] public int GBatchNormGroups => GBatchNorm == PackBatchNorm.PerSlot ? Pack : 1;
 
     public const double DefaultBnMomentum = 0.1;
 
@@ -157,6 +161,13 @@ public sealed record GanConfig
             if (mixture) throw new GanConfigException(nameof(Model), $"dcgan needs an image dataset, not the 2D mixture {Dataset}", "dcgan");
             if (InitStd is not null) throw new GanConfigException(nameof(InitStd), "is not supported with {0} dcgan (its layers have DCGAN's own init)", null, nameof(Model));
             if (BnMomentum != DefaultBnMomentum) throw new GanConfigException(nameof(BnMomentum), "is not supported with {0} dcgan yet", Text(BnMomentum), nameof(Model));
+        }
+        if (!Enum.IsDefined(GBatchNorm)) throw new GanConfigException(nameof(GBatchNorm), $"must be {Kinds.List<PackBatchNorm>()}", GBatchNorm.ToString());
+        if (GBatchNorm == PackBatchNorm.PerSlot)
+        {
+            if (Model == ModelKind.Dcgan) throw new GanConfigException(nameof(GBatchNorm), "per-slot is not supported with {0} dcgan yet", "per-slot", nameof(Model));
+            if (Pack == 1) throw new GanConfigException(nameof(GBatchNorm), "per-slot needs {0} above 1 (one slot is the whole batch)", "per-slot", nameof(Pack));
+            if (Batch / Pack < 2) throw new GanConfigException(nameof(Batch), "must be at least twice the pack with per-slot BatchNorm (each slot's BatchNorm needs two samples)", Text(Batch));
         }
     }
 

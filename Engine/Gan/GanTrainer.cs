@@ -100,7 +100,7 @@ public sealed class GanTrainer : IDisposable
         try
         {
             int gIn = config.Latent + classes;
-            var gSpec = conv ? DcganPresets.Generator(gIn, config.ImageSize, config.Channels) : Presets.Generator(config.Generator, gIn, dim, (float)config.BnMomentum);
+            var gSpec = conv ? DcganPresets.Generator(gIn, config.ImageSize, config.Channels) : Presets.Generator(config.Generator, gIn, dim, (float)config.BnMomentum, config.GBatchNormGroups);
             G = Own(new Sequential(b, gSpec, gIn, Math.Max(n, GridCount), RngStreams.GeneratorInit(config.Seed), init: config.WeightInit));
             D = Own(new Sequential(b, dSpec, packed, (joint ? 2 : 1) * n / config.Pack, RngStreams.DiscriminatorInit(config.Seed),
                 conv ? ((config.Channels + classes) * config.Pack, config.ImageSize, config.ImageSize) : null, config.WeightInit));

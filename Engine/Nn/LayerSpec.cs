@@ -26,7 +26,13 @@ public sealed record ActivationSpec(Activation Kind, float Alpha = 0f) : LayerSp
     public static readonly ActivationSpec Sigmoid = new(Activation.Sigmoid);
 }
 
-public sealed record BatchNorm1dSpec(int NumFeatures, float Eps = 1e-5f, float Momentum = 0.1f) : LayerSpec;
+/// <summary>
+/// torch.nn.BatchNorm1d. Groups &gt; 1 normalises each of that many interleaved groups of the batch
+/// apart (row i in group i mod Groups), sharing γ, β and the running statistics: what PacGAN's code
+/// gets by applying G once per pack slot (<see cref="Gan.PackBatchNorm.PerSlot"/>). Its state_dict
+/// is torch's BatchNorm1d's either way.
+/// </summary>
+public sealed record BatchNorm1dSpec(int NumFeatures, float Eps = 1e-5f, float Momentum = 0.1f, int Groups = 1) : LayerSpec;
 
 /// <summary>torch.nn.Conv2d (square kernel, stride, padding, dilation); PyTorch's default bias=True.</summary>
 public sealed record Conv2dSpec(int InChannels, int OutChannels, int Kernel, int Stride = 1, int Padding = 0, bool Bias = true, int Dilation = 1) : LayerSpec;

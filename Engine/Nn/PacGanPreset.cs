@@ -23,6 +23,7 @@ public enum GanPreset
 /// (400 epochs of 1,000 batches), one D and one G update each, simultaneous: the code trains with
 /// ALI's `ali_algorithm`, one Blocks GradientDescent whose D and G gradients come from one graph
 /// (one z batch, D's loss and G's loss on the same fakes, both at the step's starting weights).
+/// G runs once per pack slot, so its BatchNorm statistics are per slot (<see cref="GBatchNorm"/>).
 /// </summary>
 public static class PacGanPreset
 {
@@ -50,19 +51,26 @@ public static class PacGanPreset
         BnMomentum = BnMomentum,
         TrainingSet = TrainingSet,
         Updates = GanUpdates.Simultaneous,
+        GBatchNorm = GBatchNorm(pack),
         Seed = seed,
     };
+
+    /// <summary>
+    /// The code applies G once per pack slot (<c>compute_losses</c> in pacgan/bricks.py: m z batches
+    /// of 100, the outputs concatenated along the features), so each BatchNorm sees one slot's samples.
+    /// </summary>
+    public static PackBatchNorm GBatchNorm(int pack) => pack > 1 ? PackBatchNorm.PerSlot : PackBatchNorm.Joint;
 
     /// <summary>The batch in samples for packing m.</summary>
     public static int Batch(int pack) => PackedRows * pack;
 
-    public static IReadOnlyList<LayerSpec> Generator(int latent, int outFeatures, float bnMomentum)
+    public static IReadOnlyList<LayerSpec> Generator(int latent, int outFeatures, float bnMomentum, int bnGroups = 1)
     {
         var list = new List<LayerSpec>();
         int width = latent;
         for (int i = 0; i < 4; i++)
         {
-            list.AddRange([new LinearSpec(width, Hidden, Bias: false), new BatchNorm1dSpec(Hidden, BnEps, bnMomentum), ActivationSpec.ReLU]);
+            list.AddRange([new LinearSpec(width, Hidden, Bias: false), new BatchNorm1dSpec(Hidden, BnEps, bnMomentum, bnGroups), ActivationSpec.ReLU]);
             width = Hidden;
         }
         list.Add(new LinearSpec(Hidden, outFeatures));

@@ -21,22 +21,23 @@ public static class Presets
     /// <summary>
     /// Mlp (default): z → 256 → LeakyReLU(0.2) → BN → 512 → LeakyReLU(0.2) → BN → 784 → Tanh.
     /// Notebook: the lecture's own generator, whose output layer ends in LeakyReLU + BN instead of
-    /// Tanh, kept so the original can be reproduced.
+    /// Tanh, kept so the original can be reproduced. bnGroups: the BatchNorm layers' groups
+    /// (<see cref="BatchNorm1dSpec.Groups"/>; the packing with <see cref="Gan.PackBatchNorm.PerSlot"/>).
     /// </summary>
-    public static IReadOnlyList<LayerSpec> Generator(GeneratorKind kind, int latent, int outFeatures = ImageSize, float bnMomentum = 0.1f)
+    public static IReadOnlyList<LayerSpec> Generator(GeneratorKind kind, int latent, int outFeatures = ImageSize, float bnMomentum = 0.1f, int bnGroups = 1)
     {
-        if (kind == GeneratorKind.Mlp2d) return Generator2D(latent, outFeatures, bnMomentum);
-        if (kind == GeneratorKind.PacGan) return PacGanPreset.Generator(latent, outFeatures, bnMomentum);
+        if (kind == GeneratorKind.Mlp2d) return Generator2D(latent, outFeatures, bnMomentum, bnGroups);
+        if (kind == GeneratorKind.PacGan) return PacGanPreset.Generator(latent, outFeatures, bnMomentum, bnGroups);
         var hidden = new List<LayerSpec>
         {
-            new LinearSpec(latent, 256), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(256, Momentum: bnMomentum),
-            new LinearSpec(256, 512), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(512, Momentum: bnMomentum),
+            new LinearSpec(latent, 256), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(256, Momentum: bnMomentum, Groups: bnGroups),
+            new LinearSpec(256, 512), ActivationSpec.LeakyReLU(0.2f), new BatchNorm1dSpec(512, Momentum: bnMomentum, Groups: bnGroups),
             new LinearSpec(512, outFeatures),
         };
         switch (kind)
         {
             case GeneratorKind.Mlp: hidden.Add(ActivationSpec.Tanh); break;
-            case GeneratorKind.Notebook: hidden.Add(ActivationSpec.LeakyReLU(0.2f)); hidden.Add(new BatchNorm1dSpec(outFeatures, Momentum: bnMomentum)); break;
+            case GeneratorKind.Notebook: hidden.Add(ActivationSpec.LeakyReLU(0.2f)); hidden.Add(new BatchNorm1dSpec(outFeatures, Momentum: bnMomentum, Groups: bnGroups)); break;
             default: throw new InvalidSettingException("generator", $"must be {Kinds.List<GeneratorKind>()}", kind.ToString());
         }
         return hidden;
@@ -55,7 +56,7 @@ public static class Presets
     /// The 2D generator: z → 4 × (Linear 400 → ReLU → BatchNorm) → Linear 2 (PacGAN's widths; its
     /// own order and init are <see cref="GeneratorKind.PacGan"/>).
     /// </summary>
-    public static IReadOnlyList<LayerSpec> Generator2D(int latent = 2, int outFeatures = 2, float bnMomentum = 0.1f)
+    public static IReadOnlyList<LayerSpec> Generator2D(int latent = 2, int outFeatures = 2, float bnMomentum = 0.1f, int bnGroups = 1)
     {
         var list = new List<LayerSpec>();
         int width = latent;
@@ -63,7 +64,7 @@ public static class Presets
         {
             list.Add(new LinearSpec(width, 400));
             list.Add(ActivationSpec.ReLU);
-            list.Add(new BatchNorm1dSpec(400, Momentum: bnMomentum));
+            list.Add(new BatchNorm1dSpec(400, Momentum: bnMomentum, Groups: bnGroups));
             width = 400;
         }
         list.Add(new LinearSpec(400, outFeatures));

@@ -113,7 +113,7 @@ public sealed class Sequential : IDisposable
                     break;
                 case BatchNorm1dSpec bn:
                     if (bn.NumFeatures != width) throw new ArgumentException($"layer {i}: BatchNorm1d({bn.NumFeatures}) after a layer of width {width}");
-                    layers.Add(new BatchNorm1d(i, bn.NumFeatures, bn.Eps, bn.Momentum));
+                    layers.Add(new BatchNorm1d(i, bn.NumFeatures, bn.Eps, bn.Momentum, bn.Groups));
                     break;
                 default:
                     throw new ArgumentException($"layer {i}: unsupported spec {spec[i]}");

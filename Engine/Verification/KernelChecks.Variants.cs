@@ -66,7 +66,7 @@ public sealed partial class KernelChecks
 
     public CheckResult CopyColumns(int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn)
     {
-        var src = Rand(rows * srcStride); var before = Rand(rows * dstStride);
+        var src = Rand(Math.Max(rows * srcStride, srcColumn + cols)); var before = Rand(rows * dstStride);
         Tensor ts = Upload(src), td = Upload(before);
         backend.CopyColumns(new(ts, srcStride, srcColumn), new(td, dstStride, dstColumn), new(rows, cols));
         var want = before.ToArray();
@@ -93,6 +93,7 @@ public sealed partial class KernelChecks
         yield return OneHot(5, 10, 784 + 10 * 784, 784, 1, plane: 784);
         yield return CopyColumns(17, 784, 784, 0, 794, 0);
         yield return CopyColumns(9, 5, 13, 8, 7, 1);
+        yield return CopyColumns(4, 400, 0, 0, 400, 0);   // stride 0: one row tiled (grouped BatchNorm's γ)
         yield return DeviceCounters(4, 7, 3);
         yield return DeviceCounters(33, 65, 10);
     }

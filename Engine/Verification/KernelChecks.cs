@@ -302,6 +302,7 @@ public sealed partial class KernelChecks(IBackend backend, ulong seed = 7)
         foreach (var check in LinearInputGradChecks(large)) yield return check;
         foreach (var check in ConvChecks(large)) yield return check;
         foreach (var check in MaxoutChecks(large)) yield return check;
+        foreach (var check in GroupedBatchNormChecks()) yield return check;
         foreach (var act in Enum.GetValues<Activation>())
         {
             yield return BiasActivation(7, 65, act, withBias: true);

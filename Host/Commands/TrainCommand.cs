@@ -54,6 +54,7 @@ public sealed class TrainCommand : CliCommand
     readonly Option<GanPreset?> preset = Opt.Kind<GanPreset>("preset", "pacgan: PacGAN's Table 1 protocol on ring8/grid25 (its G, maxout D, N(0, 0.02) init, Adam 1e-4/0.8, 100 packed rows a step, a fixed 100,000-sample training set, 400,000 steps); any flag given overrides it (default: none)");
     readonly Option<double?> initStd = Opt.DoubleOrNull("init-std", "S", "Linear weights N(0, S^2) with zero biases instead of PyTorch's default init (default: PyTorch's; 0.02 with --preset pacgan)");
     readonly Option<double?> bnMomentum = Opt.DoubleOrNull("bn-momentum", "M", "momentum of G's BatchNorm1d layers, as torch: running = (1 - M) running + M batch (default: 0.1; 0.05 with --preset pacgan)");
+    readonly Option<PackBatchNorm?> gBatchNorm = Opt.Kind<PackBatchNorm>("g-batch-norm", "how G's BatchNorm sees a packed batch: joint normalises the whole batch together; per-slot normalises each pack slot's samples apart, as PacGAN's code does by running G once per slot (default: per-slot with --preset pacgan and --pack above 1, joint otherwise)");
     readonly Option<GanUpdates?> updates = Opt.Kind<GanUpdates>("updates", "alternating: D's update, then G's through the updated D (PyTorch's DCGAN example); simultaneous: both gradients at the same weights on the same fakes, then both updates (PacGAN's code); needs --d-steps 1 (default: alternating; simultaneous with --preset pacgan)");
     readonly Option<int?> trainingSet = Opt.IntOrNull("training-set", "N", "2D datasets: train on a fixed set of N samples drawn from the seed, shuffled per epoch; 0 draws fresh samples every batch (default: 0; 100000 with --preset pacgan)", 0);
     readonly Option<int> sampleEvery = Opt.Int("sample-every", "N", "write an 8x8 grid of the fixed z (2D: a scatter plot) every N steps", 50, 1);
@@ -70,13 +71,13 @@ public sealed class TrainCommand : CliCommand
     public override IReadOnlyList<Option> Options =>
     [
         dataset, data, model, imageSize, channels, device, steps, maxTime, batch, latent, loss, dSteps, realLabel, fakeLabel, clip, gpLambda, optimizer,
-        lr, gLr, dLr, beta1, beta2, momentum, alpha, conditional, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, updates, sampleEvery, evalEvery, evalSamples,
+        lr, gLr, dLr, beta1, beta2, momentum, alpha, conditional, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, updates, gBatchNorm, sampleEvery, evalEvery, evalSamples,
         checkpointEvery, logEvery, output, resume,
     ];
 
     /// <summary>Options that define the model, its training recipe or the data order: fixed for the life of a run.</summary>
     IEnumerable<Option> RunDefining =>
-        [dataset, model, imageSize, channels, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, updates, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
+        [dataset, model, imageSize, channels, batch, latent, lr, gLr, dLr, beta1, beta2, seed, generator, pack, preset, initStd, bnMomentum, trainingSet, updates, gBatchNorm, output, loss, dSteps, optimizer, momentum, alpha, clip, gpLambda, realLabel, fakeLabel, conditional];
 
     /// <summary>
     /// A new run's config from the options: the loss's paper defaults (<see cref="GanLosses.Defaults"/>)
@@ -109,6 +110,7 @@ public sealed class TrainCommand : CliCommand
             BnMomentum = p.GetValue(bnMomentum) ?? (pac ? PacGanPreset.BnMomentum : GanConfig.DefaultBnMomentum),
             TrainingSet = p.GetValue(trainingSet) ?? (pac ? PacGanPreset.TrainingSet : 0),
             Updates = order,
+            GBatchNorm = p.GetValue(gBatchNorm) ?? (pac ? PacGanPreset.GBatchNorm(p.GetValue(pack)) : PackBatchNorm.Joint),
             // --preset pacgan --updates alternating (the preset's first version, kept as an ablation): G's update draws fresh z.
             FreshGeneratorZ = pac && order == GanUpdates.Alternating,
             Latent = p.GetValue(latent) ?? (mixture ? 2 : modelKind == ModelKind.Dcgan ? DcganPresets.DefaultLatent : 64),

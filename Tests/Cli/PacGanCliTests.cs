@@ -28,6 +28,7 @@ public sealed class PacGanCliTests
         Assert.Equal(Json(PacGanPreset.Config("ring8", pack: 2)), Json(saved));
         Assert.Equal(200, saved.Batch);
         Assert.Equal(100_000, saved.TrainingSet);
+        Assert.Contains("\"g_batch_norm\": \"per-slot\"", File.ReadAllText(Path.Combine(dir, "config.json")));
         Assert.Equal((4L, 20_000, 10_000, 100, 2500), (json.GetProperty("steps").GetInt64(), json.GetProperty("sample_every").GetInt32(),
             json.GetProperty("checkpoint_every").GetInt32(), json.GetProperty("log_every").GetInt32(), json.GetProperty("eval_samples").GetInt32()));
         Assert.Contains("a fixed training set of 100,000 samples", r.Stderr);
@@ -111,6 +112,41 @@ public sealed class PacGanCliTests
             json.GetProperty("checkpoint_every").GetInt32(), json.GetProperty("log_every").GetInt32()));
         var g = SafeTensors.Load(Path.Combine(dir, "checkpoint", "G.safetensors")).Tensors;
         Assert.Equal([400, 3], g["0.weight"].Shape);
+    }
+
+    [Fact]
+    public void G_batch_norm_joint_overrides_the_presets_per_slot_and_per_slot_needs_packing()
+    {
+        var dir = Path.Combine(Ilgpugan.TempDir(), "run");
+        var r = Ilgpugan.Run("train", "--dataset", "ring8", "--preset", "pacgan", "--pack", "2", "--g-batch-norm", "joint", "--steps", "2", "--device", "cpu", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var saved = JsonSerializer.Deserialize<GanConfig>(ConfigJson(dir).GetProperty("config").GetRawText(), GanConfig.Json)!;
+        Assert.Equal(Json(PacGanPreset.Config("ring8", pack: 2) with { GBatchNorm = PackBatchNorm.Joint }), Json(saved));
+
+        var bad = Ilgpugan.Run("train", "--dataset", "ring8", "--g-batch-norm", "per-slot", "--steps", "1", "--device", "cpu", "--out", Path.Combine(Ilgpugan.TempDir(), "run"));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("--g-batch-norm per-slot needs --pack above 1", bad.Stderr);
+        // Outside the preset, per-slot applies to any MLP G with packing.
+        var mlp = Ilgpugan.Run("train", "--dataset", "ring8", "--pack", "2", "--g-batch-norm", "per-slot", "--steps", "2", "--device", "cpu", "--out", Path.Combine(Ilgpugan.TempDir(), "mlp2d"));
+        Assert.True(mlp.ExitCode == 0, mlp.ToString());
+    }
+
+    [Fact]
+    public void A_run_from_before_g_batch_norm_resumes_as_joint()
+    {
+        var dir = Path.Combine(Ilgpugan.TempDir(), "run");
+        var r = Ilgpugan.Run("train", "--dataset", "ring8", "--preset", "pacgan", "--pack", "2", "--g-batch-norm", "joint", "--steps", "2", "--device", "cpu", "--out", dir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var path = Path.Combine(dir, "config.json");
+        var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        node["config"]!.AsObject().Remove("g_batch_norm");
+        File.WriteAllText(path, node.ToJsonString());
+        Assert.DoesNotContain("g_batch_norm", File.ReadAllText(path));
+        var resumed = Ilgpugan.Run("train", "--resume", dir, "--steps", "4");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var saved = JsonSerializer.Deserialize<GanConfig>(ConfigJson(dir).GetProperty("config").GetRawText(), GanConfig.Json)!;
+        Assert.Equal(PackBatchNorm.Joint, saved.GBatchNorm);
+        Assert.Equal(4L, ConfigJson(dir).GetProperty("steps").GetInt64());
     }
 
     [Fact]

@@ -94,6 +94,42 @@ public sealed class PacGanPresetTests(CpuFixture fixture) : IClassFixture<CpuFix
     }
 
     [Fact]
+    public void With_packing_each_slot_is_normalised_apart_and_the_running_statistics_move_by_their_mean()
+    {
+        const int pack = 2, n = 200;
+        var config = Config(pack);
+        Assert.Equal(PackBatchNorm.PerSlot, config.GBatchNorm);
+        using var trainer = new GanTrainer(B, config, null, 0, 2);
+        var z = new float[n * 2];
+        var rng = new Random(5);
+        for (int i = 0; i < z.Length; i++) z[i] = (float)(rng.NextDouble() * 2 - 1) + (i / 2 % pack);   // slot 1's z shifted by 1
+        using var zBuf = B.Allocate<float>(z.Length);
+        var zt = Tensor.Whole(zBuf);
+        zt.CopyFrom(z);
+        trainer.G.Forward(zt, n, training: true);
+        var h = trainer.G.LayerOutput(0).ToArray();
+        var y = trainer.G.LayerOutput(1).ToArray();   // BatchNorm 1's output (γ 1, β 0): zero mean per slot
+        var bn = trainer.G.StateDict().ToDictionary(t => t.Name);
+        for (int c = 0; c < 400; c += 37)
+        {
+            double meanOfMeans = 0, meanOfVars = 0;
+            for (int g = 0; g < pack; g++)
+            {
+                double mean = 0, sq = 0, outMean = 0;
+                for (int r = g; r < n; r += pack) { mean += h[r * 400 + c]; outMean += y[r * 400 + c]; }
+                mean /= n / pack;
+                for (int r = g; r < n; r += pack) sq += (h[r * 400 + c] - mean) * (h[r * 400 + c] - mean);
+                Assert.Equal(0, outMean / (n / pack), 4);
+                meanOfMeans += mean / pack;
+                meanOfVars += sq / (n / pack - 1) / pack;
+            }
+            Assert.Equal(0.05 * meanOfMeans, bn["1.running_mean"].Floats![c], 1e-6);
+            Assert.Equal(0.95 + 0.05 * meanOfVars, bn["1.running_var"].Floats![c], 1e-5);
+        }
+        Assert.Equal(1, bn["1.num_batches_tracked"].Longs![0]);
+    }
+
+    [Fact]
     public void The_fixed_training_set_is_walked_in_epochs()
     {
         using var trainer = new GanTrainer(B, Config(trainingSet: 300), null, 0, 2);
@@ -124,6 +160,11 @@ public sealed class PacGanPresetTests(CpuFixture fixture) : IClassFixture<CpuFix
         Assert.Equal("BnMomentum", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { BnMomentum = 1.5 }).Validate()).Setting);
         Assert.Equal("DSteps", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { DSteps = 2 }).Validate()).Setting);
         Assert.Equal("FreshGeneratorZ", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { FreshGeneratorZ = true }).Validate()).Setting);
+        Assert.Equal("GBatchNorm", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8") with { GBatchNorm = PackBatchNorm.PerSlot }).Validate()).Setting);
+        Assert.Equal("Batch", Assert.Throws<GanConfigException>(() => (PacGanPreset.Config("ring8", pack: 2) with { Batch = 2 }).Validate()).Setting);
+        Assert.Equal(PackBatchNorm.Joint, PacGanPreset.Config("ring8").GBatchNorm);
+        // A config.json written before the setting existed reads as joint, as those runs trained.
+        Assert.Equal(PackBatchNorm.Joint, System.Text.Json.JsonSerializer.Deserialize<GanConfig>("""{"dataset": "ring8", "pack": 2}""", GanConfig.Json)!.GBatchNorm);
         (PacGanPreset.Config("ring8") with { DSteps = 2, Updates = GanUpdates.Alternating }).Validate();
         PacGanPreset.Config("grid25", pack: 4).Validate();
     }

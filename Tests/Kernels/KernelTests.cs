@@ -180,6 +180,8 @@ public abstract class KernelTests(BackendFixture fixture)
     [Theory]
     [InlineData(17, 784, 784, 0, 794, 0)]
     [InlineData(9, 5, 13, 8, 7, 1)]
+    [InlineData(4, 400, 0, 0, 400, 0)]   // a source stride of 0 tiles one row
+    [InlineData(3, 7, 0, 2, 9, 1)]
     public void Copy_columns_matches_reference(int rows, int cols, int srcStride, int srcColumn, int dstStride, int dstColumn) =>
         Pass(Checks.CopyColumns(rows, cols, srcStride, srcColumn, dstStride, dstColumn));
 
