@@ -50,8 +50,8 @@ bench() { "$app" bench --device opencl --profile --batches 64; }
 
 xunit() {
   # The test classes that run per backend, on PoCL: every kernel against its float64 reference (the
-  # conv family and maxout too), the PyTorch golden steps (seed MLP, DCGAN, PacGAN's simultaneous
-  # step), the WGAN-GP penalty (MLP and conv critics), and a warm step's stream discipline (no
+  # conv family, maxout and the grouped BatchNorm too), the PyTorch golden steps (seed MLP, DCGAN,
+  # PacGAN's simultaneous step, G per slot and joint), the WGAN-GP penalty (MLP and conv critics), and a warm step's stream discipline (no
   # allocation, wait or host copy). A skip here (no device) counts as a failure.
   local out
   out=$(DOTNET_ROOT=/usr/share/dotnet /usr/share/dotnet/dotnet /tests/IlgpuGan.Tests.dll -noColor \
@@ -59,7 +59,7 @@ xunit() {
     -class IlgpuGan.Tests.Engine.OpenClGradientPenaltyTests -class IlgpuGan.Tests.Engine.OpenClStepStreamTests \
     -class IlgpuGan.Tests.Kernels.OpenClConvKernelTests -class IlgpuGan.Tests.Engine.OpenClGoldenDcganTests \
     -class IlgpuGan.Tests.Engine.OpenClConvGradientPenaltyTests -class IlgpuGan.Tests.Kernels.OpenClMaxoutTests \
-    -class IlgpuGan.Tests.Engine.OpenClGoldenPacGanTests 2>&1) || { echo "$out"; return 1; }
+    -class IlgpuGan.Tests.Engine.OpenClGoldenPacGanTests -class IlgpuGan.Tests.Kernels.OpenClGroupedBatchNormTests 2>&1) || { echo "$out"; return 1; }
   grep -E 'Total: [0-9]+' <<<"$out"
   if grep -qE 'Skipped: [1-9]' <<<"$out"; then echo "$out" | grep -A1 SKIP >&2; echo "OpenCL tests skipped" >&2; return 1; fi
 }
