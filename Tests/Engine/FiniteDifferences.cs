@@ -22,6 +22,19 @@ static class FiniteDifferences
     }
 
     /// <summary>
+    /// Builds the model of <paramref name="spec"/> (init seed <paramref name="initSeed"/>) and checks it
+    /// on a random batch of n (inputs in [−2, 2]) with random weights r, both from <paramref name="rngSeed"/>.
+    /// </summary>
+    public static void CheckSpec(IBackend b, IReadOnlyList<LayerSpec> spec, int inFeatures, int n, int probes, int rngSeed, ulong initSeed, double h = 1e-3)
+    {
+        var rng = new Random(rngSeed);
+        using var model = new Sequential(b, spec, inFeatures, n, initSeed);
+        var x = Rand(rng, n * inFeatures, 2);
+        var r = Rand(rng, n * model.OutFeatures);
+        Check(b, model, x, r, n, probes, h, rng);
+    }
+
+    /// <summary>
     /// Checks <paramref name="probes"/> random parameters and inputs x of a batch of n, with the fixed
     /// weights r of L = Σ y ⊙ r; asserts none is off.
     /// </summary>

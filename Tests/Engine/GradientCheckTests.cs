@@ -16,14 +16,8 @@ public sealed class GradientCheckTests(SimulatorFixture fixture) : IClassFixture
     const double H = 1e-3;
     IBackend B => fixture.Backend;
 
-    void Check(IReadOnlyList<LayerSpec> spec, int inFeatures, int n, int probes, int seed = 5)
-    {
-        var rng = new Random(seed);
-        using var model = new Sequential(B, spec, inFeatures, n, (ulong)seed);
-        var x = FiniteDifferences.Rand(rng, n * inFeatures, 2);
-        var r = FiniteDifferences.Rand(rng, n * model.OutFeatures);
-        FiniteDifferences.Check(B, model, x, r, n, probes, H, rng);
-    }
+    void Check(IReadOnlyList<LayerSpec> spec, int inFeatures, int n, int probes, int seed = 5) =>
+        FiniteDifferences.CheckSpec(B, spec, inFeatures, n, probes, seed, (ulong)seed, H);
 
     [Theory]
     [InlineData(Activation.Identity)]

@@ -66,14 +66,8 @@ public abstract class GroupedBatchNormTests(BackendFixture fixture)
                new LinearSpec(8, 8, Bias: false), new BatchNorm1dSpec(8, 1e-4f, 0.05f, Groups: 2), ActivationSpec.ReLU,
                new LinearSpec(8, 2)], 3, 8, probes: 16);
 
-    void Check(IReadOnlyList<LayerSpec> spec, int inFeatures, int n, int probes)
-    {
-        var rng = new Random(13);
-        using var model = new Sequential(B, spec, inFeatures, n, 3);
-        var x = FiniteDifferences.Rand(rng, n * inFeatures, 2);
-        var r = FiniteDifferences.Rand(rng, n * model.OutFeatures);
-        FiniteDifferences.Check(B, model, x, r, n, probes, 1e-3, rng);
-    }
+    void Check(IReadOnlyList<LayerSpec> spec, int inFeatures, int n, int probes) =>
+        FiniteDifferences.CheckSpec(B, spec, inFeatures, n, probes, rngSeed: 13, initSeed: 3);
 }
 
 public sealed class CpuGroupedBatchNormTests(CpuFixture f) : GroupedBatchNormTests(f), IClassFixture<CpuFixture>;

@@ -47,14 +47,8 @@ public abstract class MaxoutTests(BackendFixture fixture)
     public void Maxout_discriminator_backward_matches_finite_differences() =>
         Check([new LinearMaxoutSpec(4, 6, 5), new LinearMaxoutSpec(6, 5, 3), new LinearSpec(5, 1)], 4, 3, probes: 16);
 
-    void Check(IReadOnlyList<LayerSpec> spec, int inFeatures, int n, int probes)
-    {
-        var rng = new Random(11);
-        using var model = new Sequential(B, spec, inFeatures, n, 3);
-        var x = FiniteDifferences.Rand(rng, n * inFeatures, 2);
-        var r = FiniteDifferences.Rand(rng, n * model.OutFeatures);
-        FiniteDifferences.Check(B, model, x, r, n, probes, 1e-3, rng);
-    }
+    void Check(IReadOnlyList<LayerSpec> spec, int inFeatures, int n, int probes) =>
+        FiniteDifferences.CheckSpec(B, spec, inFeatures, n, probes, rngSeed: 11, initSeed: 3);
 }
 
 public sealed class CpuMaxoutTests(CpuFixture f) : MaxoutTests(f), IClassFixture<CpuFixture>;
